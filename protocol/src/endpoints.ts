@@ -1,0 +1,155 @@
+import type { z } from 'zod';
+import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
+import {
+  ApiKey,
+  CreateApiKeyBody,
+  CreateUserBody,
+  CreatedApiKey,
+  Expert,
+  ExpertProfileUpdate,
+  LoginBody,
+  LoginResult,
+  Me,
+  User,
+} from './people.ts';
+import {
+  CreateSessionBody,
+  CreatedSession,
+  EndBody,
+  JoinLinks,
+  RevokeTokenBody,
+  Session,
+  SessionEvents,
+  TokenCheck,
+  TokenQuery,
+} from './sessions.ts';
+
+/**
+ * Which credentials an endpoint accepts (the server then checks the object itself):
+ * - `public`: none;  - `cookie`: a signed-in web user (writes also need the CSRF header);
+ * - `apiKey`: `Authorization: Bearer hgk_…`;  - `joinToken`: `X-Join-Token: hgj_…`.
+ */
+export type Credential = 'public' | 'cookie' | 'apiKey' | 'joinToken';
+
+export interface Endpoint {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** OpenAPI-style path, `{id}` for parameters. */
+  path: string;
+  summary: string;
+  tag: string;
+  credentials: readonly Credential[];
+  /** Who, beyond holding a credential, may call it: written for the docs, enforced by the server. */
+  who: string;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+  status: 200 | 201 | 204;
+}
+
+const e = <T extends Endpoint>(endpoint: T) => endpoint;
+
+export const endpoints = {
+  login: e({
+    method: 'POST', path: '/api/auth/login', tag: 'auth', summary: 'Sign in with email and password',
+    credentials: ['public'], who: 'anyone (throttled per email and per address)',
+    body: LoginBody, response: LoginResult, status: 200,
+  }),
+  logout: e({
+    method: 'POST', path: '/api/auth/logout', tag: 'auth', summary: 'Sign out',
+    credentials: ['cookie'], who: 'the signed-in user', body: Empty, response: NoContent, status: 204,
+  }),
+  me: e({
+    method: 'GET', path: '/api/me', tag: 'auth', summary: 'The signed-in user',
+    credentials: ['cookie'], who: 'the signed-in user', response: Me, status: 200,
+  }),
+  createUser: e({
+    method: 'POST', path: '/api/users', tag: 'people', summary: 'Create a client, expert or admin',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key (admins only by an admin)',
+    body: CreateUserBody, response: User, status: 201,
+  }),
+  getUser: e({
+    method: 'GET', path: '/api/users/{id}', tag: 'people', summary: 'A user',
+    credentials: ['cookie', 'apiKey'], who: 'the user themself, an admin or an API key',
+    params: IdParams, response: User, status: 200,
+  }),
+  listExperts: e({
+    method: 'GET', path: '/api/experts', tag: 'people', summary: 'Experts with rates and presence',
+    credentials: ['public'], who: 'anyone', query: PageQuery, response: page(Expert), status: 200,
+  }),
+  getExpert: e({
+    method: 'GET', path: '/api/experts/{id}', tag: 'people', summary: "An expert's public profile",
+    credentials: ['public'], who: 'anyone', params: IdParams, response: Expert, status: 200,
+  }),
+  updateMyExpertProfile: e({
+    method: 'PATCH', path: '/api/experts/me', tag: 'people', summary: 'Update my expert profile',
+    credentials: ['cookie'], who: 'an expert, for their own profile',
+    body: ExpertProfileUpdate, response: Expert, status: 200,
+  }),
+  createApiKey: e({
+    method: 'POST', path: '/api/api-keys', tag: 'api keys', summary: 'Create an API key (secret shown once)',
+    credentials: ['cookie'], who: 'an admin', body: CreateApiKeyBody, response: CreatedApiKey, status: 201,
+  }),
+  listApiKeys: e({
+    method: 'GET', path: '/api/api-keys', tag: 'api keys', summary: 'API keys (no secrets)',
+    credentials: ['cookie'], who: 'an admin', query: PageQuery, response: page(ApiKey), status: 200,
+  }),
+  revokeApiKey: e({
+    method: 'DELETE', path: '/api/api-keys/{id}', tag: 'api keys', summary: 'Revoke an API key',
+    credentials: ['cookie'], who: 'an admin', params: IdParams, response: NoContent, status: 204,
+  }),
+  createSession: e({
+    method: 'POST', path: '/api/sessions', tag: 'sessions', summary: 'Create a session and its two join links',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key',
+    body: CreateSessionBody, response: CreatedSession, status: 201,
+  }),
+  validateToken: e({
+    method: 'GET', path: '/api/sessions/validate', tag: 'sessions', summary: 'Check a join token',
+    credentials: ['public'], who: 'whoever holds the token', query: TokenQuery, response: TokenCheck, status: 200,
+  }),
+  getSession: e({
+    method: 'GET', path: '/api/sessions/{id}', tag: 'sessions', summary: 'Session status',
+    credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key',
+    params: IdParams, response: Session, status: 200,
+  }),
+  joinSession: e({
+    method: 'POST', path: '/api/sessions/{id}/join', tag: 'sessions', summary: 'Join (records attendance)',
+    credentials: ['joinToken'], who: "the participant whose token it is", params: IdParams, body: Empty,
+    response: Session, status: 200,
+  }),
+  endSession: e({
+    method: 'POST', path: '/api/sessions/{id}/end', tag: 'sessions', summary: 'End a live session (idempotent)',
+    credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key',
+    params: IdParams, body: EndBody, response: Session, status: 200,
+  }),
+  cancelSession: e({
+    method: 'POST', path: '/api/sessions/{id}/cancel', tag: 'sessions', summary: 'Cancel a session not yet live',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key',
+    params: IdParams, body: Empty, response: Session, status: 200,
+  }),
+  sessionEvents: e({
+    method: 'GET', path: '/api/sessions/{id}/events', tag: 'sessions', summary: 'The audit trail',
+    credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key',
+    params: IdParams, response: SessionEvents, status: 200,
+  }),
+  reissueTokens: e({
+    method: 'POST', path: '/api/sessions/{id}/tokens', tag: 'sessions', summary: 'Issue new join links (old ones revoked)',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key',
+    params: IdParams, body: Empty, response: JoinLinks, status: 201,
+  }),
+  revokeToken: e({
+    method: 'POST', path: '/api/sessions/{id}/tokens/revoke', tag: 'sessions', summary: "Revoke a participant's join token",
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key',
+    params: IdParams, body: RevokeTokenBody, response: NoContent, status: 204,
+  }),
+} as const;
+
+export type Endpoints = typeof endpoints;
+export type EndpointName = keyof Endpoints;
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Input<T> = T extends z.ZodType ? z.input<T> : undefined;
+export type BodyOf<N extends EndpointName> = Input<Endpoints[N] extends { body: infer B } ? B : undefined>;
+export type QueryOf<N extends EndpointName> = Input<Endpoints[N] extends { query: infer Q } ? Q : undefined>;
+export type ParamsOf<N extends EndpointName> = Input<Endpoints[N] extends { params: infer P } ? P : undefined>;
+export type ResponseOf<N extends EndpointName> = Infer<Endpoints[N]['response']>;

@@ -1,0 +1,42 @@
+/**
+ * The closed table of error codes. Every error the API answers carries one of these codes, with
+ * the HTTP status given here. The SDK narrows on `code`; adding a code is a protocol change.
+ */
+export const errorTable = {
+  validation_failed: { status: 400, message: 'The request does not match the expected shape.' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  unauthenticated: { status: 401, message: 'Sign in, or send an API key or join token.' },
+  invalid_credentials: { status: 401, message: 'Email or password is wrong.' },
+  token_invalid: { status: 401, message: 'The join token is not valid.' },
+  token_expired: { status: 401, message: 'The join token has expired.' },
+  token_revoked: { status: 401, message: 'The join token has been revoked.' },
+  csrf_failed: { status: 403, message: 'Missing or wrong CSRF token.' },
+  forbidden: { status: 403, message: 'You may not do this.' },
+  not_found: { status: 404, message: 'Not found.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed on this route.' },
+  email_taken: { status: 409, message: 'A user with this email already exists.' },
+  invalid_transition: { status: 409, message: 'The session cannot do that in its current state.' },
+  session_ended: { status: 409, message: 'The session has already ended.' },
+  outside_start_window: { status: 409, message: 'The session cannot be joined at this time.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
+  too_many_attempts: { status: 429, message: 'Too many attempts; wait before trying again.' },
+  internal: { status: 500, message: 'Something went wrong on our side.' },
+  unavailable: { status: 503, message: 'The service is not ready.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorTable;
+export const errorCodes = Object.keys(errorTable) as ErrorCode[];
+
+export function statusOf(code: ErrorCode): number {
+  return errorTable[code].status;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorTable, value);
+}
+
+/** The one shape of every error body: `{"error": {"code", "message", "details"?}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}

@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './common.ts';
+export * from './people.ts';
+export * from './sessions.ts';
+export * from './endpoints.ts';

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { Id, Minor, Timestamp } from './common.ts';
+import { Role, SessionType } from './people.ts';
+
+export const SessionKind = z.enum(['scheduled', 'on_demand']);
+export type SessionKind = z.infer<typeof SessionKind>;
+
+/** ARCHITECTURE §4. `live` starts when both participants have joined. */
+export const SessionState = z.enum([
+  'requested',
+  'accepted',
+  'booked',
+  'open',
+  'live',
+  'ended',
+  'declined',
+  'expired',
+  'cancelled',
+  'no_show',
+]);
+export type SessionState = z.infer<typeof SessionState>;
+
+export const EndReason = z.enum([
+  'completed',
+  'ended_by_client',
+  'ended_by_expert',
+  'ended_by_admin',
+  'time_up',
+  'insufficient_funds',
+  'participant_lost',
+]);
+export type EndReason = z.infer<typeof EndReason>;
+
+export const ParticipantRole = z.enum(['client', 'expert']);
+export type ParticipantRole = z.infer<typeof ParticipantRole>;
+
+/** What the booked type allows: the server refuses media signaling a type does not carry. */
+export const Capabilities = z.object({ chat: z.boolean(), audio: z.boolean(), video: z.boolean() });
+export type Capabilities = z.infer<typeof Capabilities>;
+
+export const Session = z.object({
+  id: Id,
+  kind: SessionKind,
+  type: SessionType,
+  state: SessionState,
+  endReason: EndReason.nullable(),
+  clientId: Id,
+  expertId: Id,
+  capabilities: Capabilities,
+  ratePerMinute: Minor.nullable(),
+  price: Minor.nullable(),
+  durationMinutes: z.number().int().nullable(),
+  scheduledAt: Timestamp.nullable(),
+  startedAt: Timestamp.nullable(),
+  endsAt: Timestamp.nullable(),
+  endedAt: Timestamp.nullable(),
+  clientJoinedAt: Timestamp.nullable(),
+  expertJoinedAt: Timestamp.nullable(),
+  notes: z.string().nullable(),
+  createdAt: Timestamp,
+  serverNow: Timestamp.describe('The server clock when this snapshot was taken'),
+});
+export type Session = z.infer<typeof Session>;
+
+export const CreateSessionBody = z
+  .strictObject({
+    kind: SessionKind,
+    type: SessionType,
+    clientId: Id,
+    expertId: Id,
+    scheduledAt: Timestamp.optional().describe('Required for scheduled sessions'),
+    durationMinutes: z
+      .union([z.literal(15), z.literal(30), z.literal(45), z.literal(60)])
+      .optional()
+      .describe('Required for scheduled sessions: 15, 30, 45 or 60'),
+    linkValidUntil: Timestamp.optional().describe('Defaults to the end of the start window, or 24 h'),
+  })
+  .superRefine((body, ctx) => {
+    if (body.kind === 'scheduled' && (!body.scheduledAt || !body.durationMinutes)) {
+      ctx.addIssue({ code: 'custom', message: 'scheduled sessions need scheduledAt and durationMinutes' });
+    }
+    if (body.clientId === body.expertId) {
+      ctx.addIssue({ code: 'custom', message: 'client and expert must differ', path: ['expertId'] });
+    }
+  });
+
+export const JoinLink = z.object({
+  role: ParticipantRole,
+  token: z.string().describe('Shown once; only its hash is stored'),
+  url: z.string(),
+  validUntil: Timestamp,
+});
+export const JoinLinks = z.object({ client: JoinLink, expert: JoinLink });
+export const CreatedSession = z.object({ session: Session, links: JoinLinks });
+
+export const TokenQuery = z.strictObject({ token: z.string().min(1).max(200) });
+export const StartWindow = z.object({ opensAt: Timestamp, closesAt: Timestamp });
+export const TokenCheck = z.object({
+  session: Session,
+  participant: z.object({ role: ParticipantRole, userId: Id, name: z.string() }),
+  counterpart: z.object({ role: ParticipantRole, userId: Id, name: z.string() }),
+  startWindow: StartWindow.nullable(),
+  canJoinNow: z.boolean(),
+});
+
+export const EndBody = z.strictObject({
+  notes: z.string().max(10_000).optional().describe('Session notes kept with the final record'),
+});
+export const RevokeTokenBody = z.strictObject({ role: ParticipantRole });
+
+export const SessionEvent = z.object({
+  id: Id,
+  sessionId: Id,
+  at: Timestamp,
+  actorId: Id.nullable(),
+  actorRole: z.union([Role, z.literal('system'), z.literal('api_key')]),
+  kind: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export const SessionEvents = z.object({ items: z.array(SessionEvent) });

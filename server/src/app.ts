@@ -1,0 +1,43 @@
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/connect.ts';
+import { peopleRoutes } from './people/routes.ts';
+import { makeAuthenticate } from './people/authenticate.ts';
+import type { Clock } from './platform/clock.ts';
+import type { Deps } from './platform/context.ts';
+import { createHttp } from './platform/http.ts';
+import type { Ids } from './platform/ids.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { opsRoutes } from './platform/ops-routes.ts';
+import { makeRouter } from './platform/router.ts';
+import { webRoutes } from './platform/web-routes.ts';
+import { sessionRoutes } from './sessions/routes.ts';
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+  clock: Clock;
+  ids: Ids;
+}
+
+/** The api role: every HTTP route, on a Fastify instance not yet listening. */
+export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
+  const metrics = createMetrics();
+  const app = createHttp(opts.config, metrics);
+  const deps: Deps = {
+    db: opts.database.db,
+    dbKind: opts.database.kind,
+    clock: opts.clock,
+    ids: opts.ids,
+    config: opts.config,
+    log: app.log,
+  };
+  await app.register(fastifyCookie);
+  const route = makeRouter(app, makeAuthenticate(deps));
+  peopleRoutes(route, deps);
+  sessionRoutes(route, deps);
+  await opsRoutes(app, deps, metrics);
+  await webRoutes(app);
+  return { app, deps };
+}

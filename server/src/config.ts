@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the server, validated at boot. Nothing else reads `process.env`: the rest of
+ * the code receives a `Config`. Each entry's description is the documentation (README table,
+ * `npm run docs:config`). Money is in minor units of CURRENCY.
+ */
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  PORT: int(0, 65535).default(3000).describe('HTTP port to listen on.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on.'),
+  PUBLIC_URL: z.url().optional().describe('Base URL people reach; used in join links. Default http://localhost:PORT.'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .describe('PostgreSQL server to use. Unset: the embedded database (PGlite) in DATA_DIR.'),
+  DATA_DIR: z.string().min(1).default('.data').describe('Folder for the embedded database and local files.'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional()
+    .describe('Redis for fan-out between several nodes (realtime gateway). Unset: one node.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
+  ROLES: z
+    .string()
+    .default('api,realtime,sweeper')
+    .pipe(z.string().transform((s) => s.split(',').map((r) => r.trim())).pipe(z.array(z.enum(['api', 'realtime', 'sweeper'])).min(1)))
+    .describe('Process roles to run, comma-separated (also `--roles=`).'),
+  DEMO_SEED: bool.default(true).describe('Seed demo users once and print demo sign-ins and join links at start.'),
+  CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD').describe('ISO 4217 currency of all amounts.'),
+  SPLIT_EXPERT_PERCENT: int(0, 100).default(70).describe("Expert's share of each charge, in percent; the platform keeps the rest."),
+  ESCROW_RELEASE_HOURS: int(0, 24 * 60).default(24).describe('Hours after completion before escrow is released to the expert.'),
+  START_WINDOW_BEFORE_MIN: int(0, 24 * 60).default(5).describe('Minutes before its time a scheduled session can be joined.'),
+  START_WINDOW_AFTER_MIN: int(0, 24 * 60).default(15).describe('Minutes after its time a scheduled session can still be started.'),
+  SLOT_PRICE_MIN: int(0, 100_000_000).default(100).describe('Lowest flat price of a slot (minor units).'),
+  SLOT_PRICE_MAX: int(1, 100_000_000).default(25_000).describe('Highest flat price of a slot (minor units).'),
+  FILE_MAX_BYTES: int(1, 1024 ** 3).default(10 * 1024 * 1024).describe('Largest file that can be shared in a session.'),
+  MIN_BALANCE_MINUTES: int(1, 600).default(3).describe('Minutes of balance an on-demand request must cover.'),
+  REJOIN_WINDOW_S: int(1, 3600).default(120).describe('Seconds a dropped participant has to return before the session ends.'),
+  LINK_VALID_HOURS: int(1, 24 * 365).default(24).describe('Join links of an on-demand session stay valid this long.'),
+  AUTH_SESSION_DAYS: int(1, 365).default(7).describe('Days a web sign-in lasts.'),
+  LOGIN_MAX_FAILURES: int(1, 1000).default(5).describe('Failed sign-ins per email within LOGIN_WINDOW_MIN before sign-in is refused.'),
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50).describe('Failed sign-ins per client address within LOGIN_WINDOW_MIN.'),
+  LOGIN_WINDOW_MIN: int(1, 24 * 60).default(15).describe('Window of the failed sign-in throttle, in minutes.'),
+  BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024).describe('Largest JSON request body.'),
+  TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (set behind a load balancer).'),
+});
+
+export type Config = z.output<typeof configSchema> & { publicUrl: string; cookieSecure: boolean };
+export type ConfigEnv = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads settings from `env` (process.env at boot, a plain object in tests); lists every problem at once. */
+export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config {
+  const fromArgs = argv.find((a) => a.startsWith('--roles='))?.slice('--roles='.length);
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  if (fromArgs) known.ROLES = fromArgs;
+  const parsed = configSchema.safeParse(known);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (parsed.success && parsed.data.SLOT_PRICE_MIN > parsed.data.SLOT_PRICE_MAX) {
+    problems.push('SLOT_PRICE_MIN: must not exceed SLOT_PRICE_MAX');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const publicUrl = (parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/$/, '');
+  return { ...parsed.data, publicUrl, cookieSecure: publicUrl.startsWith('https://') };
+}

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+// Return bigint (int8: counts, sums) as numbers: amounts stay far below 2^53 minor units.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** A PostgreSQL server. */
+export function connectPostgres(url: string, max = 10): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * The embedded database: PGlite in-process, data in `dir` (or in memory when `dir` is absent).
+ * PGlite has one connection, so transactions run one at a time; fsync is off (not crash-safe).
+ */
+export async function connectPglite(dir?: string): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  if (dir) mkdirSync(dir, { recursive: true });
+  const lite = await PGlite.create(dir);
+  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      await db.destroy();
+      await lite.close();
+    },
+  };
+}

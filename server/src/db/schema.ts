@@ -1,0 +1,105 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of the tables in migrations/. Keep the two in step. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface UsersTable {
+  id: string;
+  role: 'client' | 'expert' | 'admin';
+  email: string;
+  name: string;
+  password_hash: string | null;
+  created_at: Timestamp;
+}
+
+export interface ExpertProfilesTable {
+  user_id: string;
+  bio: Generated<string>;
+  avatar_url: string | null;
+  categories: Json<string[]>;
+  rates: Json<Record<string, number>>;
+  flat_prices: Json<Record<string, number>>;
+  presence: Generated<'online' | 'busy' | 'offline'>;
+  rating_avg: ColumnType<string | null, never, string | null>;
+  rating_count: Generated<number>;
+}
+
+export interface AuthSessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  kind: 'scheduled' | 'on_demand';
+  type: 'chat' | 'voice' | 'video';
+  state: string;
+  end_reason: string | null;
+  client_id: string;
+  expert_id: string;
+  rate_per_minute: number | null;
+  price: number | null;
+  duration_minutes: number | null;
+  scheduled_at: Timestamp | null;
+  started_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  paid_until: Timestamp | null;
+  ended_at: Timestamp | null;
+  client_joined_at: Timestamp | null;
+  expert_joined_at: Timestamp | null;
+  billed_seconds: Generated<number>;
+  notes: string | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+}
+
+export interface SessionTokensTable {
+  token_hash: string;
+  session_id: string;
+  participant_id: string;
+  role: 'client' | 'expert';
+  valid_until: Timestamp;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface SessionEventsTable {
+  id: string;
+  session_id: string;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_role: string;
+  kind: string;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface DB {
+  users: UsersTable;
+  expert_profiles: ExpertProfilesTable;
+  auth_sessions: AuthSessionsTable;
+  login_failures: LoginFailuresTable;
+  api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  session_tokens: SessionTokensTable;
+  session_events: SessionEventsTable;
+}

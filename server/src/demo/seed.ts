@@ -1,0 +1,110 @@
+import type { SessionType } from '@hourglass/protocol';
+import { sql } from 'kysely';
+import type { Deps, Principal } from '../platform/context.ts';
+import { hashPassword } from '../people/passwords.ts';
+import { createUser } from '../people/service.ts';
+import { createSession, reissueTokens } from '../sessions/service.ts';
+
+export const DEMO_PASSWORD = 'hourglass-demo';
+const ADMIN = { email: 'admin@demo.hourglass', name: 'Ada Admin', role: 'admin' as const };
+const EXPERTS = [
+  {
+    email: 'aria@demo.hourglass',
+    name: 'Aria Moon',
+    bio: 'Vedic astrologer, 12 years of readings.',
+    categories: ['astrology'],
+    rates: { chat: 150, voice: 250, video: 350 },
+    flatPrices: { '15': 2000, '30': 3500, '45': 5000, '60': 6500 },
+  },
+  {
+    email: 'ben@demo.hourglass',
+    name: 'Ben Torque',
+    bio: 'Master mechanic: engines, brakes, diagnostics.',
+    categories: ['mechanics'],
+    rates: { chat: 100, voice: 200, video: 300 },
+    flatPrices: { '15': 1500, '30': 2500, '45': 3500, '60': 4500 },
+  },
+];
+const CLIENTS = [
+  { email: 'cleo@demo.hourglass', name: 'Cleo Client' },
+  { email: 'dan@demo.hourglass', name: 'Dan Client' },
+];
+
+const SEED_LOCK = 0x4867_5364;
+
+/** Creates the demo people once; a second start finds them and does nothing. */
+export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
+  const exists = await deps.db.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst();
+  if (exists) return { seeded: false };
+  // Two nodes starting together must not both seed: the first takes the lock, the second sees the admin.
+  return deps.db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${SEED_LOCK})`.execute(conn);
+    try {
+      if (await conn.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst()) return { seeded: false };
+      const password = await hashPassword(DEMO_PASSWORD);
+      const ids: string[] = [];
+      const d = { ...deps, db: conn };
+      const root: Principal = { kind: 'apiKey', keyId: deps.ids.uuid() };
+      for (const c of CLIENTS) ids.push((await createUser(d, root, { ...c, role: 'client' })).id);
+      for (const { email, name, ...expert } of EXPERTS) {
+        ids.push((await createUser(d, root, { email, name, role: 'expert', expert: { ...expert, avatarUrl: null } })).id);
+      }
+      // The admin last: its presence is what marks the seed as complete.
+      await conn.updateTable('users').set({ password_hash: password }).where('id', 'in', ids).execute();
+      await conn.updateTable('expert_profiles').set({ presence: 'online' }).execute();
+      await conn
+        .insertInto('users')
+        .values({ id: deps.ids.uuid(), role: 'admin', email: ADMIN.email, name: ADMIN.name, password_hash: password, created_at: await deps.clock.now(conn) })
+        .execute();
+      return { seeded: true };
+    } finally {
+      await sql`select pg_advisory_unlock(${SEED_LOCK})`.execute(conn).catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * One open on-demand demo session per type between the first client and the first expert, with
+ * fresh join links at every start (tokens are stored hashed, so old ones cannot be printed again).
+ */
+export async function demoLinks(deps: Deps) {
+  const [client, expert, admin] = await Promise.all(
+    [CLIENTS[0]!.email, EXPERTS[0]!.email, ADMIN.email].map((email) =>
+      deps.db.selectFrom('users').select(['id', 'role']).where('email', '=', email).executeTakeFirstOrThrow(),
+    ),
+  );
+  const operator: Principal = { kind: 'user', userId: admin!.id, role: 'admin', authSessionHash: '' };
+  const out: { type: SessionType; client: string; expert: string }[] = [];
+  for (const type of ['chat', 'voice', 'video'] as const) {
+    const open = await deps.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('client_id', '=', client!.id)
+      .where('expert_id', '=', expert!.id)
+      .where('type', '=', type)
+      .where('kind', '=', 'on_demand')
+      .where('state', 'in', ['accepted', 'live'])
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    const links = open
+      ? await reissueTokens(deps, operator, open.id)
+      : (await createSession(deps, operator, { kind: 'on_demand', type, clientId: client!.id, expertId: expert!.id })).links;
+    out.push({ type, client: links.client.url, expert: links.expert.url });
+  }
+  return out;
+}
+
+export function demoBanner(baseUrl: string, links: Awaited<ReturnType<typeof demoLinks>>): string {
+  const people = [ADMIN, ...EXPERTS.map((e) => ({ ...e, role: 'expert' })), ...CLIENTS.map((c) => ({ ...c, role: 'client' }))];
+  return [
+    '',
+    `  Hourglass is running at ${baseUrl}   (API docs: ${baseUrl}/docs)`,
+    '',
+    `  Demo sign-ins (password "${DEMO_PASSWORD}"):`,
+    ...people.map((p) => `    ${p.role.padEnd(7)} ${p.email}`),
+    '',
+    '  Demo sessions (Cleo Client with Aria Moon): open the client link in one window, the expert link in another.',
+    ...links.flatMap((l) => [`    ${l.type.padEnd(6)} client: ${l.client}`, `           expert: ${l.expert}`]),
+    '',
+  ].join('\n');
+}

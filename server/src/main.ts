@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { connectPglite, connectPostgres } from './db/connect.ts';
+import { migrate } from './db/migrate.ts';
+import { demoBanner, demoLinks, seedDemo } from './demo/seed.ts';
+import { databaseClock } from './platform/clock.ts';
+import { randomIds } from './platform/ids.ts';
+
+/**
+ * One process, three roles (`ROLES` / `--roles=`): api (HTTP), realtime (the gateway, arriving
+ * with the realtime issue) and sweeper (due-work loops, arriving with billing). All by default.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const database = config.DATABASE_URL
+    ? connectPostgres(config.DATABASE_URL)
+    : await connectPglite(join(config.DATA_DIR, 'pglite'));
+  const applied = await migrate(database.db);
+  const { app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
+  if (applied.length) app.log.info({ applied }, 'migrations applied');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  app.log.info({ roles: config.ROLES, database: database.kind }, 'listening');
+  if (config.DEMO_SEED) {
+    const { seeded } = await seedDemo(deps);
+    if (seeded) app.log.info('demo data seeded');
+    console.log(demoBanner(config.publicUrl, await demoLinks(deps)));
+  }
+}
+
+await main();

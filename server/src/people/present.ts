@@ -1,0 +1,23 @@
+import type { Expert, User } from '@hourglass/protocol';
+import type { ExpertRow, UserRow } from './repository.ts';
+
+export const presentUser = (u: UserRow): User => ({
+  id: u.id,
+  role: u.role,
+  email: u.email,
+  name: u.name,
+  createdAt: u.created_at.toISOString(),
+});
+
+export const presentExpert = (e: ExpertRow): Expert => ({
+  id: e.user_id,
+  name: e.name,
+  bio: e.bio,
+  avatarUrl: e.avatar_url,
+  categories: e.categories,
+  rates: e.rates,
+  flatPrices: e.flat_prices,
+  presence: e.presence,
+  ratingAvg: e.rating_avg === null ? null : Number(e.rating_avg),
+  ratingCount: e.rating_count,
+});

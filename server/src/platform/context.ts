@@ -1,0 +1,45 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/connect.ts';
+import type { Clock } from './clock.ts';
+import type { Ids } from './ids.ts';
+
+/** What every service needs, injected once at start (tests build their own). */
+export interface Deps {
+  db: Database;
+  dbKind: 'pglite' | 'postgres';
+  clock: Clock;
+  ids: Ids;
+  config: Config;
+  log: FastifyBaseLogger;
+}
+
+/** Who is calling. Resolved at the edge from one credential; services check the object itself. */
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin'; authSessionHash: string }
+  | { kind: 'apiKey'; keyId: string }
+  | { kind: 'participant'; sessionId: string; userId: string; role: 'client' | 'expert' };
+
+/** An actor as written into the audit trail. */
+export interface Actor {
+  id: string | null;
+  role: 'client' | 'expert' | 'admin' | 'system' | 'api_key';
+}
+
+export function actorOf(p: Principal): Actor {
+  switch (p.kind) {
+    case 'user':
+      return { id: p.userId, role: p.role };
+    case 'participant':
+      return { id: p.userId, role: p.role };
+    case 'apiKey':
+      return { id: p.keyId, role: 'api_key' };
+    case 'anonymous':
+      return { id: null, role: 'system' };
+  }
+}
+
+export const isAdmin = (p: Principal) => p.kind === 'user' && p.role === 'admin';
+/** An admin or a host platform's backend: trusted with any object. */
+export const isOperator = (p: Principal) => isAdmin(p) || p.kind === 'apiKey';

@@ -1,0 +1,19 @@
+import { endpoints } from '@hourglass/protocol';
+import type { Deps } from '../platform/context.ts';
+import type { makeRouter } from '../platform/router.ts';
+import * as sessions from './service.ts';
+
+export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps): void {
+  route(endpoints.createSession, ({ principal, body }) => sessions.createSession(deps, principal, body));
+  route(endpoints.validateToken, ({ query }) => sessions.validateToken(deps, query.token));
+  route(endpoints.getSession, ({ principal, params }) => sessions.getSession(deps, principal, params.id));
+  route(endpoints.joinSession, ({ principal, params }) => sessions.joinSession(deps, principal, params.id));
+  route(endpoints.endSession, ({ principal, params, body }) => sessions.endSession(deps, principal, params.id, body.notes));
+  route(endpoints.cancelSession, ({ principal, params }) => sessions.cancelSession(deps, principal, params.id));
+  route(endpoints.sessionEvents, ({ principal, params }) => sessions.listEvents(deps, principal, params.id));
+  route(endpoints.reissueTokens, ({ principal, params }) => sessions.reissueTokens(deps, principal, params.id));
+  route(endpoints.revokeToken, async ({ principal, params, body }) => {
+    await sessions.revokeToken(deps, principal, params.id, body.role);
+    return null;
+  });
+}

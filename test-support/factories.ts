@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { CreateUserBody } from '@hourglass/protocol';
+import type { z } from 'zod';
+import { createApiKey, createUser } from '../server/src/people/service.ts';
+import type { Deps, Principal } from '../server/src/platform/context.ts';
+import { createSession } from '../server/src/sessions/service.ts';
+import { randomIds } from '../server/src/platform/ids.ts';
+import { call, type TestServer } from './server.ts';
+
+const operator: Principal = { kind: 'apiKey', keyId: randomIds.uuid() };
+const unique = () => randomBytes(4).toString('hex');
+
+export function buildUser(deps: Deps, overrides: Partial<z.input<typeof CreateUserBody>> = {}) {
+  const role = overrides.role ?? 'client';
+  return createUser(deps, operator, {
+    email: `${role}-${unique()}@test.hourglass`,
+    name: `${role} ${unique()}`,
+    role,
+    ...overrides,
+  } as z.output<typeof CreateUserBody>);
+}
+
+export const buildClient = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) => buildUser(deps, { ...o, role: 'client' });
+
+export const buildExpert = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) =>
+  buildUser(deps, {
+    role: 'expert',
+    expert: {
+      bio: 'Test expert',
+      avatarUrl: null,
+      categories: ['testing'],
+      rates: { chat: 100, voice: 200, video: 300 },
+      flatPrices: { '15': 1500, '30': 2500, '45': 3500, '60': 4500 },
+    },
+    ...o,
+  });
+
+/** An admin, created directly (API keys may not create admins). */
+export async function buildAdmin(deps: Deps, password?: string) {
+  const admin = { kind: 'user', userId: randomIds.uuid(), role: 'admin', authSessionHash: '' } as const;
+  return createUser(deps, admin, { email: `admin-${unique()}@test.hourglass`, name: 'Admin', role: 'admin', password } as never);
+}
+
+export async function buildSession(
+  deps: Deps,
+  o: { type?: 'chat' | 'voice' | 'video'; kind?: 'scheduled' | 'on_demand'; scheduledAt?: Date; durationMinutes?: 15 | 30 | 45 | 60 } = {},
+) {
+  const [client, expert] = await Promise.all([buildClient(deps), buildExpert(deps)]);
+  const kind = o.kind ?? 'on_demand';
+  const now = await deps.clock.now(deps.db);
+  const created = await createSession(deps, operator, {
+    kind,
+    type: o.type ?? 'chat',
+    clientId: client.id,
+    expertId: expert.id,
+    ...(kind === 'scheduled' && {
+      scheduledAt: (o.scheduledAt ?? new Date(now.getTime() + 3_600_000)).toISOString(),
+      durationMinutes: o.durationMinutes ?? 30,
+    }),
+  });
+  return { ...created, client, expert };
+}
+
+export async function buildApiKey(deps: Deps) {
+  const admin = await buildAdmin(deps);
+  return (await createApiKey(deps, { kind: 'user', userId: admin.id, role: 'admin', authSessionHash: '' }, 'test')).secret;
+}
+
+/** Signs in over HTTP; returns headers that authenticate reads and writes (cookie + CSRF). */
+export async function signIn(server: TestServer, email: string, password: string) {
+  const r = await call(server.url, 'POST', '/api/auth/login', { body: { email, password } });
+  if (r.status !== 200) throw new Error(`sign-in failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const cookies = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return { cookie: cookies, 'x-csrf-token': r.body.csrfToken as string };
+}
+
+export const PASSWORD = 'correct horse battery';
+
+export async function buildSignedIn(server: TestServer, role: 'client' | 'expert' | 'admin') {
+  const deps = server.deps;
+  const user =
+    role === 'admin'
+      ? await buildAdmin(deps, PASSWORD)
+      : role === 'expert'
+        ? await buildExpert(deps, { password: PASSWORD })
+        : await buildClient(deps, { password: PASSWORD });
+  return { user, headers: await signIn(server, user.email, PASSWORD) };
+}

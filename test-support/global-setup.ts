@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+
+/**
+ * Decides which real services the suite runs against and says so loudly. With
+ * HG_REQUIRE_ALL=1 (set by .ci/run) a missing service fails the run instead of skipping.
+ */
+export default async function setup(project: TestProject) {
+  const required = process.env.HG_REQUIRE_ALL === '1';
+  const url = process.env.TEST_DATABASE_URL;
+  const skipped: string[] = [];
+  const runId = `hg_${randomBytes(4).toString('hex')}`;
+  if (url) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect().catch((err: Error) => {
+      throw new Error(`TEST_DATABASE_URL is set but PostgreSQL is not reachable: ${err.message}`);
+    });
+    const { rows } = await client.query<{ v: string }>("select current_setting('server_version') as v");
+    await client.end();
+    console.log(`[hourglass] database suites: PGlite and PostgreSQL ${rows[0]?.v} (${new URL(url).host}), run ${runId}`);
+  } else {
+    skipped.push('PostgreSQL-server variant of every database suite (set TEST_DATABASE_URL)');
+  }
+  for (const s of skipped) console.warn(`\n[hourglass] ***** SKIPPED: ${s} *****\n`);
+  if (required && skipped.length) throw new Error(`HG_REQUIRE_ALL=1 but these would be skipped:\n- ${skipped.join('\n- ')}`);
+  project.provide('hgRunId', runId);
+
+  return async () => {
+    if (!url) return;
+    // Test files drop their own databases; this sweeps up after any that crashed.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${runId}_%`]);
+    for (const r of rows) await client.query(`drop database if exists "${r.datname}" with (force)`);
+    await client.end();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    hgRunId: string;
+  }
+}
