@@ -14,6 +14,7 @@ import { randomIds } from './platform/ids.ts';
 async function main(): Promise<void> {
   let config;
   try {
+    // eslint-disable-next-line no-restricted-properties -- the one place the environment is read
     config = loadConfig(process.env, process.argv.slice(2));
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const database = config.DATABASE_URL
-    ? connectPostgres(config.DATABASE_URL)
+    ? connectPostgres(config.DATABASE_URL, 10, (err) => console.error(`database connection lost: ${err.message}`))
     : await connectPglite(join(config.DATA_DIR, 'pglite'));
   const applied = await migrate(database.db);
   const { app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  // With PORT=0 the OS picks the port; links must carry the real one.
+  const address = app.server.address();
+  if (config.PUBLIC_URL === undefined && address && typeof address === 'object') config.publicUrl = `http://localhost:${address.port}`;
   app.log.info({ roles: config.ROLES, database: database.kind }, 'listening');
   if (config.DEMO_SEED) {
     const { seeded } = await seedDemo(deps);

@@ -14,9 +14,13 @@ export interface DatabaseHandle {
 // Return bigint (int8: counts, sums) as numbers: amounts stay far below 2^53 minor units.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-/** A PostgreSQL server. */
-export function connectPostgres(url: string, max = 10): DatabaseHandle {
+/**
+ * A PostgreSQL server. `onIdleError` hears of idle connections the server dropped (restart,
+ * failover): without a listener that error would end the process; the pool replaces them.
+ */
+export function connectPostgres(url: string, max = 10, onIdleError: (err: Error) => void = () => undefined): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', onIdleError);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import { AppError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
@@ -19,6 +19,11 @@ export function normaliseError(err: unknown): AppError {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid_json');
+    // Raised by the router before any handler: an id too long to be one, or a broken %-escape.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return new AppError('validation_failed', 'The URL is not valid.');
   }
   // JSON.parse failures and secure-json-parse's prototype-poisoning refusal arrive as 400s.
   if (e.statusCode === 400 && (err instanceof SyntaxError || /prototype|constructor/i.test(e.message ?? ''))) {
@@ -30,10 +35,12 @@ export function normaliseError(err: unknown): AppError {
   return new AppError('internal');
 }
 
-export function createHttp(config: Config, metrics: Metrics): FastifyInstance {
+/** `logStream` lets tests read the logs; by default they go to stdout. */
+export function createHttp(config: Config, metrics: Metrics, logStream?: { write(line: string): void }): FastifyInstance {
   const app = Fastify({
     logger: {
       level: config.LOG_LEVEL,
+      ...(logStream && { stream: logStream }),
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-join-token"]', 'req.headers["x-csrf-token"]'],
       serializers: {
         req: (req: { method: string; url: string; ip?: string }) => ({
@@ -48,6 +55,11 @@ export function createHttp(config: Config, metrics: Metrics): FastifyInstance {
     onConstructorPoisoning: 'error',
     trustProxy: config.TRUST_PROXY,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router's own refusals would otherwise bypass the error handler and its one body shape.
+    frameworkErrors: (err, _req, reply) => {
+      const e = normaliseError(err);
+      void (reply as FastifyReply).status(e.status).send(e.toBody());
+    },
   });
 
   app.setErrorHandler((err, req, reply) => {

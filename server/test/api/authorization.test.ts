@@ -1,0 +1,164 @@
+import type { ErrorCode } from '@hourglass/protocol';
+import { endpoints } from '@hourglass/protocol';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeOnDatabases } from '../../../test-support/databases.ts';
+import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSignedIn, signIn } from '../../../test-support/factories.ts';
+import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { hashSecret } from '../../src/platform/ids.ts';
+import { createSession, joinSession } from '../../src/sessions/service.ts';
+
+/**
+ * Every endpoint that touches an object, against every kind of caller (issue 2, point 9). Each
+ * cell runs on a fresh session so that one cell's effect cannot decide another's outcome.
+ */
+const callers = [
+  'clientToken', 'expertToken', 'clientCookie', 'expertCookie', 'otherClient', 'otherExpert',
+  'admin', 'apiKey', 'anonymous', 'expiredToken', 'revokedToken', 'otherSessionToken',
+] as const;
+type Caller = (typeof callers)[number];
+type Outcome = 'ok' | ErrorCode;
+
+const participants = { clientToken: 'ok', expertToken: 'ok', clientCookie: 'ok', expertCookie: 'ok' } as const;
+const tokenTrouble = { expiredToken: 'token_expired', revokedToken: 'token_revoked', otherSessionToken: 'forbidden' } as const;
+const noTokens = { clientToken: 'unauthenticated', expertToken: 'unauthenticated', expiredToken: 'unauthenticated', revokedToken: 'unauthenticated', otherSessionToken: 'unauthenticated' } as const;
+const strangers = { otherClient: 'forbidden', otherExpert: 'forbidden' } as const;
+
+const readers: Record<Caller, Outcome> = { ...participants, ...strangers, admin: 'ok', apiKey: 'ok', anonymous: 'unauthenticated', ...tokenTrouble };
+const operatorsOnly: Record<Caller, Outcome> = {
+  ...noTokens, clientCookie: 'forbidden', expertCookie: 'forbidden', ...strangers, admin: 'ok', apiKey: 'ok', anonymous: 'unauthenticated',
+};
+const adminOnly: Record<Caller, Outcome> = { ...operatorsOnly, apiKey: 'unauthenticated' };
+
+interface Case {
+  name: keyof typeof endpoints;
+  live?: boolean;
+  request: (f: Fixture) => { method: string; path: string; body?: unknown };
+  expect: Record<Caller, Outcome>;
+}
+
+interface Fixture {
+  sessionId: string;
+  clientId: string;
+  apiKeyId: string;
+}
+
+const cases: Case[] = [
+  { name: 'getSession', request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}` }), expect: readers },
+  { name: 'sessionEvents', request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}/events` }), expect: readers },
+  {
+    name: 'joinSession',
+    request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/join`, body: {} }),
+    expect: { ...readers, clientCookie: 'unauthenticated', expertCookie: 'unauthenticated', otherClient: 'unauthenticated', otherExpert: 'unauthenticated', admin: 'unauthenticated', apiKey: 'unauthenticated' },
+  },
+  { name: 'endSession', live: true, request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/end`, body: {} }), expect: readers },
+  { name: 'cancelSession', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/cancel`, body: {} }), expect: operatorsOnly },
+  { name: 'reissueTokens', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens`, body: {} }), expect: operatorsOnly },
+  { name: 'revokeToken', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens/revoke`, body: { role: 'client' } }), expect: operatorsOnly },
+  {
+    name: 'createSession',
+    request: () => ({ method: 'POST', path: '/api/sessions', body: undefined }),
+    expect: operatorsOnly,
+  },
+  {
+    name: 'getUser',
+    request: (f) => ({ method: 'GET', path: `/api/users/${f.clientId}` }),
+    expect: { ...operatorsOnly, clientCookie: 'ok' },
+  },
+  {
+    name: 'createUser',
+    request: () => ({ method: 'POST', path: '/api/users', body: { email: `u${Math.random()}@t.hourglass`.replace('0.', ''), name: 'N', role: 'client' } }),
+    expect: operatorsOnly,
+  },
+  { name: 'createApiKey', request: () => ({ method: 'POST', path: '/api/api-keys', body: { name: 'k' } }), expect: adminOnly },
+  { name: 'listApiKeys', request: () => ({ method: 'GET', path: '/api/api-keys' }), expect: adminOnly },
+  { name: 'revokeApiKey', request: (f) => ({ method: 'DELETE', path: `/api/api-keys/${f.apiKeyId}` }), expect: adminOnly },
+  {
+    name: 'me',
+    request: () => ({ method: 'GET', path: '/api/me' }),
+    expect: { ...noTokens, clientCookie: 'ok', expertCookie: 'ok', otherClient: 'ok', otherExpert: 'ok', admin: 'ok', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
+  },
+  {
+    name: 'updateMyExpertProfile',
+    request: () => ({ method: 'PATCH', path: '/api/experts/me', body: { bio: 'mine' } }),
+    expect: { ...noTokens, clientCookie: 'forbidden', expertCookie: 'ok', otherClient: 'forbidden', otherExpert: 'ok', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
+  },
+];
+
+describeOnDatabases('authorization matrix', (target) => {
+  let server: TestServer;
+  const cookies = {} as Record<'clientCookie' | 'expertCookie' | 'otherClient' | 'otherExpert' | 'admin', Record<string, string>>;
+  let client: { id: string };
+  let expert: { id: string };
+  let apiKey: string;
+  let adminApiKeyId: string;
+
+  beforeAll(async () => {
+    server = await startServer(target);
+    const deps = server.deps;
+    client = await buildClient(deps, { password: PASSWORD });
+    expert = await buildExpert(deps, { password: PASSWORD });
+    const emails = await deps.db.selectFrom('users').select(['id', 'email']).where('id', 'in', [client.id, expert.id]).execute();
+    const emailOf = (id: string) => emails.find((e) => e.id === id)!.email;
+    cookies.clientCookie = await signIn(server, emailOf(client.id), PASSWORD);
+    cookies.expertCookie = await signIn(server, emailOf(expert.id), PASSWORD);
+    cookies.otherClient = (await buildSignedIn(server, 'client')).headers;
+    cookies.otherExpert = (await buildSignedIn(server, 'expert')).headers;
+    cookies.admin = (await buildSignedIn(server, 'admin')).headers;
+    apiKey = await buildApiKey(deps);
+    adminApiKeyId = (await deps.db.selectFrom('api_keys').select('id').executeTakeFirstOrThrow()).id;
+  });
+  afterAll(() => server?.close());
+
+  async function fixture(live: boolean) {
+    const deps = server.deps;
+    const operator = { kind: 'apiKey', keyId: adminApiKeyId } as const;
+    const make = () => createSession(deps, operator, { kind: 'on_demand', type: 'chat', clientId: client.id, expertId: expert.id });
+    const [main, other, expired, revoked] = await Promise.all([make(), make(), make(), make()]);
+    if (live) {
+      for (const role of ['client', 'expert'] as const) {
+        await joinSession(deps, { kind: 'participant', sessionId: main.session.id, userId: role === 'client' ? client.id : expert.id, role }, main.session.id);
+      }
+    }
+    // An expired and a revoked client token, both for the main session.
+    const past = new Date(Date.parse('2026-03-02T12:00:00Z') - 1000);
+    await deps.db.updateTable('session_tokens').set({ session_id: main.session.id }).where('token_hash', 'in', [hashSecret(expired.links.client.token), hashSecret(revoked.links.client.token)]).execute().catch(() => undefined);
+    await deps.db.updateTable('session_tokens').set({ valid_until: past }).where('token_hash', '=', hashSecret(expired.links.client.token)).execute();
+    await deps.db.updateTable('session_tokens').set({ revoked_at: past }).where('token_hash', '=', hashSecret(revoked.links.client.token)).execute();
+    const key = await call(server.url, 'POST', '/api/api-keys', { headers: cookies.admin, body: { name: 'victim' } });
+    return {
+      f: { sessionId: main.session.id, clientId: client.id, apiKeyId: key.body.apiKey.id },
+      headers: {
+        clientToken: { 'x-join-token': main.links.client.token },
+        expertToken: { 'x-join-token': main.links.expert.token },
+        ...cookies,
+        apiKey: { authorization: `Bearer ${apiKey}` },
+        anonymous: {},
+        // Expired and revoked tokens belong to other sessions here, so they are checked before any ownership.
+        expiredToken: { 'x-join-token': expired.links.client.token },
+        revokedToken: { 'x-join-token': revoked.links.client.token },
+        otherSessionToken: { 'x-join-token': other.links.client.token },
+      } as Record<Caller, Record<string, string>>,
+    };
+  }
+
+  it('the matrix names every endpoint that needs a credential', () => {
+    // logout would end the shared sign-ins mid-matrix: people.test.ts checks it on its own.
+    const covered = new Set<string>([...cases.map((c) => c.name), 'logout']);
+    const needing = Object.entries(endpoints).filter(([, e]) => !(e.credentials as readonly string[]).includes('public')).map(([n]) => n);
+    expect(needing.filter((n) => !covered.has(n))).toEqual([]);
+  });
+
+  for (const c of cases) {
+    it(`${c.name}: each caller gets exactly what it may`, async () => {
+      const got: Record<string, Outcome> = {};
+      for (const caller of callers) {
+        const { f, headers } = await fixture(Boolean(c.live));
+        let req = c.request(f);
+        if (c.name === 'createSession') req = { ...req, body: { kind: 'on_demand', type: 'chat', clientId: client.id, expertId: expert.id } };
+        const r = await call(server.url, req.method, req.path, { headers: headers[caller], ...(req.body !== undefined && { body: req.body }) });
+        got[caller] = r.status < 300 ? 'ok' : (errorCode(r) ?? (`status ${r.status}` as Outcome));
+      }
+      expect(got).toEqual(c.expect);
+    });
+  }
+});
