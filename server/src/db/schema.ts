@@ -84,6 +84,7 @@ export interface SessionTokensTable {
 }
 
 export interface SessionEventsTable {
+  seq: Generated<number>;
   id: string;
   session_id: string;
   at: Timestamp;

@@ -9,9 +9,27 @@ export interface Ids {
 }
 
 export const randomIds: Ids = {
-  uuid: () => uuidv7(Date.now(), randomBytes(10)),
+  uuid: () => monotonicUuidv7(),
   secret: (prefix) => `${prefix}${randomBytes(32).toString('base64url')}`,
 };
+
+let last = { ms: 0, counter: 0 };
+
+/**
+ * UUIDv7 whose 12-bit `rand_a` field is a counter within one millisecond (RFC 9562 §6.2,
+ * method 1), so ids made by one process sort in the order they were made.
+ */
+function monotonicUuidv7(): string {
+  const now = Date.now();
+  const random = randomBytes(10);
+  if (now <= last.ms && last.counter < 0xfff) {
+    last = { ms: last.ms, counter: last.counter + 1 };
+  } else {
+    last = { ms: Math.max(now, last.ms + (now <= last.ms ? 1 : 0)), counter: random.readUInt16BE(0) & 0x7ff };
+  }
+  random.writeUInt16BE(last.counter, 0);
+  return uuidv7(last.ms, random);
+}
 
 export function uuidv7(ms: number, random: Uint8Array): string {
   const b = Buffer.alloc(16);

@@ -55,5 +55,5 @@ export const eventsRepo = {
       })
       .execute(),
   list: (db: Database, sessionId: string) =>
-    db.selectFrom('session_events').selectAll().where('session_id', '=', sessionId).orderBy('at').orderBy('id').execute(),
+    db.selectFrom('session_events').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute(),
 };

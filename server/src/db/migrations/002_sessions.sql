@@ -44,8 +44,10 @@ create table session_tokens (
 create unique index session_tokens_one_active on session_tokens (session_id, role) where revoked_at is null;
 
 -- The audit trail: every change of a session, with its actor, written in the same transaction.
+-- `seq` orders events: several written in one transaction share their `at`.
 create table session_events (
-  id         uuid primary key,
+  seq        bigint generated always as identity primary key,
+  id         uuid not null unique,
   session_id uuid not null references sessions (id),
   at         timestamptz not null,
   actor_id   uuid,
@@ -53,4 +55,4 @@ create table session_events (
   kind       text not null,
   data       jsonb not null default '{}'
 );
-create index session_events_session on session_events (session_id, at, id);
+create index session_events_session on session_events (session_id, seq);
