@@ -32,6 +32,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     ids: opts.ids,
     config: opts.config,
     log: app.log,
+    metrics,
   };
   await app.register(fastifyCookie);
   const route = makeRouter(app, makeAuthenticate(deps));

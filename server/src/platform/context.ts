@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/connect.ts';
 import type { Clock } from './clock.ts';
 import type { Ids } from './ids.ts';
+import type { Metrics } from './metrics.ts';
 
 /** What every service needs, injected once at start (tests build their own). */
 export interface Deps {
@@ -12,6 +13,7 @@ export interface Deps {
   ids: Ids;
   config: Config;
   log: FastifyBaseLogger;
+  metrics: Metrics;
 }
 
 /** Who is calling. Resolved at the edge from one credential; services check the object itself. */

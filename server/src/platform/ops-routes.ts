@@ -16,7 +16,12 @@ const docsPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 <style>body{margin:0;background:#FFFFFF;color:#111827}.swagger-ui .topbar{display:none}
 .swagger-ui .btn.execute,.swagger-ui .btn.authorize{background:#FF6B35;border-color:#FF6B35;color:#fff}
-.swagger-ui .btn.execute:hover{background:#EA580C}</style></head>
+.swagger-ui .btn.execute:hover{background:#EA580C}
+.swagger-ui .opblock.opblock-get,.swagger-ui .opblock.opblock-patch{background:#FFF7ED;border-color:#FF6B35}
+.swagger-ui .opblock.opblock-get .opblock-summary-method,.swagger-ui .opblock.opblock-patch .opblock-summary-method{background:#FF6B35}
+.swagger-ui .opblock.opblock-post{background:#ECFDF5;border-color:#10B981}.swagger-ui .opblock.opblock-post .opblock-summary-method{background:#10B981}
+.swagger-ui .opblock.opblock-delete{border-color:#EF4444}.swagger-ui .opblock.opblock-delete .opblock-summary-method{background:#EF4444}
+.swagger-ui, .swagger-ui .info .title, .swagger-ui .opblock-tag{color:#111827}.swagger-ui a{color:#EA580C}</style></head>
 <body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script></body></html>`;
 const docsInit = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;

@@ -46,6 +46,7 @@ async function apply(
   const updated = await sessionsRepo.update(trx, s, { ...patch, state: t.state });
   // The row is locked FOR UPDATE, so losing this compare-and-set means a bug, not a race.
   if (!updated) throw new Error(`compare-and-set lost on session ${s.id}`);
+  deps.metrics.sessionTransitions.inc({ event: command.type, state: t.state });
   await eventsRepo.append(trx, deps.ids, {
     sessionId: s.id,
     at,

@@ -23,6 +23,8 @@ describeOnDatabases('health, metrics and the API description', (target) => {
   });
 
   it('G4: /metrics is Prometheus text with request counts by route and status', async () => {
+    const { session } = await buildSession(server.deps);
+    await call(server.url, 'POST', `/api/sessions/${session.id}/cancel`, { headers: { authorization: `Bearer ${await buildApiKey(server.deps)}` } });
     await call(server.url, 'GET', '/api/experts');
     await call(server.url, 'GET', '/api/sessions/validate?token=nope');
     const m = await call(server.url, 'GET', '/metrics');
@@ -30,6 +32,7 @@ describeOnDatabases('health, metrics and the API description', (target) => {
     expect(m.body).toContain('hourglass_http_requests_total{method="GET",route="/api/experts",status="200"}');
     expect(m.body).toContain('route="/api/sessions/validate",status="401"');
     expect(m.body).toContain('hourglass_process_cpu_seconds_total');
+    expect(m.body).toContain('hourglass_session_transitions_total{event="cancel",state="cancelled"} 1');
   });
 
   it('/openapi.json is OpenAPI 3.1 with every endpoint, and /docs renders it from local assets', async () => {
