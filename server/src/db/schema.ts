@@ -3,6 +3,8 @@ import type { ColumnType, Generated } from 'kysely';
 /** Kysely's view of the tables in migrations/. Keep the two in step. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
+/** A nullable column that inserts may leave out. */
+type Optional<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export interface UsersTable {
   id: string;
@@ -71,6 +73,11 @@ export interface SessionsTable {
   notes: string | null;
   version: Generated<number>;
   created_at: Timestamp;
+  escrow_state: Optional<'held' | 'released' | 'refunded' | 'settled' | 'disputed'>;
+  escrow_release_at: Optional<Date>;
+  disputed_at: Optional<Date>;
+  dispute_reason: Optional<string>;
+  low_balance_warned_at: Optional<Date>;
 }
 
 export interface SessionTokensTable {
@@ -94,7 +101,34 @@ export interface SessionEventsTable {
   data: Json<Record<string, unknown>>;
 }
 
+export type AccountKind = 'wallet' | 'escrow' | 'earnings' | 'payouts' | 'platform_revenue' | 'provider_cash' | 'in_flight';
+
+export interface LedgerAccountsTable {
+  id: string;
+  kind: AccountKind;
+  owner_id: string | null;
+  currency: string;
+  balance: ColumnType<number, number | undefined, never>;
+  created_at: Timestamp;
+}
+
+export interface LedgerTransfersTable {
+  seq: Generated<number>;
+  id: string;
+  debit_account: string;
+  credit_account: string;
+  amount: number;
+  kind: string;
+  session_id: string | null;
+  pending: Generated<boolean>;
+  post_to: string | null;
+  resolves: string | null;
+  created_at: Timestamp;
+}
+
 export interface DB {
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transfers: LedgerTransfersTable;
   users: UsersTable;
   expert_profiles: ExpertProfilesTable;
   auth_sessions: AuthSessionsTable;

@@ -1,4 +1,4 @@
-import type { Selectable, Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Database } from '../db/connect.ts';
 import type { SessionsTable } from '../db/schema.ts';
 import type { Actor } from '../platform/context.ts';
@@ -7,7 +7,7 @@ import type { Ids } from '../platform/ids.ts';
 export type SessionRow = Selectable<SessionsTable>;
 
 export const sessionsRepo = {
-  insert: (db: Database, row: Omit<SessionRow, 'billed_seconds' | 'version'>) => db.insertInto('sessions').values(row).execute(),
+  insert: (db: Database, row: Insertable<SessionsTable>) => db.insertInto('sessions').values(row).execute(),
   byId: (db: Database, id: string) => db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst(),
   /** Row lock for the length of the transaction: commands on one session run one at a time. */
   lock: (db: Database, id: string) => db.selectFrom('sessions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),

@@ -5,6 +5,7 @@ import type { Database } from '../db/connect.ts';
 import type { SessionsTable } from '../db/schema.ts';
 import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
+import { inTransaction } from '../platform/transaction.ts';
 import { presentSession } from './present.ts';
 import { eventsRepo, sessionsRepo, tokensRepo, type SessionRow } from './repository.ts';
 import { defaultLinkValidUntil, inStartWindow, startWindow } from './rules.ts';
@@ -74,8 +75,7 @@ async function loadForUpdate(trx: Database, id: string): Promise<SessionRow> {
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
-  return deps.db.transaction().execute(async (trx) => {
-    const now = await deps.clock.now(trx);
+  return inTransaction(deps, async (trx, now) => {
     const [client, expert] = await Promise.all([
       trx.selectFrom('users').select(['id', 'role']).where('id', '=', input.clientId).executeTakeFirst(),
       trx
@@ -107,7 +107,7 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
         });
     if (validUntil <= now) invalid('body.linkValidUntil', 'must be in the future');
 
-    const row: SessionRow = {
+    const row: Omit<SessionRow, 'escrow_state' | 'escrow_release_at' | 'disputed_at' | 'dispute_reason' | 'low_balance_warned_at'> = {
       id: deps.ids.uuid(),
       kind: input.kind,
       type: input.type,
@@ -140,8 +140,8 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
       kind: 'created',
       data: { kind: row.kind, type: row.type, state: row.state },
     });
-    const links = await issueTokens(deps, trx, row, validUntil, now);
-    return { session: presentSession(row, now), links };
+    const links = await issueTokens(deps, trx, row as SessionRow, validUntil, now);
+    return { session: presentSession(row as SessionRow, now), links };
   });
 }
 
@@ -199,8 +199,7 @@ export async function listEvents(deps: Deps, principal: Principal, id: string) {
 export async function joinSession(deps: Deps, principal: Principal, id: string) {
   if (principal.kind !== 'participant') return fail('forbidden', 'Join with your join link.');
   if (principal.sessionId !== id) return fail('forbidden', 'This join link is for another session.');
-  return deps.db.transaction().execute(async (trx) => {
-    const now = await deps.clock.now(trx);
+  return inTransaction(deps, async (trx, now) => {
     let s = await loadForUpdate(trx, id);
     const actor = actorOf(principal);
     if (s.state === 'ended') fail('session_ended');
@@ -236,8 +235,7 @@ function endReasonFor(principal: Principal, s: SessionRow): EndReason {
 
 /** Ends a live session. Ending an ended session returns the same final record (D6). */
 export async function endSession(deps: Deps, principal: Principal, id: string, notes: string | undefined) {
-  return deps.db.transaction().execute(async (trx) => {
-    const now = await deps.clock.now(trx);
+  return inTransaction(deps, async (trx, now) => {
     const s = await loadForUpdate(trx, id);
     if (!mayRead(principal, s)) fail('forbidden');
     if (s.state === 'ended') return presentSession(s, now);
@@ -253,8 +251,7 @@ export async function endSession(deps: Deps, principal: Principal, id: string, n
 
 export async function cancelSession(deps: Deps, principal: Principal, id: string) {
   if (!isOperator(principal)) fail('forbidden');
-  return deps.db.transaction().execute(async (trx) => {
-    const now = await deps.clock.now(trx);
+  return inTransaction(deps, async (trx, now) => {
     const s = await loadForUpdate(trx, id);
     const cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now);
     return presentSession(cancelled, now);
@@ -264,8 +261,7 @@ export async function cancelSession(deps: Deps, principal: Principal, id: string
 /** New links for both participants; the old ones stop working at once. */
 export async function reissueTokens(deps: Deps, principal: Principal, id: string) {
   if (!isOperator(principal)) fail('forbidden');
-  return deps.db.transaction().execute(async (trx) => {
-    const now = await deps.clock.now(trx);
+  return inTransaction(deps, async (trx, now) => {
     const s = await loadForUpdate(trx, id);
     if (s.state === 'ended') fail('session_ended');
     await tokensRepo.revokeActive(trx, id, null, now);
@@ -281,8 +277,7 @@ export async function reissueTokens(deps: Deps, principal: Principal, id: string
 
 export async function revokeToken(deps: Deps, principal: Principal, id: string, role: ParticipantRole) {
   if (!isOperator(principal)) fail('forbidden');
-  await deps.db.transaction().execute(async (trx) => {
-    const now = await deps.clock.now(trx);
+  await inTransaction(deps, async (trx, now) => {
     await loadForUpdate(trx, id);
     await tokensRepo.revokeActive(trx, id, role, now);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'token_revoked', data: { role } });
