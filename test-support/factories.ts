@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { createApiKey, createUser } from '../server/src/people/service.ts';
 import type { Deps, Principal } from '../server/src/platform/context.ts';
 import { createSession } from '../server/src/sessions/service.ts';
+import { adminCredit } from '../server/src/billing/wallet.ts';
 import { randomIds } from '../server/src/platform/ids.ts';
 import { call, type TestServer } from './server.ts';
 
@@ -21,6 +22,9 @@ export function buildUser(deps: Deps, overrides: Partial<z.input<typeof CreateUs
 }
 
 export const buildClient = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) => buildUser(deps, { ...o, role: 'client' });
+
+/** Puts `amount` into a client's wallet (an operator's credit). */
+export const fund = (deps: Deps, clientId: string, amount: number) => adminCredit(deps, operator, clientId, amount, randomIds.uuid());
 
 export const buildExpert = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) =>
   buildUser(deps, {
@@ -43,9 +47,11 @@ export async function buildAdmin(deps: Deps, password?: string) {
 
 export async function buildSession(
   deps: Deps,
-  o: { type?: 'chat' | 'voice' | 'video'; kind?: 'scheduled' | 'on_demand'; scheduledAt?: Date; durationMinutes?: 15 | 30 | 45 | 60 } = {},
+  o: { type?: 'chat' | 'voice' | 'video'; kind?: 'scheduled' | 'on_demand'; scheduledAt?: Date; durationMinutes?: 15 | 30 | 45 | 60; credit?: number } = {},
 ) {
   const [client, expert] = await Promise.all([buildClient(deps), buildExpert(deps)]);
+  const credit = o.credit ?? 10_000;
+  if (credit > 0) await adminCredit(deps, operator, client.id, credit, 'factory');
   const kind = o.kind ?? 'on_demand';
   const now = await deps.clock.now(deps.db);
   const created = await createSession(deps, operator, {

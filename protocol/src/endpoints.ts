@@ -23,6 +23,24 @@ import {
   TokenCheck,
   TokenQuery,
 } from './sessions.ts';
+import {
+  AdminCreditBody,
+  DisputeBody,
+  Earnings,
+  Escrow,
+  EscrowStats,
+  NoShowBody,
+  Payout,
+  PayoutBody,
+  PayoutParams,
+  RefundBody,
+  SessionEarnings,
+  TopUp,
+  TopUpBody,
+  UserIdParams,
+  Wallet,
+  WalletEntry,
+} from './money.ts';
 
 /**
  * Which credentials an endpoint accepts (the server then checks the object itself):
@@ -40,6 +58,8 @@ export interface Endpoint {
   credentials: readonly Credential[];
   /** Who, beyond holding a credential, may call it: written for the docs, enforced by the server. */
   who: string;
+  /** Moves money: accepts an `Idempotency-Key` header. */
+  idempotent?: boolean;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -141,6 +161,69 @@ export const endpoints = {
     method: 'POST', path: '/api/sessions/{id}/tokens/revoke', tag: 'sessions', summary: "Revoke a participant's join token",
     credentials: ['cookie', 'apiKey'], who: 'an admin or an API key',
     params: IdParams, body: RevokeTokenBody, response: NoContent, status: 204,
+  }),
+  noShow: e({
+    method: 'POST', path: '/api/sessions/{id}/no-show', tag: 'sessions', summary: 'Settle a scheduled session one side missed',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key',
+    params: IdParams, body: NoShowBody, response: Session, status: 200,
+  }),
+  wallet: e({
+    method: 'GET', path: '/api/wallet', tag: 'wallet', summary: 'My wallet balance',
+    credentials: ['cookie'], who: 'a client', response: Wallet, status: 200,
+  }),
+  walletHistory: e({
+    method: 'GET', path: '/api/wallet/transactions', tag: 'wallet', summary: 'My wallet history, newest first',
+    credentials: ['cookie'], who: 'a client', query: PageQuery, response: page(WalletEntry), status: 200,
+  }),
+  topUp: e({
+    method: 'POST', path: '/api/wallet/top-ups', tag: 'wallet', summary: 'Add funds through the payment provider',
+    credentials: ['cookie'], who: 'a client', idempotent: true, body: TopUpBody, response: TopUp, status: 201,
+  }),
+  adminCredit: e({
+    method: 'POST', path: '/api/admin/wallets/{userId}/credit', tag: 'admin', summary: "Credit a client's wallet",
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', idempotent: true,
+    params: UserIdParams, body: AdminCreditBody, response: Wallet, status: 201,
+  }),
+  sessionEscrow: e({
+    method: 'GET', path: '/api/sessions/{id}/escrow', tag: 'escrow', summary: "A scheduled session's escrow",
+    credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key',
+    params: IdParams, response: Escrow, status: 200,
+  }),
+  openDispute: e({
+    method: 'POST', path: '/api/sessions/{id}/dispute', tag: 'escrow', summary: 'Dispute a session before its escrow is released',
+    credentials: ['joinToken', 'cookie'], who: "the session's client", params: IdParams, body: DisputeBody, response: Escrow, status: 200,
+  }),
+  releaseEscrow: e({
+    method: 'POST', path: '/api/admin/escrow/{id}/release', tag: 'admin', summary: 'Release held or disputed escrow to the expert now',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: IdParams, body: Empty, response: Escrow, status: 200,
+  }),
+  refundEscrow: e({
+    method: 'POST', path: '/api/admin/escrow/{id}/refund', tag: 'admin', summary: 'Refund escrow (all or part; the rest is released)',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: IdParams, body: RefundBody, response: Escrow, status: 200,
+  }),
+  escrowStats: e({
+    method: 'GET', path: '/api/admin/escrow/stats', tag: 'admin', summary: 'Escrow held, disputed, released and refunded',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', response: EscrowStats, status: 200,
+  }),
+  myEarnings: e({
+    method: 'GET', path: '/api/experts/me/earnings', tag: 'earnings', summary: 'My earnings totals',
+    credentials: ['cookie'], who: 'an expert', response: Earnings, status: 200,
+  }),
+  myEarningsBySession: e({
+    method: 'GET', path: '/api/experts/me/earnings/sessions', tag: 'earnings', summary: 'My earnings per session, newest first',
+    credentials: ['cookie'], who: 'an expert', query: PageQuery, response: page(SessionEarnings), status: 200,
+  }),
+  createPayout: e({
+    method: 'POST', path: '/api/admin/payouts', tag: 'admin', summary: "Start a payout of an expert's available earnings",
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', idempotent: true, body: PayoutBody, response: Payout, status: 201,
+  }),
+  completePayout: e({
+    method: 'POST', path: '/api/admin/payouts/{payoutId}/complete', tag: 'admin', summary: 'Record that a payout arrived',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: PayoutParams, body: Empty, response: Payout, status: 200,
+  }),
+  failPayout: e({
+    method: 'POST', path: '/api/admin/payouts/{payoutId}/fail', tag: 'admin', summary: 'Record that a payout failed (earnings return)',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: PayoutParams, body: Empty, response: Payout, status: 200,
   }),
 } as const;
 

@@ -19,6 +19,7 @@ describe('SDK client against the real server', () => {
     const expert = await host.call('createUser', {
       body: { email: 'sdk-expert@test.hourglass', name: 'E', role: 'expert', expert: { rates: { voice: 250 } } },
     });
+    await host.call('adminCredit', { params: { userId: client.id }, body: { amount: 1000, reason: 'welcome' } });
     const { session, links } = await host.call('createSession', { body: { kind: 'on_demand', type: 'voice', clientId: client.id, expertId: expert.id } });
     expect(session.capabilities).toEqual({ chat: false, audio: true, video: false });
 
@@ -31,6 +32,10 @@ describe('SDK client against the real server', () => {
     expect(live.state).toBe('live');
     const ended = await asExpert.call('endSession', { params: { id: session.id }, body: {} });
     expect(ended.endReason).toBe('ended_by_expert');
+    // Minute 1 (voice at 250) was charged when the session went live.
+    expect((await host.call('getSession', { params: { id: session.id } })).state).toBe('ended');
+    const events = await asClient.call('sessionEvents', { params: { id: session.id } });
+    expect(events.items.map((e) => e.kind)).toContain('ended');
     const page = await createClient({ baseUrl: server.url }).call('listExperts', { query: { limit: 10 } });
     expect(page.items.some((e) => e.id === expert.id)).toBe(true);
   });

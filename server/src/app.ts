@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import { billingRoutes } from './billing/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
@@ -6,6 +7,7 @@ import { peopleRoutes } from './people/routes.ts';
 import { makeAuthenticate } from './people/authenticate.ts';
 import type { Clock } from './platform/clock.ts';
 import type { Deps } from './platform/context.ts';
+import { DomainEvents } from './platform/events.ts';
 import { createHttp } from './platform/http.ts';
 import type { Ids } from './platform/ids.ts';
 import { createMetrics } from './platform/metrics.ts';
@@ -19,6 +21,7 @@ export interface AppOptions {
   database: DatabaseHandle;
   clock: Clock;
   ids: Ids;
+  events?: DomainEvents;
 }
 
 /** The api role: every HTTP route, on a Fastify instance not yet listening. */
@@ -33,11 +36,13 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     config: opts.config,
     log: app.log,
     metrics,
+    events: opts.events ?? new DomainEvents(),
   };
   await app.register(fastifyCookie);
   const route = makeRouter(app, makeAuthenticate(deps));
   peopleRoutes(route, deps);
   sessionRoutes(route, deps);
+  billingRoutes(route, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);
   return { app, deps };

@@ -45,6 +45,10 @@ export const configSchema = z.object({
   LOGIN_MAX_FAILURES: int(1, 1000).default(5).describe('Failed sign-ins per email within LOGIN_WINDOW_MIN before sign-in is refused.'),
   LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50).describe('Failed sign-ins per client address within LOGIN_WINDOW_MIN.'),
   LOGIN_WINDOW_MIN: int(1, 24 * 60).default(15).describe('Window of the failed sign-in throttle, in minutes.'),
+  PAYMENT_PROVIDER: z.enum(['local']).default('local').describe('Payment provider for top-ups. `local` succeeds at once: for trying Hourglass only.'),
+  TOP_UP_MIN: int(1, 100_000_000).default(100).describe('Smallest wallet top-up (minor units).'),
+  TOP_UP_MAX: int(1, 100_000_000).default(100_000).describe('Largest wallet top-up (minor units).'),
+  SWEEP_INTERVAL_MS: int(50, 60_000).default(1000).describe('How often the sweeper looks for due work (billing minutes, deadlines, escrow releases).'),
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024).describe('Largest JSON request body.'),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (set behind a load balancer).'),
 });
@@ -72,6 +76,7 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
   if (parsed.success && parsed.data.SLOT_PRICE_MIN > parsed.data.SLOT_PRICE_MAX) {
     problems.push('SLOT_PRICE_MIN: must not exceed SLOT_PRICE_MAX');
   }
+  if (parsed.success && parsed.data.TOP_UP_MIN > parsed.data.TOP_UP_MAX) problems.push('TOP_UP_MIN: must not exceed TOP_UP_MAX');
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const publicUrl = (parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/$/, '');
   return { ...parsed.data, publicUrl, cookieSecure: publicUrl.startsWith('https://') };

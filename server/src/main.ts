@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.ts';
 import { demoBanner, demoLinks, seedDemo } from './demo/seed.ts';
 import { databaseClock } from './platform/clock.ts';
 import { randomIds } from './platform/ids.ts';
+import { startSweeper } from './sweeps/sweeper.ts';
 
 /**
  * One process, three roles (`ROLES` / `--roles=`): api (HTTP), realtime (the gateway, arriving
@@ -30,11 +31,13 @@ async function main(): Promise<void> {
   const { app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
+  const sweeper = config.ROLES.includes('sweeper') ? startSweeper(deps) : undefined;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
+    await sweeper?.stop();
     await app.close();
     await database.close();
     process.exit(0);

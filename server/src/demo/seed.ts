@@ -4,6 +4,7 @@ import type { Deps, Principal } from '../platform/context.ts';
 import { hashPassword } from '../people/passwords.ts';
 import { createUser } from '../people/service.ts';
 import { createSession, reissueTokens } from '../sessions/service.ts';
+import { adminCredit } from '../billing/wallet.ts';
 
 export const DEMO_PASSWORD = 'hourglass-demo';
 const ADMIN = { email: 'admin@demo.hourglass', name: 'Ada Admin', role: 'admin' as const };
@@ -29,6 +30,8 @@ const CLIENTS = [
   { email: 'cleo@demo.hourglass', name: 'Cleo Client' },
   { email: 'dan@demo.hourglass', name: 'Dan Client' },
 ];
+/** Each demo client starts with this much in their wallet (minor units: $50.00). */
+export const DEMO_CREDIT = 5000;
 
 const SEED_LOCK = 0x4867_5364;
 
@@ -45,7 +48,12 @@ export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
       const ids: string[] = [];
       const d = { ...deps, db: conn };
       const root: Principal = { kind: 'apiKey', keyId: deps.ids.uuid() };
-      for (const c of CLIENTS) ids.push((await createUser(d, root, { ...c, role: 'client' })).id);
+      for (const c of CLIENTS) {
+        const client = await createUser(d, root, { ...c, role: 'client' });
+        ids.push(client.id);
+        // A fixed key: the credit is one ledger transfer however often seeding is retried.
+        await adminCredit(d, root, client.id, DEMO_CREDIT, 'demo-seed');
+      }
       for (const { email, name, ...expert } of EXPERTS) {
         ids.push((await createUser(d, root, { email, name, role: 'expert', expert: { ...expert, avatarUrl: null } })).id);
       }
@@ -100,7 +108,7 @@ export function demoBanner(baseUrl: string, links: Awaited<ReturnType<typeof dem
     '',
     `  Hourglass is running at ${baseUrl}   (API docs: ${baseUrl}/docs)`,
     '',
-    `  Demo sign-ins (password "${DEMO_PASSWORD}"):`,
+    `  Demo sign-ins (password "${DEMO_PASSWORD}"; clients start with ${(DEMO_CREDIT / 100).toFixed(2)} in their wallet):`,
     ...people.map((p) => `    ${p.role.padEnd(7)} ${p.email}`),
     '',
     '  Demo sessions (Cleo Client with Aria Moon): open the client link in one window, the expert link in another.',

@@ -51,21 +51,24 @@ async function ensureAccounts(trx: Database, ids: string[], currency: string, no
 }
 
 /**
- * Applies a movement to the balance rows of tracked accounts. Debits go first and only where
- * the balance covers them: the database's CHECK (balance >= 0) stands behind this (L2).
- * Rows are touched in id order so that two transfers never wait on each other in a cycle.
+ * Locks the tracked (wallet, escrow) accounts a movement touches, in id order so two transfers
+ * never wait on each other in a cycle, and checks the debit side covers the amount. Nothing
+ * has been written when this refuses, so a caller may catch `insufficient_funds` and go on.
  */
+async function lockAndCheck(trx: Database, debit: string, credit: string, amount: number) {
+  const tracked = [debit, credit].filter((id) => isTracked(parseAccount(id).kind)).sort();
+  if (tracked.length === 0) return;
+  const rows = await trx.selectFrom('ledger_accounts').select(['id', 'balance']).where('id', 'in', tracked).orderBy('id').forUpdate().execute();
+  const from = rows.find((r) => r.id === debit);
+  if (from && Number(from.balance) < amount) {
+    throw new AppError('insufficient_funds', undefined, { account: parseAccount(debit).kind, balance: Number(from.balance), needed: amount });
+  }
+}
+
+/** Moves the kept balances; the CHECK (balance >= 0) on the row stands behind lockAndCheck (L2). */
 async function applyBalances(trx: Database, debit: string, credit: string, amount: number) {
-  const moves = [
-    { id: debit, delta: -amount },
-    { id: credit, delta: amount },
-  ]
-    .filter((m) => isTracked(parseAccount(m.id).kind))
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
-  for (const m of moves) {
-    const r = await sql<{ balance: number }>`update ledger_accounts set balance = balance + ${m.delta}
-      where id = ${m.id} and balance + ${m.delta} >= 0 returning balance`.execute(trx);
-    if (r.rows.length === 0) throw new AppError('insufficient_funds', undefined, { account: m.id.split(':')[0], needed: amount });
+  for (const [id, delta] of [[debit, -amount], [credit, amount]] as const) {
+    if (isTracked(parseAccount(id).kind)) await sql`update ledger_accounts set balance = balance + ${delta} where id = ${id}`.execute(trx);
   }
 }
 
@@ -78,13 +81,31 @@ async function insert(trx: Database, row: Omit<Transfer, 'seq'>): Promise<Transf
     .executeTakeFirst()) as Transfer | undefined;
 }
 
-async function existing(trx: Database, id: string): Promise<Transfer> {
-  return (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as Transfer;
-}
+const find = async (trx: Database, id: string) =>
+  (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', id).executeTakeFirst()) as Transfer | undefined;
 
 function check(i: TransferInput) {
   if (!Number.isSafeInteger(i.amount) || i.amount <= 0) fail('validation_failed', 'Amounts are positive whole minor units.');
   if (i.debit === i.credit) throw new Error(`transfer ${i.id} debits and credits ${i.debit}`);
+}
+
+/** The one write path: replay check, lock and check, insert, move balances. */
+async function move(trx: Database, now: Date, currency: string, i: TransferInput, pending: boolean): Promise<Posted> {
+  check(i);
+  const replay = (t: Transfer): Posted => (sameBody(t, i, pending) ? { transfer: t, created: false } : fail('idempotency_conflict', undefined, { id: i.id }));
+  const before = await find(trx, i.id);
+  if (before) return replay(before);
+  const credit = pending ? accounts.inFlight : i.credit;
+  await ensureAccounts(trx, [...new Set([i.debit, credit, i.credit])], currency, now);
+  await lockAndCheck(trx, i.debit, credit, i.amount);
+  const row = await insert(trx, {
+    id: i.id, debit_account: i.debit, credit_account: credit, amount: i.amount, kind: i.kind,
+    session_id: i.sessionId ?? null, pending, post_to: pending ? i.credit : null, resolves: null, created_at: now,
+  });
+  // Someone committed the same id between our look and our insert: theirs is the movement.
+  if (!row) return replay((await find(trx, i.id))!);
+  await applyBalances(trx, i.debit, credit, i.amount);
+  return { transfer: row, created: true };
 }
 
 /**
@@ -93,38 +114,10 @@ function check(i: TransferInput) {
  * original transfer and moves nothing; with a different body it is `idempotency_conflict`.
  * Concurrent calls with one id: the unique key makes the second wait for the first, then see it.
  */
-export async function transfer(trx: Database, now: Date, currency: string, i: TransferInput): Promise<Posted> {
-  check(i);
-  await ensureAccounts(trx, [i.debit, i.credit], currency, now);
-  const row = await insert(trx, {
-    id: i.id, debit_account: i.debit, credit_account: i.credit, amount: i.amount, kind: i.kind,
-    session_id: i.sessionId ?? null, pending: false, post_to: null, resolves: null, created_at: now,
-  });
-  if (!row) {
-    const t = await existing(trx, i.id);
-    if (!sameBody(t, i, false)) fail('idempotency_conflict', undefined, { id: i.id });
-    return { transfer: t, created: false };
-  }
-  await applyBalances(trx, i.debit, i.credit, i.amount);
-  return { transfer: row, created: true };
-}
+export const transfer = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, i, false);
 
 /** A pending transfer: the amount leaves `debit` now and reaches `credit` only when posted. */
-export async function hold(trx: Database, now: Date, currency: string, i: TransferInput): Promise<Posted> {
-  check(i);
-  await ensureAccounts(trx, [i.debit, i.credit, accounts.inFlight], currency, now);
-  const row = await insert(trx, {
-    id: i.id, debit_account: i.debit, credit_account: accounts.inFlight, amount: i.amount, kind: i.kind,
-    session_id: i.sessionId ?? null, pending: true, post_to: i.credit, resolves: null, created_at: now,
-  });
-  if (!row) {
-    const t = await existing(trx, i.id);
-    if (!sameBody(t, i, true)) fail('idempotency_conflict', undefined, { id: i.id });
-    return { transfer: t, created: false };
-  }
-  await applyBalances(trx, i.debit, accounts.inFlight, i.amount);
-  return { transfer: row, created: true };
-}
+export const hold = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, i, true);
 
 /**
  * Posts (to `post_to`) or voids (back to the debit account) a pending transfer: exactly once
@@ -133,18 +126,17 @@ export async function hold(trx: Database, now: Date, currency: string, i: Transf
 export async function resolve(trx: Database, now: Date, pendingId: string, how: 'post' | 'void'): Promise<Posted> {
   const p = (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', pendingId).forUpdate().executeTakeFirst()) as Transfer | undefined;
   if (!p || !p.pending) return fail('not_found', 'No such pending transfer.');
-  const target = how === 'post' ? p.post_to! : p.debit_account;
   const id = `${pendingId}:${how}`;
-  const done = await trx.selectFrom('ledger_transfers').selectAll().where('resolves', '=', pendingId).executeTakeFirst();
-  if (done) {
-    if (done.id !== id) fail('already_resolved', undefined, { resolvedBy: done.id });
-    return { transfer: done as Transfer, created: false };
-  }
+  const done = (await trx.selectFrom('ledger_transfers').selectAll().where('resolves', '=', pendingId).executeTakeFirst()) as Transfer | undefined;
+  if (done) return done.id === id ? { transfer: done, created: false } : fail('already_resolved', undefined, { resolvedBy: done.id });
+  const target = how === 'post' ? p.post_to! : p.debit_account;
+  const amount = Number(p.amount);
+  await lockAndCheck(trx, accounts.inFlight, target, amount);
   const row = (await insert(trx, {
-    id, debit_account: accounts.inFlight, credit_account: target, amount: Number(p.amount), kind: how,
+    id, debit_account: accounts.inFlight, credit_account: target, amount, kind: how,
     session_id: p.session_id, pending: false, post_to: null, resolves: pendingId, created_at: now,
   }))!;
-  await applyBalances(trx, accounts.inFlight, target, Number(p.amount));
+  await applyBalances(trx, accounts.inFlight, target, amount);
   return { transfer: row, created: true };
 }
 

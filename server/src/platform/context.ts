@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/connect.ts';
 import type { Clock } from './clock.ts';
 import type { Ids } from './ids.ts';
+import type { DomainEvents } from './events.ts';
 import type { Metrics } from './metrics.ts';
 
 /** What every service needs, injected once at start (tests build their own). */
@@ -14,6 +15,7 @@ export interface Deps {
   config: Config;
   log: FastifyBaseLogger;
   metrics: Metrics;
+  events: DomainEvents;
 }
 
 /** Who is calling. Resolved at the edge from one credential; services check the object itself. */

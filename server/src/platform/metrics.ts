@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app (tests build many apps in one process). */
 export function createMetrics() {
@@ -23,7 +23,24 @@ export function createMetrics() {
     labelNames: ['event', 'state'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, sessionTransitions };
+  const sweepRows = new Counter({
+    name: 'hourglass_sweep_rows_total',
+    help: 'Rows claimed by each sweep',
+    labelNames: ['sweep'] as const,
+    registers: [registry],
+  });
+  const sweepRuns = new Counter({
+    name: 'hourglass_sweep_runs_total',
+    help: 'Sweep passes by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const sweepLastSuccess = new Gauge({
+    name: 'hourglass_sweep_last_success_seconds',
+    help: 'Unix time of the last sweep pass that completed without error',
+    registers: [registry],
+  });
+  return { registry, httpRequests, httpDuration, sessionTransitions, sweepRows, sweepRuns, sweepLastSuccess };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

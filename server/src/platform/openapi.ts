@@ -1,4 +1,4 @@
-import { endpoints, errorCodes, type Endpoint } from '@hourglass/protocol';
+import { IdempotencyKey, endpoints, errorCodes, type Endpoint } from '@hourglass/protocol';
 import { z } from 'zod';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
@@ -31,7 +31,13 @@ export function openApiDocument(serverUrl: string) {
       description: `Who may call it: ${ep.who}.`,
       tags: [ep.tag],
       security: ep.credentials.includes('public') ? [] : ep.credentials.map((c) => security[c]),
-      parameters: [...parameters(ep.params, 'path'), ...parameters(ep.query, 'query')],
+      parameters: [
+        ...parameters(ep.params, 'path'),
+        ...parameters(ep.query, 'query'),
+        ...(ep.idempotent
+          ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'Repeat a request with the same key and it takes effect once.', schema: jsonSchema(IdempotencyKey, 'input') }]
+          : []),
+      ],
       ...(ep.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(ep.body, 'input') } } } }
         : {}),

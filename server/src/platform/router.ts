@@ -1,4 +1,4 @@
-import type { Endpoint } from '@hourglass/protocol';
+import { IdempotencyKey, type Endpoint } from '@hourglass/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError } from './errors.ts';
@@ -11,6 +11,8 @@ export interface HandlerInput<E extends Endpoint> {
   params: E['params'] extends z.ZodType ? z.output<E['params']> : undefined;
   query: E['query'] extends z.ZodType ? z.output<E['query']> : undefined;
   body: E['body'] extends z.ZodType ? z.output<E['body']> : undefined;
+  /** The `Idempotency-Key` header of a money-moving endpoint, validated; undefined if absent. */
+  idempotencyKey: string | undefined;
   req: FastifyRequest;
   reply: FastifyReply;
 }
@@ -19,13 +21,27 @@ export type Handler<E extends Endpoint> = (
   input: HandlerInput<E>,
 ) => Promise<E['response'] extends z.ZodType ? z.input<E['response']> : never>;
 
-function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+type Issue = { path: string; message: string };
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: string, issues: Issue[]): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new AppError('validation_failed', `Invalid ${where}`, {
-    issues: result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })),
-  });
+  issues.push(...result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
+  return undefined;
+}
+
+/** Validates every part of a request and lists every problem at once. */
+function parseRequest(endpoint: Endpoint, req: FastifyRequest) {
+  const issues: Issue[] = [];
+  const params = parsePart(endpoint.params, req.params, 'params', issues);
+  const query = parsePart(endpoint.query, req.query, 'query', issues);
+  // A bodyless POST is treated as `{}`; the schema still decides whether that is enough.
+  const body = parsePart(endpoint.body, req.body ?? {}, 'body', issues);
+  const rawKey = req.headers['idempotency-key'];
+  const idempotencyKey = endpoint.idempotent && rawKey !== undefined ? parsePart(IdempotencyKey, rawKey, 'headers.idempotency-key', issues) : undefined;
+  if (issues.length) throw new AppError('validation_failed', `Invalid ${[...new Set(issues.map((i) => i.path.split('.')[0]))].join(', ')}`, { issues });
+  return { params, query, body, idempotencyKey: idempotencyKey as string | undefined };
 }
 
 /**
@@ -40,11 +56,8 @@ export function makeRouter(app: FastifyInstance, authenticate: Authenticate) {
       url: endpoint.path.replace(/\{(\w+)\}/g, ':$1'),
       handler: async (req, reply) => {
         const principal = await authenticate(req, endpoint);
-        const params = parse(endpoint.params, req.params, 'params');
-        const query = parse(endpoint.query, req.query, 'query');
-        // A bodyless POST is treated as `{}`; the schema still decides whether that is enough.
-        const body = parse(endpoint.body, req.body ?? {}, 'body');
-        const result = await handler({ principal, params, query, body, req, reply } as HandlerInput<E>);
+        const { params, query, body, idempotencyKey } = parseRequest(endpoint, req);
+        const result = await handler({ principal, params, query, body, idempotencyKey, req, reply } as HandlerInput<E>);
         reply.status(endpoint.status);
         if (endpoint.status === 204) return reply.send();
         return endpoint.response.parse(result);

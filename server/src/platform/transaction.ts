@@ -1,5 +1,6 @@
 import type { Database } from '../db/connect.ts';
 import type { Deps } from './context.ts';
+import type { DomainEvent } from './events.ts';
 
 /**
  * One service call, one transaction, one instant: `now` is the database clock read inside the
@@ -7,4 +8,18 @@ import type { Deps } from './context.ts';
  */
 export function inTransaction<T>(deps: Pick<Deps, 'db' | 'clock'>, fn: (trx: Database, now: Date) => Promise<T>): Promise<T> {
   return deps.db.transaction().execute(async (trx) => fn(trx, await deps.clock.now(trx)));
+}
+
+/**
+ * As `inTransaction`, with an outbox: events pushed during the transaction are published once
+ * it has committed, and dropped if it rolls back.
+ */
+export async function inTransactionWithEvents<T>(
+  deps: Pick<Deps, 'db' | 'clock' | 'events'>,
+  fn: (trx: Database, now: Date, outbox: DomainEvent[]) => Promise<T>,
+): Promise<T> {
+  const outbox: DomainEvent[] = [];
+  const result = await inTransaction(deps, (trx, now) => fn(trx, now, outbox));
+  deps.events.publish(outbox);
+  return result;
 }

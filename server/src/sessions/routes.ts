@@ -12,6 +12,7 @@ export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps):
   route(endpoints.cancelSession, ({ principal, params }) => sessions.cancelSession(deps, principal, params.id));
   route(endpoints.sessionEvents, ({ principal, params }) => sessions.listEvents(deps, principal, params.id));
   route(endpoints.reissueTokens, ({ principal, params }) => sessions.reissueTokens(deps, principal, params.id));
+  route(endpoints.noShow, ({ principal, params, body }) => sessions.markNoShow(deps, principal, params.id, body.absent));
   route(endpoints.revokeToken, async ({ principal, params, body }) => {
     await sessions.revokeToken(deps, principal, params.id, body.role);
     return null;

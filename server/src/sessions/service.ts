@@ -1,15 +1,14 @@
-import type { CreateSessionBody, EndReason, ParticipantRole, SessionState } from '@hourglass/protocol';
-import type { Updateable } from 'kysely';
+import type { CreateSessionBody, EndReason, ParticipantRole } from '@hourglass/protocol';
 import type { z } from 'zod';
-import type { Database } from '../db/connect.ts';
-import type { SessionsTable } from '../db/schema.ts';
-import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../platform/context.ts';
-import { AppError, fail } from '../platform/errors.ts';
-import { inTransaction } from '../platform/transaction.ts';
+import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
+import { chargeNextMinute } from '../billing/metering.ts';
+import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
+import { fail } from '../platform/errors.ts';
+import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
+import { apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
 import { presentSession } from './present.ts';
 import { eventsRepo, sessionsRepo, tokensRepo, type SessionRow } from './repository.ts';
 import { defaultLinkValidUntil, inStartWindow, startWindow } from './rules.ts';
-import { transition, type SessionCommand } from './state-machine.ts';
 import { issueTokens, resolveJoinToken } from './tokens.ts';
 
 const windowOf = (deps: Deps) => ({ beforeMin: deps.config.START_WINDOW_BEFORE_MIN, afterMin: deps.config.START_WINDOW_AFTER_MIN });
@@ -26,51 +25,6 @@ function participantRole(principal: Principal, s: SessionRow): ParticipantRole |
 
 function mayRead(principal: Principal, s: SessionRow): boolean {
   return isOperator(principal) || participantRole(principal, s) !== null;
-}
-
-/**
- * Applies one state-machine command to a locked row and writes its audit event. A repeated
- * terminal command returns the row unchanged and writes nothing.
- */
-async function apply(
-  deps: Deps,
-  trx: Database,
-  s: SessionRow,
-  command: SessionCommand,
-  actor: Actor,
-  at: Date,
-  patch: Updateable<SessionsTable> = {},
-): Promise<SessionRow> {
-  const t = transition(s.state as SessionState, command);
-  if (!t.ok) throw new AppError(t.code, undefined, { state: t.state, command: t.command });
-  if (!t.changed) return s;
-  const updated = await sessionsRepo.update(trx, s, { ...patch, state: t.state });
-  // The row is locked FOR UPDATE, so losing this compare-and-set means a bug, not a race.
-  if (!updated) throw new Error(`compare-and-set lost on session ${s.id}`);
-  deps.metrics.sessionTransitions.inc({ event: command.type, state: t.state });
-  await eventsRepo.append(trx, deps.ids, {
-    sessionId: s.id,
-    at,
-    actor,
-    kind: pastTense[command.type],
-    data: { from: s.state, to: t.state, ...(command.type === 'end' && { reason: command.reason }) },
-  });
-  return updated;
-}
-
-const pastTense: Record<SessionCommand['type'], string> = {
-  accept: 'accepted',
-  decline: 'declined',
-  expire: 'expired',
-  cancel: 'cancelled',
-  open: 'opened',
-  start: 'started',
-  end: 'ended',
-  no_show: 'no_show',
-};
-
-async function loadForUpdate(trx: Database, id: string): Promise<SessionRow> {
-  return (await sessionsRepo.lock(trx, id)) ?? fail('not_found', 'No such session.');
 }
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
@@ -107,7 +61,7 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
         });
     if (validUntil <= now) invalid('body.linkValidUntil', 'must be in the future');
 
-    const row: Omit<SessionRow, 'escrow_state' | 'escrow_release_at' | 'disputed_at' | 'dispute_reason' | 'low_balance_warned_at'> = {
+    let row: SessionRow = {
       id: deps.ids.uuid(),
       kind: input.kind,
       type: input.type,
@@ -130,9 +84,16 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
       notes: null,
       version: 0,
       created_at: now,
+      escrow_state: null,
+      escrow_release_at: null,
+      disputed_at: null,
+      dispute_reason: null,
+      low_balance_warned_at: null,
     };
     const { billed_seconds: _b, version: _v, ...insertable } = row;
     await sessionsRepo.insert(trx, insertable);
+    // The price is paid before the booking stands (B3, E5): wallet → this session's escrow.
+    if (row.kind === 'scheduled') row = await holdEscrow(deps, trx, row, now);
     await eventsRepo.append(trx, deps.ids, {
       sessionId: row.id,
       at: now,
@@ -140,8 +101,8 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
       kind: 'created',
       data: { kind: row.kind, type: row.type, state: row.state },
     });
-    const links = await issueTokens(deps, trx, row as SessionRow, validUntil, now);
-    return { session: presentSession(row as SessionRow, now), links };
+    const links = await issueTokens(deps, trx, row, validUntil, now);
+    return { session: presentSession(row, now), links };
   });
 }
 
@@ -199,7 +160,7 @@ export async function listEvents(deps: Deps, principal: Principal, id: string) {
 export async function joinSession(deps: Deps, principal: Principal, id: string) {
   if (principal.kind !== 'participant') return fail('forbidden', 'Join with your join link.');
   if (principal.sessionId !== id) return fail('forbidden', 'This join link is for another session.');
-  return inTransaction(deps, async (trx, now) => {
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     let s = await loadForUpdate(trx, id);
     const actor = actorOf(principal);
     if (s.state === 'ended') fail('session_ended');
@@ -214,13 +175,14 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
     const column = principal.role === 'client' ? 'client_joined_at' : 'expert_joined_at';
     const first = s[column] === null;
     if (s.state === 'booked') s = await apply(deps, trx, s, { type: 'open' }, actor, now);
-    if (first) s = (await sessionsRepo.update(trx, s, { [column]: now }))!;
+    if (first) s = await patchSession(trx, s, { [column]: now });
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor, kind: `${principal.role}_joined`, data: { first } });
 
     if (s.state !== 'live' && s.client_joined_at && s.expert_joined_at) {
-      const endsAt = s.duration_minutes ? new Date(now.getTime() + s.duration_minutes * 60_000) : null;
       await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: { id: null, role: 'system' }, kind: 'both_joined' });
-      s = await apply(deps, trx, s, { type: 'start' }, actor, now, { started_at: now, ends_at: endsAt });
+      s = await startLive(deps, trx, s, now, actor, outbox);
+      // Minute 1 is paid the moment the clock starts (E2); a wallet that cannot pay it ends the session.
+      if (s.kind === 'on_demand') s = await chargeNextMinute(deps, trx, s, outbox);
     }
     return presentSession(s, now);
   });
@@ -235,26 +197,45 @@ function endReasonFor(principal: Principal, s: SessionRow): EndReason {
 
 /** Ends a live session. Ending an ended session returns the same final record (D6). */
 export async function endSession(deps: Deps, principal: Principal, id: string, notes: string | undefined) {
-  return inTransaction(deps, async (trx, now) => {
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, id);
     if (!mayRead(principal, s)) fail('forbidden');
     if (s.state === 'ended') return presentSession(s, now);
     const reason = endReasonFor(principal, s);
-    const ended = await apply(deps, trx, s, { type: 'end', reason }, actorOf(principal), now, {
-      end_reason: reason,
-      ended_at: now,
-      ...(notes !== undefined && { notes }),
-    });
+    // The current minute was paid at its start and is not refunded (per-minute billing rounds up).
+    const ended = await endLive(deps, trx, s, reason, now, actorOf(principal), outbox, notes === undefined ? {} : { notes });
     return presentSession(ended, now);
   });
 }
 
 export async function cancelSession(deps: Deps, principal: Principal, id: string) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransaction(deps, async (trx, now) => {
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, id);
-    const cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now);
+    let cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now);
+    // An operator's cancellation gives the client everything back (the tiered client policy is booking's).
+    if (cancelled.escrow_state === 'held') cancelled = await refundEscrow(deps, trx, cancelled, now, outbox);
     return presentSession(cancelled, now);
+  });
+}
+
+/**
+ * A scheduled session one side did not attend (B5). Expert absent: the client gets everything
+ * back at once. Client absent: the expert kept the time free, so the escrow is released after
+ * the usual dispute window.
+ */
+export async function markNoShow(deps: Deps, principal: Principal, id: string, absent: ParticipantRole) {
+  if (!isOperator(principal)) fail('forbidden');
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    const s = await loadForUpdate(trx, id);
+    let row = await apply(deps, trx, s, { type: 'no_show' }, actorOf(principal), now, {}, { absent });
+    if (row !== s && row.escrow_state === 'held') {
+      row =
+        absent === 'expert'
+          ? await refundEscrow(deps, trx, row, now, outbox)
+          : await patchSession(trx, row, { escrow_release_at: new Date(now.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) });
+    }
+    return presentSession(row, now);
   });
 }
 

@@ -2,10 +2,12 @@ import type { ErrorCode } from '@hourglass/protocol';
 import { endpoints } from '@hourglass/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSignedIn, signIn } from '../../../test-support/factories.ts';
+import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSignedIn, fund, signIn } from '../../../test-support/factories.ts';
+import { createPayout } from '../../src/billing/earnings.ts';
+import { settleEscrow } from '../../src/billing/escrow-service.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
-import { hashSecret } from '../../src/platform/ids.ts';
-import { createSession, joinSession } from '../../src/sessions/service.ts';
+import { hashSecret, randomIds } from '../../src/platform/ids.ts';
+import { createSession, endSession, joinSession } from '../../src/sessions/service.ts';
 
 /**
  * Every endpoint that touches an object, against every kind of caller (issue 2, point 9). Each
@@ -28,10 +30,23 @@ const operatorsOnly: Record<Caller, Outcome> = {
   ...noTokens, clientCookie: 'forbidden', expertCookie: 'forbidden', ...strangers, admin: 'ok', apiKey: 'ok', anonymous: 'unauthenticated',
 };
 const adminOnly: Record<Caller, Outcome> = { ...operatorsOnly, apiKey: 'unauthenticated' };
+/** Cookie-only endpoints for one kind of user, on their own data. */
+const signedIn = (role: 'client' | 'expert'): Record<Caller, Outcome> => ({
+  ...noTokens,
+  clientCookie: role === 'client' ? 'ok' : 'forbidden',
+  otherClient: role === 'client' ? 'ok' : 'forbidden',
+  expertCookie: role === 'expert' ? 'ok' : 'forbidden',
+  otherExpert: role === 'expert' ? 'ok' : 'forbidden',
+  admin: 'forbidden',
+  apiKey: 'unauthenticated',
+  anonymous: 'unauthenticated',
+});
+
+type Mode = 'accepted' | 'live' | 'booked' | 'completed';
 
 interface Case {
   name: keyof typeof endpoints;
-  live?: boolean;
+  mode?: Mode;
   request: (f: Fixture) => { method: string; path: string; body?: unknown };
   expect: Record<Caller, Outcome>;
 }
@@ -39,7 +54,9 @@ interface Case {
 interface Fixture {
   sessionId: string;
   clientId: string;
+  expertId: string;
   apiKeyId: string;
+  payoutId: string;
 }
 
 const cases: Case[] = [
@@ -50,7 +67,7 @@ const cases: Case[] = [
     request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/join`, body: {} }),
     expect: { ...readers, clientCookie: 'unauthenticated', expertCookie: 'unauthenticated', otherClient: 'unauthenticated', otherExpert: 'unauthenticated', admin: 'unauthenticated', apiKey: 'unauthenticated' },
   },
-  { name: 'endSession', live: true, request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/end`, body: {} }), expect: readers },
+  { name: 'endSession', mode: 'live', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/end`, body: {} }), expect: readers },
   { name: 'cancelSession', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/cancel`, body: {} }), expect: operatorsOnly },
   { name: 'reissueTokens', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens`, body: {} }), expect: operatorsOnly },
   { name: 'revokeToken', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens/revoke`, body: { role: 'client' } }), expect: operatorsOnly },
@@ -82,6 +99,26 @@ const cases: Case[] = [
     request: () => ({ method: 'PATCH', path: '/api/experts/me', body: { bio: 'mine' } }),
     expect: { ...noTokens, clientCookie: 'forbidden', expertCookie: 'ok', otherClient: 'forbidden', otherExpert: 'ok', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
   },
+  { name: 'noShow', mode: 'booked', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/no-show`, body: { absent: 'expert' } }), expect: operatorsOnly },
+  { name: 'wallet', request: () => ({ method: 'GET', path: '/api/wallet' }), expect: signedIn('client') },
+  { name: 'walletHistory', request: () => ({ method: 'GET', path: '/api/wallet/transactions' }), expect: signedIn('client') },
+  { name: 'topUp', request: () => ({ method: 'POST', path: '/api/wallet/top-ups', body: { amount: 500 } }), expect: signedIn('client') },
+  { name: 'adminCredit', request: (f) => ({ method: 'POST', path: `/api/admin/wallets/${f.clientId}/credit`, body: { amount: 100, reason: 'goodwill' } }), expect: operatorsOnly },
+  { name: 'sessionEscrow', mode: 'completed', request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}/escrow` }), expect: readers },
+  {
+    name: 'openDispute',
+    mode: 'completed',
+    request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/dispute`, body: { reason: 'the expert left early' } }),
+    expect: { ...readers, expertToken: 'forbidden', expertCookie: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
+  { name: 'releaseEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/release`, body: {} }), expect: operatorsOnly },
+  { name: 'refundEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/refund`, body: { amount: 100 } }), expect: operatorsOnly },
+  { name: 'escrowStats', request: () => ({ method: 'GET', path: '/api/admin/escrow/stats' }), expect: operatorsOnly },
+  { name: 'myEarnings', request: () => ({ method: 'GET', path: '/api/experts/me/earnings' }), expect: signedIn('expert') },
+  { name: 'myEarningsBySession', request: () => ({ method: 'GET', path: '/api/experts/me/earnings/sessions' }), expect: signedIn('expert') },
+  { name: 'createPayout', request: (f) => ({ method: 'POST', path: '/api/admin/payouts', body: { expertId: f.expertId, amount: 1 } }), expect: operatorsOnly },
+  { name: 'completePayout', request: (f) => ({ method: 'POST', path: `/api/admin/payouts/${f.payoutId}/complete`, body: {} }), expect: operatorsOnly },
+  { name: 'failPayout', request: (f) => ({ method: 'POST', path: `/api/admin/payouts/${f.payoutId}/fail`, body: {} }), expect: operatorsOnly },
 ];
 
 describeOnDatabases('authorization matrix', (target) => {
@@ -106,19 +143,40 @@ describeOnDatabases('authorization matrix', (target) => {
     cookies.admin = (await buildSignedIn(server, 'admin')).headers;
     apiKey = await buildApiKey(deps);
     adminApiKeyId = (await deps.db.selectFrom('api_keys').select('id').executeTakeFirstOrThrow()).id;
+    await fund(deps, client.id, 50_000_000);
+    // Earnings for the expert, so that payouts have something to pay.
+    const done = await completedSession();
+    await settleEscrow(deps, { kind: 'apiKey', keyId: adminApiKeyId }, done.session.id, 'release');
   });
+
+  const operator = () => ({ kind: 'apiKey', keyId: adminApiKeyId }) as const;
+  const make = (mode: Mode) =>
+    createSession(server.deps, operator(), {
+      kind: mode === 'booked' || mode === 'completed' ? 'scheduled' : 'on_demand',
+      type: 'chat',
+      clientId: client.id,
+      expertId: expert.id,
+      ...((mode === 'booked' || mode === 'completed') && { scheduledAt: new Date(Date.parse('2026-03-02T12:02:00Z')).toISOString(), durationMinutes: 30 as const }),
+    });
+  const joinBoth = async (sessionId: string) => {
+    for (const role of ['client', 'expert'] as const) {
+      await joinSession(server.deps, { kind: 'participant', sessionId, userId: role === 'client' ? client.id : expert.id, role }, sessionId);
+    }
+  };
+  async function completedSession() {
+    const s = await make('completed');
+    await joinBoth(s.session.id);
+    await endSession(server.deps, operator(), s.session.id, undefined);
+    return s;
+  }
   afterAll(() => server?.close());
 
-  async function fixture(live: boolean) {
+  async function fixture(mode: Mode) {
     const deps = server.deps;
-    const operator = { kind: 'apiKey', keyId: adminApiKeyId } as const;
-    const make = () => createSession(deps, operator, { kind: 'on_demand', type: 'chat', clientId: client.id, expertId: expert.id });
-    const [main, other, expired, revoked] = await Promise.all([make(), make(), make(), make()]);
-    if (live) {
-      for (const role of ['client', 'expert'] as const) {
-        await joinSession(deps, { kind: 'participant', sessionId: main.session.id, userId: role === 'client' ? client.id : expert.id, role }, main.session.id);
-      }
-    }
+    const main = mode === 'completed' ? await completedSession() : await make(mode);
+    if (mode === 'live') await joinBoth(main.session.id);
+    const [other, expired, revoked] = [await make('accepted'), await make('accepted'), await make('accepted')];
+    const payout = await createPayout(deps, operator(), expert.id, 1, randomIds.uuid());
     // An expired and a revoked client token, both for the main session.
     const past = new Date(Date.parse('2026-03-02T12:00:00Z') - 1000);
     await deps.db.updateTable('session_tokens').set({ session_id: main.session.id }).where('token_hash', 'in', [hashSecret(expired.links.client.token), hashSecret(revoked.links.client.token)]).execute().catch(() => undefined);
@@ -126,7 +184,7 @@ describeOnDatabases('authorization matrix', (target) => {
     await deps.db.updateTable('session_tokens').set({ revoked_at: past }).where('token_hash', '=', hashSecret(revoked.links.client.token)).execute();
     const key = await call(server.url, 'POST', '/api/api-keys', { headers: cookies.admin, body: { name: 'victim' } });
     return {
-      f: { sessionId: main.session.id, clientId: client.id, apiKeyId: key.body.apiKey.id },
+      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id },
       headers: {
         clientToken: { 'x-join-token': main.links.client.token },
         expertToken: { 'x-join-token': main.links.expert.token },
@@ -152,7 +210,7 @@ describeOnDatabases('authorization matrix', (target) => {
     it(`${c.name}: each caller gets exactly what it may`, async () => {
       const got: Record<string, Outcome> = {};
       for (const caller of callers) {
-        const { f, headers } = await fixture(Boolean(c.live));
+        const { f, headers } = await fixture(c.mode ?? 'accepted');
         let req = c.request(f);
         if (c.name === 'createSession') req = { ...req, body: { kind: 'on_demand', type: 'chat', clientId: client.id, expertId: expert.id } };
         const r = await call(server.url, req.method, req.path, { headers: headers[caller], ...(req.body !== undefined && { body: req.body }) });

@@ -39,7 +39,8 @@ describeOnDatabases('hostile input on every route of the OpenAPI document', (tar
   let server: TestServer;
   let doc: { paths: Record<string, Record<string, Operation>> };
   const auth: Record<string, Record<string, string>> = {};
-  let sessionId: string;
+  /** A valid value for each path parameter, so that the other parts of a request are what is tested. */
+  const validParam: Record<string, string> = {};
 
   /** Every table's rows, hashed: "changes nothing" means this is identical afterwards. */
   async function fingerprint() {
@@ -58,7 +59,9 @@ describeOnDatabases('hostile input on every route of the OpenAPI document', (tar
     const admin = await buildSignedIn(server, 'admin');
     const expert = await buildSignedIn(server, 'expert');
     const s = await buildSession(server.deps);
-    sessionId = s.session.id;
+    validParam.id = s.session.id;
+    validParam.userId = s.client.id;
+    validParam.payoutId = `payout:${s.expert.id}:walker`;
     auth.cookieAuth = admin.headers;
     auth.expertCookie = expert.headers;
     auth.apiKeyAuth = { authorization: `Bearer ${await buildApiKey(server.deps)}` };
@@ -85,7 +88,10 @@ describeOnDatabases('hostile input on every route of the OpenAPI document', (tar
 
     for (const { path, method, op } of operations) {
       const headers = credentialsFor(op);
-      const pathWith = (id: string) => path.replace('{id}', id);
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+      for (const p of params) expect(validParam[p], `a valid value for {${p}}`).toBeDefined();
+      const pathWith = (bad?: { name: string; value: string }) =>
+        path.replace(/\{(\w+)\}/g, (_, name: string) => (bad?.name === name ? bad.value : validParam[name]!));
       const send = async (label: string, p: string, opts: CallOptions, expectIssueAt?: string) => {
         requests++;
         const r = await call(server.url, method, p, { ...opts, headers: { ...headers, ...opts.headers } });
@@ -96,10 +102,12 @@ describeOnDatabases('hostile input on every route of the OpenAPI document', (tar
           failures.push(`${op.operationId} ${label}: refused without naming ${expectIssueAt}: ${JSON.stringify(r.body)}`);
         }
       };
-      const validPath = pathWith(sessionId);
-      const hasPathId = path.includes('{id}');
-
-      for (const id of hasPathId ? badIds : []) await send(`bad id ${id.slice(0, 20)}`, pathWith(encodeURIComponent(id)), method === 'GET' || method === 'DELETE' ? {} : { body: {} });
+      const validPath = pathWith();
+      for (const name of params) {
+        for (const id of badIds) {
+          await send(`bad {${name}} ${id.slice(0, 20)}`, pathWith({ name, value: encodeURIComponent(id) }), method === 'GET' || method === 'DELETE' ? {} : { body: {} });
+        }
+      }
 
       const query = op.parameters.filter((p) => p.in === 'query');
       if (query.length) {
@@ -120,6 +128,9 @@ describeOnDatabases('hostile input on every route of the OpenAPI document', (tar
       await send('nested __proto__', validPath, { raw: '{"expert": {"__proto__": {"x": 1}}}' });
       await send('text/plain body', validPath, { raw: 'role=admin', headers: { 'content-type': 'text/plain' } });
       await send('unknown field', validPath, { body: { zzzUnknown: true } });
+      if (op.parameters.some((p) => p.name === 'Idempotency-Key')) {
+        await send('bad Idempotency-Key', validPath, { body: {}, headers: { 'idempotency-key': 'spaces and / slashes' } }, 'headers.idempotency-key');
+      }
 
       const schema = op.requestBody?.content['application/json'].schema;
       if (schema?.required?.length) await send('missing fields', validPath, { body: {} });

@@ -1,0 +1,67 @@
+import type { Database } from '../db/connect.ts';
+import { accounts } from '../ledger/accounts.ts';
+import { balanceOf, transfer } from '../ledger/ledger.ts';
+import { split } from '../ledger/split.ts';
+import type { Deps } from '../platform/context.ts';
+import type { DomainEvent } from '../platform/events.ts';
+import type { SessionRow } from '../sessions/repository.ts';
+import { patchSession } from '../sessions/lifecycle.ts';
+
+/**
+ * Escrow of a scheduled session (E5): the price moves from the client's wallet into the
+ * session's own escrow account at booking, and leaves it once — released to the expert
+ * (with the platform's fee), refunded to the client, or split between the two.
+ * Transfer ids: `escrow:{session}:hold`, `…:refund`, `…:release` and `…:release:fee`.
+ */
+export async function holdEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date): Promise<SessionRow> {
+  await transfer(trx, now, deps.config.CURRENCY, {
+    id: `escrow:${s.id}:hold`,
+    debit: accounts.wallet(s.client_id),
+    credit: accounts.escrow(s.id),
+    amount: s.price!,
+    kind: 'escrow_hold',
+    sessionId: s.id,
+  });
+  return patchSession(trx, s, { escrow_state: 'held' });
+}
+
+async function release(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]) {
+  const amount = await balanceOf(trx, accounts.escrow(s.id));
+  if (amount === 0) return;
+  const id = `escrow:${s.id}:release`;
+  const earnings = accounts.earnings(s.expert_id);
+  await transfer(trx, now, deps.config.CURRENCY, { id, debit: accounts.escrow(s.id), credit: earnings, amount, kind: 'escrow_release', sessionId: s.id });
+  const fee = split(amount, deps.config.SPLIT_EXPERT_PERCENT).platform;
+  if (fee > 0) {
+    await transfer(trx, now, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'escrow_release_fee', sessionId: s.id });
+  }
+  outbox.push({ type: 'escrow.released', sessionId: s.id, expertId: s.expert_id, amount });
+}
+
+/** Everything left in escrow goes to the expert, less the platform's fee. */
+export async function releaseEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]) {
+  await release(deps, trx, s, now, outbox);
+  return patchSession(trx, s, { escrow_state: 'released', escrow_release_at: null });
+}
+
+/**
+ * `amount` (default: all) goes back to the client; anything left is released to the expert.
+ * A refund of everything leaves the escrow `refunded`; a part of it, `settled`.
+ */
+export async function refundEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[], amount?: number) {
+  const held = await balanceOf(trx, accounts.escrow(s.id));
+  const refund = Math.min(amount ?? held, held);
+  if (refund > 0) {
+    await transfer(trx, now, deps.config.CURRENCY, {
+      id: `escrow:${s.id}:refund`,
+      debit: accounts.escrow(s.id),
+      credit: accounts.wallet(s.client_id),
+      amount: refund,
+      kind: 'escrow_refund',
+      sessionId: s.id,
+    });
+    outbox.push({ type: 'escrow.refunded', sessionId: s.id, clientId: s.client_id, amount: refund });
+  }
+  if (refund < held) await release(deps, trx, s, now, outbox);
+  return patchSession(trx, s, { escrow_state: refund === held ? 'refunded' : 'settled', escrow_release_at: null });
+}

@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/connect.ts';
+import { accounts } from '../ledger/accounts.ts';
+import { balanceOf, transfer } from '../ledger/ledger.ts';
+import { isOperator, type Deps, type Principal } from '../platform/context.ts';
+import { fail } from '../platform/errors.ts';
+import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { paymentProvider } from '../payments/provider.ts';
+
+function clientOf(principal: Principal): string {
+  if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients have a wallet.');
+  return principal.userId;
+}
+
+const keyOr = (deps: Deps, key: string | undefined) => key ?? deps.ids.uuid();
+
+export async function getWallet(deps: Deps, principal: Principal, db: Database = deps.db) {
+  const userId = clientOf(principal);
+  return { balance: await balanceOf(db, accounts.wallet(userId)), currency: deps.config.CURRENCY };
+}
+
+/** Newest first, by the transfer's sequence number: `cursor` is the last seq seen. */
+export async function walletHistory(deps: Deps, principal: Principal, q: { limit: number; cursor?: string | undefined }) {
+  const wallet = accounts.wallet(clientOf(principal));
+  if (q.cursor !== undefined && !/^\d{1,18}$/.test(q.cursor)) fail('validation_failed', 'Invalid cursor', { issues: [{ path: 'query.cursor', message: 'not a cursor' }] });
+  const { rows } = await sql<{ seq: number; id: string; kind: string; amount: number; credit_account: string; session_id: string | null; created_at: Date }>`
+    select seq, id, kind, amount, credit_account, session_id, created_at from ledger_transfers
+    where (debit_account = ${wallet} or credit_account = ${wallet}) ${q.cursor ? sql`and seq < ${Number(q.cursor)}` : sql``}
+    order by seq desc limit ${q.limit + 1}`.execute(deps.db);
+  const items = rows.slice(0, q.limit).map((t) => ({
+    id: t.id,
+    kind: t.kind,
+    amount: t.credit_account === wallet ? Number(t.amount) : -Number(t.amount),
+    sessionId: t.session_id,
+    at: t.created_at.toISOString(),
+  }));
+  return { items, nextCursor: rows.length > q.limit ? String(rows[q.limit - 1]!.seq) : null };
+}
+
+/**
+ * E1: a top-up through the payment provider. The provider is called outside any transaction
+ * (no database lock waits on the network); the credit is transfer `topup:{user}:{key}`, so a
+ * retry with the same Idempotency-Key credits once.
+ */
+export async function topUp(deps: Deps, principal: Principal, amount: number, key: string | undefined) {
+  const userId = clientOf(principal);
+  const { TOP_UP_MIN: min, TOP_UP_MAX: max, CURRENCY: currency } = deps.config;
+  if (amount < min || amount > max) fail('validation_failed', `Top-ups are from ${min} to ${max}.`, { issues: [{ path: 'body.amount', message: `between ${min} and ${max}` }] });
+  const idempotencyKey = keyOr(deps, key);
+  const provider = paymentProvider(deps.config.PAYMENT_PROVIDER);
+  const outcome = await provider.createTopUp({ userId, amount, currency, idempotencyKey });
+  const id = `topup:${userId}:${idempotencyKey}`;
+  if (outcome.status === 'pending') {
+    return { id, status: 'pending' as const, amount, checkoutUrl: outcome.checkoutUrl, wallet: await getWallet(deps, principal) };
+  }
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    const wallet = accounts.wallet(userId);
+    await transfer(trx, now, currency, { id, debit: accounts.providerCash(provider.name), credit: wallet, amount, kind: 'top_up' });
+    const balance = await balanceOf(trx, wallet);
+    outbox.push({ type: 'wallet.credited', userId, amount, balance });
+    return { id, status: 'succeeded' as const, amount, checkoutUrl: null, wallet: { balance, currency } };
+  });
+}
+
+/** An operator's credit (goodwill, a manual payment): paid by the platform, transfer `credit:{user}:{key}`. */
+export async function adminCredit(deps: Deps, principal: Principal, userId: string, amount: number, key: string | undefined) {
+  if (!isOperator(principal)) fail('forbidden');
+  const user = await deps.db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+  if (!user) fail('not_found', 'No such user.');
+  if (user!.role !== 'client') fail('validation_failed', 'Only clients have a wallet.', { issues: [{ path: 'params.userId', message: 'not a client' }] });
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    const wallet = accounts.wallet(userId);
+    const id = `credit:${userId}:${keyOr(deps, key)}`;
+    await transfer(trx, now, deps.config.CURRENCY, { id, debit: accounts.platformRevenue, credit: wallet, amount, kind: 'admin_credit' });
+    const balance = await balanceOf(trx, wallet);
+    outbox.push({ type: 'wallet.credited', userId, amount, balance });
+    return { balance, currency: deps.config.CURRENCY };
+  });
+}

@@ -1,0 +1,101 @@
+import type { EndReason, SessionState } from '@hourglass/protocol';
+import type { Updateable } from 'kysely';
+import type { Database } from '../db/connect.ts';
+import type { SessionsTable } from '../db/schema.ts';
+import type { Actor, Deps } from '../platform/context.ts';
+import { AppError, fail } from '../platform/errors.ts';
+import type { DomainEvent } from '../platform/events.ts';
+import { eventsRepo, sessionsRepo, type SessionRow } from './repository.ts';
+import { transition, type SessionCommand } from './state-machine.ts';
+
+export const SYSTEM: Actor = { id: null, role: 'system' };
+
+const pastTense: Record<SessionCommand['type'], string> = {
+  accept: 'accepted',
+  decline: 'declined',
+  expire: 'expired',
+  cancel: 'cancelled',
+  open: 'opened',
+  start: 'started',
+  end: 'ended',
+  no_show: 'no_show',
+};
+
+export async function loadForUpdate(trx: Database, id: string): Promise<SessionRow> {
+  return (await sessionsRepo.lock(trx, id)) ?? fail('not_found', 'No such session.');
+}
+
+/** Writes a patch that is not a state change (attendance, billing progress) with compare-and-set. */
+export async function patchSession(trx: Database, s: SessionRow, patch: Updateable<SessionsTable>): Promise<SessionRow> {
+  const updated = await sessionsRepo.update(trx, s, patch);
+  // Rows are locked FOR UPDATE before any change, so losing this compare-and-set means a bug.
+  if (!updated) throw new Error(`compare-and-set lost on session ${s.id}`);
+  return updated;
+}
+
+/**
+ * Applies one state-machine command to a locked row and writes its audit event. A repeated
+ * terminal command returns the row unchanged and writes nothing.
+ */
+export async function apply(
+  deps: Deps,
+  trx: Database,
+  s: SessionRow,
+  command: SessionCommand,
+  actor: Actor,
+  at: Date,
+  patch: Updateable<SessionsTable> = {},
+  data: Record<string, unknown> = {},
+): Promise<SessionRow> {
+  const t = transition(s.state as SessionState, command);
+  if (!t.ok) throw new AppError(t.code, undefined, { state: t.state, command: t.command });
+  if (!t.changed) return s;
+  const updated = await patchSession(trx, s, { ...patch, state: t.state });
+  deps.metrics.sessionTransitions.inc({ event: command.type, state: t.state });
+  await eventsRepo.append(trx, deps.ids, {
+    sessionId: s.id,
+    at,
+    actor,
+    kind: pastTense[command.type],
+    data: { from: s.state, to: t.state, ...(command.type === 'end' && { reason: command.reason }), ...data },
+  });
+  return updated;
+}
+
+/** Both have joined: the clock starts now. On-demand sessions are paid up to `started_at` (nothing yet). */
+export async function startLive(deps: Deps, trx: Database, s: SessionRow, now: Date, actor: Actor, outbox: DomainEvent[]) {
+  const endsAt = s.duration_minutes ? new Date(now.getTime() + s.duration_minutes * 60_000) : null;
+  const live = await apply(deps, trx, s, { type: 'start' }, actor, now, {
+    started_at: now,
+    ends_at: endsAt,
+    ...(s.kind === 'on_demand' && { paid_until: now }),
+  });
+  outbox.push({ type: 'session.started', sessionId: s.id, startedAt: now.toISOString(), endsAt: endsAt?.toISOString() ?? null });
+  return live;
+}
+
+/**
+ * The one way a live session ends. `endedAt` may be earlier than now (a deadline or the paid
+ * time the sweep reaches late). A scheduled session's escrow then waits out the dispute window.
+ */
+export async function endLive(
+  deps: Deps,
+  trx: Database,
+  s: SessionRow,
+  reason: EndReason,
+  endedAt: Date,
+  actor: Actor,
+  outbox: DomainEvent[],
+  patch: Updateable<SessionsTable> = {},
+): Promise<SessionRow> {
+  if (s.state === 'ended') return s;
+  const releaseAt = s.escrow_state === 'held' ? new Date(endedAt.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) : undefined;
+  const ended = await apply(deps, trx, s, { type: 'end', reason }, actor, endedAt, {
+    ...patch,
+    end_reason: reason,
+    ended_at: endedAt,
+    ...(releaseAt && { escrow_release_at: releaseAt }),
+  });
+  outbox.push({ type: 'session.ended', sessionId: s.id, reason, endedAt: endedAt.toISOString() });
+  return ended;
+}
