@@ -52,3 +52,13 @@ export async function chargeNextMinute(deps: Deps, trx: Database, s: SessionRow,
   if (warn) outbox.push({ type: 'billing.low_balance', sessionId: s.id, balance, minutesLeft: Math.floor(balance / rate) });
   return updated;
 }
+
+/**
+ * Charges every minute that has begun by `now` and is not yet paid (the sweep may not have come
+ * by). Returns the row, which has ended with `insufficient_funds` if the wallet ran dry.
+ */
+export async function chargeDueMinutes(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
+  let row = s;
+  while (row.state === 'live' && row.kind === 'on_demand' && row.paid_until! <= now) row = await chargeNextMinute(deps, trx, row, outbox);
+  return row;
+}

@@ -89,6 +89,10 @@ export async function endLive(
   patch: Updateable<SessionsTable> = {},
 ): Promise<SessionRow> {
   if (s.state === 'ended') return s;
+  // A session's own time never runs backwards: a clock stepped back (NTP) must not record an end
+  // before the session started, or before the start of a minute it has already been charged.
+  const reached = Math.max(s.started_at?.getTime() ?? 0, s.paid_until && s.billed_seconds > 0 ? s.paid_until.getTime() - 60_000 : 0);
+  if (endedAt.getTime() < reached) endedAt = new Date(reached);
   const releaseAt = s.escrow_state === 'held' ? new Date(endedAt.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) : undefined;
   const ended = await apply(deps, trx, s, { type: 'end', reason }, actor, endedAt, {
     ...patch,

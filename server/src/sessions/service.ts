@@ -1,7 +1,7 @@
 import type { CreateSessionBody, EndReason, ParticipantRole } from '@hourglass/protocol';
 import type { z } from 'zod';
 import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
-import { chargeNextMinute } from '../billing/metering.ts';
+import { chargeDueMinutes, chargeNextMinute } from '../billing/metering.ts';
 import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
@@ -198,8 +198,10 @@ function endReasonFor(principal: Principal, s: SessionRow): EndReason {
 /** Ends a live session. Ending an ended session returns the same final record (D6). */
 export async function endSession(deps: Deps, principal: Principal, id: string, notes: string | undefined) {
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
-    const s = await loadForUpdate(trx, id);
-    if (!mayRead(principal, s)) fail('forbidden');
+    const locked = await loadForUpdate(trx, id);
+    if (!mayRead(principal, locked)) fail('forbidden');
+    // Time used since the sweep last came by is paid before the end (or the wallet ran out first).
+    const s = await chargeDueMinutes(deps, trx, locked, now, outbox);
     if (s.state === 'ended') return presentSession(s, now);
     const reason = endReasonFor(principal, s);
     // The current minute was paid at its start and is not refunded (per-minute billing rounds up).

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/connect.ts';
-import { chargeNextMinute } from '../billing/metering.ts';
+import { chargeDueMinutes } from '../billing/metering.ts';
 import { releaseEscrow } from '../billing/escrow.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
@@ -17,7 +17,7 @@ export interface TickResult {
  * One pass over due work of one kind: rows are claimed with FOR UPDATE SKIP LOCKED, so any
  * number of nodes can run the same sweep and none does a row twice. Each row runs in its own
  * savepoint: one bad row is logged and skipped, not a poison pill for the batch. Passes repeat
- * until nothing is due, which also catches up minutes missed while no sweeper ran.
+ * while they find a full batch.
  */
 async function sweep(
   deps: Deps,
@@ -58,7 +58,8 @@ export const billingTick = (deps: Deps, batch = 100) =>
       trx.selectFrom('sessions').selectAll()
         .where('state', '=', 'live').where('kind', '=', 'on_demand').where('paid_until', '<=', now)
         .orderBy('paid_until').limit(limit).forUpdate().skipLocked().execute(),
-    (trx, s, _now, outbox) => chargeNextMinute(deps, trx, s, outbox),
+    // Catches up minute by minute (each at its own start), so one pass leaves the session current.
+    (trx, s, now, outbox) => chargeDueMinutes(deps, trx, s, now, outbox),
     batch,
   );
 
