@@ -20,10 +20,10 @@ describe('session rules', () => {
     expect(inStartWindow(new Date(plus(15).getTime() + 1), at, w)).toBe(false);
   });
 
-  it('A3: scheduled links last to an hour past the latest possible end; on-demand links for the configured hours', () => {
+  it('A3: scheduled links last through the dispute window after the latest possible end; on-demand links for the configured hours', () => {
     const s = { kind: 'scheduled' as const, scheduledAt: at, durationMinutes: 30 };
-    expect(defaultLinkValidUntil(s, at, { ...w, linkValidHours: 24 })).toEqual(plus(15 + 30 + 60));
+    expect(defaultLinkValidUntil(s, at, { ...w, linkValidHours: 24, escrowReleaseHours: 24 })).toEqual(plus(15 + 30 + 24 * 60));
     const o = { kind: 'on_demand' as const, scheduledAt: null, durationMinutes: null };
-    expect(defaultLinkValidUntil(o, at, { ...w, linkValidHours: 24 })).toEqual(plus(24 * 60));
+    expect(defaultLinkValidUntil(o, at, { ...w, linkValidHours: 24, escrowReleaseHours: 24 })).toEqual(plus(24 * 60));
   });
 });

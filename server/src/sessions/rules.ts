@@ -31,17 +31,18 @@ export function inStartWindow(now: Date, scheduledAt: Date, w: WindowSettings): 
 }
 
 /**
- * Default validity of join links: a scheduled session's links last until an hour after the
- * latest moment it could end if started at the close of its window (room for a summary visit);
- * an on-demand session's for `linkValidHours`.
+ * Default validity of join links. A scheduled session's last until its dispute window closes
+ * after the latest moment it could end (started at the close of its window): a host platform's
+ * client may hold nothing but this link to see the summary or open a dispute. An on-demand
+ * session's last `linkValidHours`.
  */
 export function defaultLinkValidUntil(
   s: { kind: 'scheduled' | 'on_demand'; scheduledAt: Date | null; durationMinutes: number | null },
   now: Date,
-  w: WindowSettings & { linkValidHours: number },
+  w: WindowSettings & { linkValidHours: number; escrowReleaseHours: number },
 ): Date {
   if (s.kind === 'scheduled' && s.scheduledAt && s.durationMinutes) {
-    return new Date(s.scheduledAt.getTime() + (w.afterMin + s.durationMinutes + 60) * 60_000);
+    return new Date(s.scheduledAt.getTime() + (w.afterMin + s.durationMinutes + w.escrowReleaseHours * 60) * 60_000);
   }
   return new Date(now.getTime() + w.linkValidHours * 3_600_000);
 }

@@ -12,6 +12,7 @@ import { defaultLinkValidUntil, inStartWindow, startWindow } from './rules.ts';
 import { issueTokens, resolveJoinToken } from './tokens.ts';
 
 const windowOf = (deps: Deps) => ({ beforeMin: deps.config.START_WINDOW_BEFORE_MIN, afterMin: deps.config.START_WINDOW_AFTER_MIN });
+const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours: deps.config.LINK_VALID_HOURS, escrowReleaseHours: deps.config.ESCROW_RELEASE_HOURS });
 
 /** The participant role `principal` holds in `s`, if any: by join token for this session, or signed in as one of the two. */
 function participantRole(principal: Principal, s: SessionRow): ParticipantRole | null {
@@ -55,10 +56,7 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
     }
     const validUntil = input.linkValidUntil
       ? new Date(input.linkValidUntil)
-      : defaultLinkValidUntil({ kind: input.kind, scheduledAt, durationMinutes: duration }, now, {
-          ...windowOf(deps),
-          linkValidHours: deps.config.LINK_VALID_HOURS,
-        });
+      : defaultLinkValidUntil({ kind: input.kind, scheduledAt, durationMinutes: duration }, now, linkSettings(deps));
     if (validUntil <= now) invalid('body.linkValidUntil', 'must be in the future');
 
     let row: SessionRow = {
@@ -248,10 +246,7 @@ export async function reissueTokens(deps: Deps, principal: Principal, id: string
     const s = await loadForUpdate(trx, id);
     if (s.state === 'ended') fail('session_ended');
     await tokensRepo.revokeActive(trx, id, null, now);
-    const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, {
-      ...windowOf(deps),
-      linkValidHours: deps.config.LINK_VALID_HOURS,
-    });
+    const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
     const links = await issueTokens(deps, trx, s, validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), now);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'tokens_reissued' });
     return links;
