@@ -5,6 +5,7 @@ import { isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { cursorId } from '../platform/pagination.ts';
 import { inTransaction } from '../platform/transaction.ts';
+import type { Database } from '../db/connect.ts';
 
 function expertOf(principal: Principal): string {
   if (principal.kind !== 'user' || principal.role !== 'expert') return fail('forbidden', 'Only experts have earnings.');
@@ -60,6 +61,18 @@ function presentPayout(t: Transfer, resolution: string | undefined) {
   return { id: t.id, expertId, amount: Number(t.amount), status: status as 'pending' | 'paid' | 'failed', createdAt: t.created_at.toISOString() };
 }
 
+/** Starts a payout inside the caller's transaction: checks what is available, then holds it. */
+export async function startPayout(deps: Deps, trx: Database, now: Date, expertId: string, amount: number, key: string) {
+  const id = `payout:${expertId}:${key}`;
+  // Payouts of one expert queue on this lock: earnings are derived, so there is no balance row to lock.
+  await sql`select pg_advisory_xact_lock(hashtext(${accounts.earnings(expertId)}))`.execute(trx);
+  const existing = await trx.selectFrom('ledger_transfers').select('id').where('id', '=', id).executeTakeFirst();
+  const available = await balanceOf(trx, accounts.earnings(expertId));
+  if (!existing && available < amount) throw new AppError('insufficient_funds', undefined, { available, needed: amount });
+  const { transfer } = await hold(trx, now, deps.config.CURRENCY, { id, debit: accounts.earnings(expertId), credit: accounts.payouts(expertId), amount, kind: 'payout' });
+  return presentPayout(transfer, undefined);
+}
+
 /**
  * E7: a payout is a pending transfer from the expert's earnings to their payouts account,
  * posted when the money has arrived, voided (earnings return) when it failed: once (L4).
@@ -68,16 +81,7 @@ export async function createPayout(deps: Deps, principal: Principal, expertId: s
   if (!isOperator(principal)) fail('forbidden');
   const expert = await deps.db.selectFrom('users').select('role').where('id', '=', expertId).executeTakeFirst();
   if (expert?.role !== 'expert') fail('validation_failed', 'Not an expert.', { issues: [{ path: 'body.expertId', message: 'not an expert' }] });
-  return inTransaction(deps, async (trx, now) => {
-    const id = `payout:${expertId}:${key ?? deps.ids.uuid()}`;
-    // Payouts of one expert queue on this lock: earnings are derived, so there is no balance row to lock.
-    await sql`select pg_advisory_xact_lock(hashtext(${accounts.earnings(expertId)}))`.execute(trx);
-    const existing = await trx.selectFrom('ledger_transfers').select('id').where('id', '=', id).executeTakeFirst();
-    const available = await balanceOf(trx, accounts.earnings(expertId));
-    if (!existing && available < amount) throw new AppError('insufficient_funds', undefined, { available, needed: amount });
-    const { transfer } = await hold(trx, now, deps.config.CURRENCY, { id, debit: accounts.earnings(expertId), credit: accounts.payouts(expertId), amount, kind: 'payout' });
-    return presentPayout(transfer, undefined);
-  });
+  return inTransaction(deps, (trx, now) => startPayout(deps, trx, now, expertId, amount, key ?? deps.ids.uuid()));
 }
 
 export async function finishPayout(deps: Deps, principal: Principal, payoutId: string, how: 'post' | 'void') {
