@@ -49,6 +49,8 @@ export const configSchema = z.object({
   TOP_UP_MIN: int(1, 100_000_000).default(100).describe('Smallest wallet top-up (minor units).'),
   TOP_UP_MAX: int(1, 100_000_000).default(100_000).describe('Largest wallet top-up (minor units).'),
   SWEEP_INTERVAL_MS: int(50, 60_000).default(1000).describe('How often the sweeper looks for due work (billing minutes, deadlines, escrow releases).'),
+  CLOCK_SPEEDUP: int(1, 3600).default(1).describe('Tests and demos only: the server clock runs this many times faster than the database clock, from CLOCK_EPOCH.'),
+  CLOCK_EPOCH: z.iso.datetime({ offset: true }).optional().describe('Where the sped-up clock starts (required with CLOCK_SPEEDUP > 1; the same on every node).'),
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024).describe('Largest JSON request body.'),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (set behind a load balancer).'),
 });
@@ -77,6 +79,7 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
     problems.push('SLOT_PRICE_MIN: must not exceed SLOT_PRICE_MAX');
   }
   if (parsed.success && parsed.data.TOP_UP_MIN > parsed.data.TOP_UP_MAX) problems.push('TOP_UP_MIN: must not exceed TOP_UP_MAX');
+  if (parsed.success && parsed.data.CLOCK_SPEEDUP > 1 && !parsed.data.CLOCK_EPOCH) problems.push('CLOCK_EPOCH: required when CLOCK_SPEEDUP > 1');
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const publicUrl = (parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/$/, '');
   return { ...parsed.data, publicUrl, cookieSecure: publicUrl.startsWith('https://') };

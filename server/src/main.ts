@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { connectPglite, connectPostgres } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { demoBanner, demoLinks, seedDemo } from './demo/seed.ts';
-import { databaseClock } from './platform/clock.ts';
+import { acceleratedClock, databaseClock } from './platform/clock.ts';
 import { randomIds } from './platform/ids.ts';
 import { startSweeper } from './sweeps/sweeper.ts';
 
@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     ? connectPostgres(config.DATABASE_URL, 10, (err) => console.error(`database connection lost: ${err.message}`))
     : await connectPglite(join(config.DATA_DIR, 'pglite'));
   const applied = await migrate(database.db);
-  const { app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
+  const clock = config.CLOCK_SPEEDUP > 1 ? acceleratedClock(databaseClock, new Date(config.CLOCK_EPOCH!), config.CLOCK_SPEEDUP) : databaseClock;
+  const { app, deps } = await buildApp({ config, database, clock, ids: randomIds });
+  if (config.CLOCK_SPEEDUP > 1) app.log.warn({ speedup: config.CLOCK_SPEEDUP }, 'CLOCK_SPEEDUP is on: time runs fast (tests and demos only)');
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
   const sweeper = config.ROLES.includes('sweeper') ? startSweeper(deps) : undefined;

@@ -11,7 +11,8 @@ export function startSweeper(deps: Deps): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const pass = async () => {
     try {
-      await runSweeps(deps);
+      const result = await runSweeps(deps);
+      deps.log.debug(result, 'sweep pass');
       deps.metrics.sweepRuns.inc({ outcome: 'ok' });
       deps.metrics.sweepLastSuccess.set(Date.now() / 1000);
     } catch (err) {
