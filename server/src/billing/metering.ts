@@ -7,6 +7,7 @@ import { AppError } from '../platform/errors.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 import { SYSTEM, endLive, patchSession } from '../sessions/lifecycle.ts';
+import { eventsRepo } from '../sessions/repository.ts';
 
 const MINUTE = 60_000;
 /** The low-balance warning fires when the wallet covers fewer than this many more minutes. */
@@ -38,6 +39,7 @@ export async function chargeNextMinute(deps: Deps, trx: Database, s: SessionRow,
   if (fee > 0) {
     await transfer(trx, at, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'charge_fee', sessionId: s.id });
   }
+  await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at, actor: SYSTEM, kind: 'charged', data: { minute, amount: rate } });
   const balance = Number((await trx.selectFrom('ledger_accounts').select('balance').where('id', '=', wallet).executeTakeFirstOrThrow()).balance);
   const paidUntil = new Date(at.getTime() + MINUTE);
   const low = balance < rate * LOW_BALANCE_MINUTES;

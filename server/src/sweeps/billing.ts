@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/connect.ts';
+import { chargeDueBatch } from '../billing/batch.ts';
 import { chargeDueMinutes } from '../billing/metering.ts';
 import { releaseEscrow } from '../billing/escrow.ts';
 import type { Deps } from '../platform/context.ts';
@@ -49,19 +50,41 @@ async function sweep(
   }
 }
 
-/** E2: every live on-demand session whose paid time has run out is charged its next minute, or ended. */
-export const billingTick = (deps: Deps, batch = 100) =>
-  sweep(
-    deps,
-    'billing',
-    (trx, now, limit) =>
-      trx.selectFrom('sessions').selectAll()
-        .where('state', '=', 'live').where('kind', '=', 'on_demand').where('paid_until', '<=', now)
-        .orderBy('paid_until').limit(limit).forUpdate().skipLocked().execute(),
-    // Catches up minute by minute (each at its own start), so one pass leaves the session current.
-    (trx, s, now, outbox) => chargeDueMinutes(deps, trx, s, now, outbox),
-    batch,
-  );
+/**
+ * E2: every live on-demand session whose paid time has run out is charged its next minute, or
+ * ended. The fast path charges a batch per statement; what it leaves (a wallet that cannot pay,
+ * a second session of one client) goes through the per-row path, which catches up or ends it.
+ */
+export async function billingTick(deps: Deps, batch = 100): Promise<TickResult> {
+  const result = { processed: 0, failed: 0 };
+  for (;;) {
+    const now = await deps.clock.now(deps.db);
+    const { claimed, unpaid, events } = await chargeDueBatch(deps, deps.db, now, batch);
+    deps.events.publish(events);
+    deps.metrics.sweepRows.inc({ sweep: 'billing' }, claimed);
+    result.processed += claimed - unpaid.length;
+    if (unpaid.length > 0) {
+      const slow = await sweep(
+        deps,
+        'billing_row',
+        (trx, at, limit) =>
+          trx.selectFrom('sessions').selectAll()
+            .where('id', 'in', unpaid).where('state', '=', 'live').where('paid_until', '<=', at)
+            .limit(limit).forUpdate().skipLocked().execute(),
+        // Catches up minute by minute (each at its own start), or ends the session at paid_until.
+        (trx, s, at, outbox) => chargeDueMinutes(deps, trx, s, at, outbox),
+        batch,
+      );
+      result.processed += slow.processed;
+      result.failed += slow.failed;
+      // A row that keeps failing must not spin this loop: stop and let the next tick retry it.
+      if (slow.failed > 0) return result;
+    }
+    // A pass charges one minute per session: a session further behind is due again, so go on
+    // until a pass finds nothing due.
+    if (claimed === 0) return result;
+  }
+}
 
 /** D5: a live scheduled session ends at its deadline, `ends_at`, however late the sweep gets there. */
 export const deadlineTick = (deps: Deps, batch = 100) =>

@@ -71,10 +71,11 @@ describeOnDatabases('sessions API', (target) => {
     expect(again.body).toMatchObject({ state: 'live', clientJoinedAt: '2026-03-02T12:00:00.000Z' });
     const events = await api('GET', `/api/sessions/${session.id}/events`, { headers: asToken(links.client.token) });
     expect(events.body.items.map((i: { kind: string }) => i.kind)).toEqual([
-      'created', 'client_joined', 'expert_joined', 'both_joined', 'started', 'client_joined',
+      'created', 'client_joined', 'expert_joined', 'both_joined', 'started', 'charged', 'client_joined',
     ]);
     expect(events.body.items[1]).toMatchObject({ actorRole: 'client', data: { first: true } });
-    expect(events.body.items[5]).toMatchObject({ data: { first: false } });
+    expect(events.body.items[5]).toMatchObject({ actorRole: 'system', data: { minute: 1, amount: 200 } });
+    expect(events.body.items[6]).toMatchObject({ data: { first: false } });
   });
 
   it('D6: ending twice returns the same final record and writes one end event', async () => {

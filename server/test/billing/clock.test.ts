@@ -65,5 +65,5 @@ describeOnDatabases('billing under a clock that moves forward and back', (target
       }),
       { numRuns: RUNS, seed },
     );
-  });
+  }, 60_000 * testScale);
 });

@@ -217,5 +217,5 @@ describeOnDatabases('ledger property test', (target) => {
       { numRuns: SEQUENCES, seed },
     );
     console.log(`[ledger property] ${target.name}: ${SEQUENCES} sequences, ${commands} commands, seed ${seed}`);
-  });
+  }, 120_000 * testScale);
 });
