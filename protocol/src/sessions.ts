@@ -109,7 +109,7 @@ export const EndBody = z.strictObject({
 export const RevokeTokenBody = z.strictObject({ role: ParticipantRole });
 
 export const SessionEvent = z.object({
-  id: Id,
+  id: z.string().describe('The event id, or for a charge its ledger transfer id'),
   sessionId: Id,
   at: Timestamp,
   actorId: Id.nullable(),

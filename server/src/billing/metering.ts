@@ -1,13 +1,12 @@
 import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
-import { transfer } from '../ledger/ledger.ts';
+import { ensureAccounts, transfer } from '../ledger/ledger.ts';
 import { split } from '../ledger/split.ts';
 import type { Deps } from '../platform/context.ts';
 import { AppError } from '../platform/errors.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 import { SYSTEM, endLive, patchSession } from '../sessions/lifecycle.ts';
-import { eventsRepo } from '../sessions/repository.ts';
 
 const MINUTE = 60_000;
 /** The low-balance warning fires when the wallet covers fewer than this many more minutes. */
@@ -39,7 +38,6 @@ export async function chargeNextMinute(deps: Deps, trx: Database, s: SessionRow,
   if (fee > 0) {
     await transfer(trx, at, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'charge_fee', sessionId: s.id });
   }
-  await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at, actor: SYSTEM, kind: 'charged', data: { minute, amount: rate } });
   const balance = Number((await trx.selectFrom('ledger_accounts').select('balance').where('id', '=', wallet).executeTakeFirstOrThrow()).balance);
   const paidUntil = new Date(at.getTime() + MINUTE);
   const low = balance < rate * LOW_BALANCE_MINUTES;
@@ -63,4 +61,12 @@ export async function chargeDueMinutes(deps: Deps, trx: Database, s: SessionRow,
   let row = s;
   while (row.state === 'live' && row.kind === 'on_demand' && row.paid_until! <= now) row = await chargeNextMinute(deps, trx, row, outbox);
   return row;
+}
+
+/**
+ * Creates the accounts a live on-demand session's charges touch, once, when it goes live, so
+ * the sweep's fast path (which does not create accounts) never has to.
+ */
+export async function prepareMetering(deps: Deps, trx: Database, s: SessionRow, now: Date) {
+  await ensureAccounts(trx, [accounts.wallet(s.client_id), accounts.earnings(s.expert_id), accounts.platformRevenue], deps.config.CURRENCY, now);
 }

@@ -42,7 +42,7 @@ const sameBody = (t: Transfer, i: TransferInput, pending: boolean) =>
   t.pending === pending &&
   (t.post_to ?? null) === (pending ? i.credit : null);
 
-async function ensureAccounts(trx: Database, ids: string[], currency: string, now: Date) {
+export async function ensureAccounts(trx: Database, ids: string[], currency: string, now: Date) {
   const rows = ids.map((id) => {
     const { kind, ownerId } = parseAccount(id);
     return { id, kind, owner_id: ownerId, currency, created_at: now };

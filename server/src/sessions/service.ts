@@ -1,7 +1,7 @@
 import type { CreateSessionBody, EndReason, ParticipantRole } from '@hourglass/protocol';
 import type { z } from 'zod';
 import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
-import { chargeDueMinutes, chargeNextMinute } from '../billing/metering.ts';
+import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/metering.ts';
 import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
@@ -134,21 +134,32 @@ export async function getSession(deps: Deps, principal: Principal, id: string) {
   return presentSession(s, await deps.clock.now(deps.db));
 }
 
+/**
+ * The audit trail (D10): the session's own events, and its charges, which the ledger records
+ * (each minute's transfer says when, how much and which minute) and which are not stored twice.
+ */
 export async function listEvents(deps: Deps, principal: Principal, id: string) {
   const s = (await sessionsRepo.byId(deps.db, id)) ?? fail('not_found', 'No such session.');
   if (!mayRead(principal, s)) fail('forbidden');
-  const rows = await eventsRepo.list(deps.db, id);
-  return {
-    items: rows.map((e) => ({
-      id: e.id,
-      sessionId: e.session_id,
-      at: e.at.toISOString(),
-      actorId: e.actor_id,
-      actorRole: e.actor_role as 'system',
-      kind: e.kind,
-      data: e.data,
+  const [rows, charges] = await Promise.all([
+    eventsRepo.list(deps.db, id),
+    deps.db.selectFrom('ledger_transfers').select(['id', 'amount', 'created_at']).where('session_id', '=', id).where('kind', '=', 'charge').orderBy('seq').execute(),
+  ]);
+  const items = [
+    ...rows.map((e) => ({ id: e.id, sessionId: e.session_id, at: e.at, actorId: e.actor_id, actorRole: e.actor_role as 'system', kind: e.kind, data: e.data })),
+    ...charges.map((c) => ({
+      id: c.id,
+      sessionId: id,
+      at: c.created_at,
+      actorId: null,
+      actorRole: 'system' as const,
+      kind: 'charged',
+      data: { minute: Number(c.id.split(':')[2]), amount: Number(c.amount) },
     })),
-  };
+  ];
+  // Stable: at one instant, the session's own events (e.g. `started`) come before its charge.
+  items.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return { items: items.map((e) => ({ ...e, at: e.at.toISOString() })) };
 }
 
 /**
@@ -180,7 +191,10 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
       await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: { id: null, role: 'system' }, kind: 'both_joined' });
       s = await startLive(deps, trx, s, now, actor, outbox);
       // Minute 1 is paid the moment the clock starts (E2); a wallet that cannot pay it ends the session.
-      if (s.kind === 'on_demand') s = await chargeNextMinute(deps, trx, s, outbox);
+      if (s.kind === 'on_demand') {
+        await prepareMetering(deps, trx, s, now);
+        s = await chargeNextMinute(deps, trx, s, outbox);
+      }
     }
     return presentSession(s, now);
   });

@@ -6,7 +6,8 @@ import { seed, testScale } from '../../../test-support/scale.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { startPayout } from '../../src/billing/earnings.ts';
 import { holdEscrow, refundEscrow, releaseEscrow } from '../../src/billing/escrow.ts';
-import { chargeNextMinute } from '../../src/billing/metering.ts';
+import { chargeDueBatch } from '../../src/billing/batch.ts';
+import { chargeNextMinute, prepareMetering } from '../../src/billing/metering.ts';
 import type { Database } from '../../src/db/connect.ts';
 import { accounts } from '../../src/ledger/accounts.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
@@ -25,6 +26,7 @@ type Command =
   | { op: 'topUp'; client: number; amount: number }
   | { op: 'replayTopUp'; pick: number; conflict: boolean }
   | { op: 'charge'; session: number }
+  | { op: 'chargeBatch' }
   | { op: 'hold'; booking: number }
   | { op: 'release'; booking: number }
   | { op: 'refund'; booking: number; amount: number | null }
@@ -36,6 +38,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ op: fc.constant('topUp' as const), client: fc.integer({ min: 0, max: 1 }), amount: fc.integer({ min: 1, max: 3000 }) }),
   fc.record({ op: fc.constant('replayTopUp' as const), pick: fc.nat(), conflict: fc.boolean() }),
   fc.record({ op: fc.constant('charge' as const), session: fc.integer({ min: 0, max: 1 }) }),
+  fc.record({ op: fc.constant('chargeBatch' as const) }),
   fc.record({ op: fc.constant('hold' as const), booking: fc.integer({ min: 0, max: 1 }) }),
   fc.record({ op: fc.constant('release' as const), booking: fc.integer({ min: 0, max: 1 }) }),
   fc.record({ op: fc.constant('refund' as const), booking: fc.integer({ min: 0, max: 1 }), amount: fc.option(fc.integer({ min: 1, max: 3000 })) }),
@@ -78,7 +81,10 @@ describeOnDatabases('ledger property test', (target) => {
       await sessionsRepo.insert(trx, row);
       return (await sessionsRepo.byId(trx, row.id))!;
     };
-    return { clients, expert, live: [await session(0, 'on_demand'), await session(1, 'on_demand')], bookings: [await session(0, 'scheduled'), await session(1, 'scheduled')] };
+    const live = [await session(0, 'on_demand'), await session(1, 'on_demand')];
+    // What going live does: the accounts its charges touch exist from then on.
+    for (const l of live) await prepareMetering(server.deps, trx, l, now);
+    return { clients, expert, live, bookings: [await session(0, 'scheduled'), await session(1, 'scheduled')] };
   }
 
   it(`${SEQUENCES} random sequences find no violation of L1–L5 (seed ${seed})`, async () => {
@@ -135,6 +141,22 @@ describeOnDatabases('ledger property test', (target) => {
                     model.platform += split(rate, PCT).platform;
                     expect(after.state).toBe('live');
                   } else expect(after).toMatchObject({ state: 'ended', end_reason: 'insufficient_funds' });
+                  break;
+                }
+                case 'chargeBatch': {
+                  // The sweep's fast path: one minute for every due session whose wallet covers it.
+                  const due = new Date(Math.max(...w.live.map((l) => l.paid_until!.getTime())));
+                  await chargeDueBatch(deps, trx, due, 10);
+                  for (const i of [0, 1]) {
+                    const l = w.live[i]!;
+                    const rate = l.rate_per_minute!;
+                    if (l.state === 'live' && model.wallet[i]! >= rate) {
+                      model.wallet[i]! -= rate;
+                      model.earnings += rate - split(rate, PCT).platform;
+                      model.platform += split(rate, PCT).platform;
+                    }
+                    w.live[i] = (await sessionsRepo.byId(trx, l.id))!;
+                  }
                   break;
                 }
                 case 'hold': {

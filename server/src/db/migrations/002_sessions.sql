@@ -29,7 +29,6 @@ create table sessions (
 );
 create index sessions_client on sessions (client_id, id);
 create index sessions_expert on sessions (expert_id, id);
-create index sessions_active on sessions (state) where state in ('accepted', 'booked', 'open', 'live');
 
 -- One join token per participant per session. Only the hash is stored.
 create table session_tokens (

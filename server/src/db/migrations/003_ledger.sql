@@ -17,7 +17,8 @@ create table ledger_accounts (
 );
 
 create table ledger_transfers (
-  seq            bigint generated always as identity unique,
+  -- Orders transfers (history pages); an identity column, unique by construction.
+  seq            bigint generated always as identity,
   id             text primary key check (length(id) between 1 and 200),
   debit_account  text not null references ledger_accounts (id),
   credit_account text not null references ledger_accounts (id),

@@ -1,0 +1,143 @@
+/**
+ * bench/billing — per-minute charges per second on a PostgreSQL server, beside
+ * `pgbench -b tpcb-like` on the same server with the same number of clients.
+ *
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:billing -- [--clients 8] [--seconds 10] [--sessions 2000]
+ *
+ * Cases: charges one by one (each its own statement, autocommit) and the sweep's batched tick
+ * (100 sessions per statement), each with experts spread (one per session) and with every
+ * session on one hot expert. Every charge is still its own idempotent transfers. Afterwards
+ * the ledger invariants are checked, so the speed is not bought with wrong money.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../../server/src/app.ts';
+import { chargeDueBatch } from '../../server/src/billing/batch.ts';
+import { loadConfig } from '../../server/src/config.ts';
+import { connectPostgres } from '../../server/src/db/connect.ts';
+import { migrate } from '../../server/src/db/migrate.ts';
+import { ledgerViolations } from '../../server/src/ledger/invariants.ts';
+import { ManualClock } from '../../server/src/platform/clock.ts';
+import { randomIds } from '../../server/src/platform/ids.ts';
+
+const { values } = parseArgs({
+  options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, sessions: { type: 'string', default: '2000' } },
+});
+const CLIENTS = Number(values.clients);
+const SECONDS = Number(values.seconds);
+const SESSIONS = Number(values.sessions);
+const base = process.env.TEST_DATABASE_URL;
+if (!base) throw new Error('Set TEST_DATABASE_URL to a PostgreSQL server (the bench creates and drops its own databases).');
+
+async function createDb(name: string) {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  await c.query(`create database "${name}"`);
+  await c.end();
+  const u = new URL(base!);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+async function dropDb(name: string) {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  await c.query(`drop database if exists "${name}" with (force)`);
+  await c.end();
+}
+
+/** pgbench tpcb-like with the same client count, on the same server. */
+function pgbench(url: string): number {
+  const u = new URL(url);
+  const args = ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres'];
+  const db = u.pathname.slice(1);
+  execFileSync('pgbench', [...args, '-i', '-q', '-s', String(Math.max(CLIENTS, 10)), db], { stdio: 'pipe' });
+  const out = execFileSync('pgbench', [...args, '-b', 'tpcb-like', '-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), db], { encoding: 'utf8' });
+  const tps = out.match(/tps = ([\d.]+)/);
+  if (!tps) throw new Error(`pgbench said:\n${out}`);
+  return Number(tps[1]);
+}
+
+async function chargesPerSecond(hot: boolean, batch: number) {
+  const name = `hg_bench_${randomBytes(4).toString('hex')}`;
+  const url = await createDb(name);
+  const database = connectPostgres(url, CLIENTS + 1);
+  try {
+    await migrate(database.db);
+    const start = new Date('2026-01-01T00:00:00Z');
+    // Every session is 10,000 minutes behind: there is always a minute due.
+    const clock = new ManualClock(new Date(start.getTime() + 10_000 * 60_000));
+    const config = loadConfig({ LOG_LEVEL: 'silent' });
+    const { deps } = await buildApp({ config, database, clock, ids: randomIds });
+    const db = database.db;
+    const hotExpert = randomIds.uuid();
+    // Set-up in bulk: N clients with funded wallets (each a real top-up transfer), N live sessions.
+    await sql`insert into users (id, role, email, name, created_at)
+      select gen_random_uuid(), 'client', 'c' || g || '@bench', 'c', ${start}::timestamptz from generate_series(1, ${SESSIONS}) g`.execute(db);
+    await sql`insert into users (id, role, email, name, created_at)
+      select ${hotExpert}::uuid, 'expert', 'hot@bench', 'hot', ${start}::timestamptz
+      union all select gen_random_uuid(), 'expert', 'e' || g || '@bench', 'e', ${start}::timestamptz from generate_series(1, ${hot ? 0 : SESSIONS}) g`.execute(db);
+    await sql`insert into ledger_accounts (id, kind, owner_id, currency, created_at) values ('provider:bench', 'provider_cash', null, 'USD', ${start}::timestamptz)`.execute(db);
+    await sql`insert into ledger_accounts (id, kind, owner_id, currency, balance, created_at)
+      select 'wallet:' || id, 'wallet', id, 'USD', 100000000, ${start}::timestamptz from users where role = 'client'`.execute(db);
+    await sql`insert into ledger_transfers (id, debit_account, credit_account, amount, kind, created_at)
+      select 'topup:' || owner_id || ':bench', 'provider:bench', id, 100000000, 'top_up', ${start}::timestamptz from ledger_accounts where kind = 'wallet'`.execute(db);
+    await sql`insert into sessions (id, kind, type, state, client_id, expert_id, rate_per_minute, started_at, paid_until, client_joined_at, expert_joined_at, created_at)
+      select gen_random_uuid(), 'on_demand', 'chat', 'live', c.id,
+        ${hot ? sql`${hotExpert}::uuid` : sql`e.id`}, 150, ${start}::timestamptz, ${start}::timestamptz, ${start}::timestamptz, ${start}::timestamptz, ${start}::timestamptz
+      from (select id, row_number() over () as k from users where role = 'client') c
+      ${hot ? sql`` : sql`join (select id, row_number() over () as k from users where role = 'expert' and id <> ${hotExpert}::uuid) e on e.k = c.k`}`.execute(db);
+    // What going live does for each session: its expert's earnings account and the platform's exist.
+    await sql`insert into ledger_accounts (id, kind, owner_id, currency, created_at)
+      select distinct 'earnings:' || expert_id, 'earnings', expert_id, 'USD', ${start}::timestamptz from sessions
+      union select 'platform:revenue', 'platform_revenue', null, 'USD', ${start}::timestamptz`.execute(db);
+    await sql`analyze`.execute(db);
+
+    const now = await clock.now();
+    let charged = 0;
+    const until = Date.now() + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (Date.now() < until) {
+          const r = await chargeDueBatch(deps, db, now, batch);
+          charged += r.claimed - r.unpaid.length;
+        }
+      }),
+    );
+    const rate = charged / SECONDS;
+    const violations = await ledgerViolations(db, config.SPLIT_EXPERT_PERCENT);
+    if (violations.length) throw new Error(`ledger violations after the run:\n${violations.slice(0, 10).join('\n')}`);
+    return { rate, charged };
+  } finally {
+    await database.close();
+    await dropDb(name);
+  }
+}
+
+const pgbName = `hg_bench_pgbench_${randomBytes(4).toString('hex')}`;
+const pgbUrl = await createDb(pgbName);
+let tps: number;
+try {
+  tps = pgbench(pgbUrl);
+} finally {
+  await dropDb(pgbName);
+}
+
+const cases = [
+  { label: 'one by one, experts spread', hot: false, batch: 1 },
+  { label: 'batched (100/statement), experts spread', hot: false, batch: 100 },
+  { label: 'one by one, one hot expert', hot: true, batch: 1 },
+  { label: 'batched (100/statement), one hot expert', hot: true, batch: 100 },
+];
+const results: { label: string; rate: number; charged: number }[] = [];
+for (const c of cases) results.push({ label: c.label, ...(await chargesPerSecond(c.hot, c.batch)) });
+
+const pad = (s: string, n: number) => s.padEnd(n);
+console.log(`\nbench/billing — ${CLIENTS} clients, ${SECONDS} s per case, ${SESSIONS} live sessions, PostgreSQL ${new URL(base).host}`);
+console.log(`${pad('case', 44)} ${pad('charges/s', 10)} ratio to pgbench tpcb-like (${tps.toFixed(0)} tps)`);
+for (const r of results) console.log(`${pad(r.label, 44)} ${pad(r.rate.toFixed(0), 10)} ${(r.rate / tps).toFixed(2)}×`);
+const [spread1, spreadB, hot1, hotB] = results as [typeof results[0], typeof results[0], typeof results[0], typeof results[0]];
+console.log(`hot expert vs spread: one by one ${(hot1.rate / spread1.rate).toFixed(2)}×, batched ${(hotB.rate / spreadB.rate).toFixed(2)}×`);
+console.log('ledger invariants L1–L5 held after every case.');
