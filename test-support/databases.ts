@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describe, inject } from 'vitest';
 import { connectPglite, connectPostgres, type DatabaseHandle } from '../server/src/db/connect.ts';
 import { migrate } from '../server/src/db/migrate.ts';
+import { createDatabase, dropDatabase } from './postgres-admin.ts';
 
 export interface DatabaseTarget {
   name: 'pglite' | 'postgres';
@@ -12,22 +12,13 @@ export interface DatabaseTarget {
 
 async function freshPostgres(url: string): Promise<DatabaseHandle> {
   const name = `${inject('hgRunId')}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const handle = connectPostgres(target.toString(), 20);
+  const handle = connectPostgres(await createDatabase(url, name), 20);
   await migrate(handle.db);
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
+      await dropDatabase(url, name);
     },
   };
 }

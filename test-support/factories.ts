@@ -3,7 +3,7 @@ import type { CreateUserBody } from '@hourglass/protocol';
 import type { z } from 'zod';
 import { createApiKey, createUser } from '../server/src/people/service.ts';
 import type { Deps, Principal } from '../server/src/platform/context.ts';
-import { createSession } from '../server/src/sessions/service.ts';
+import { createSession, joinSession } from '../server/src/sessions/service.ts';
 import { adminCredit } from '../server/src/billing/wallet.ts';
 import { randomIds } from '../server/src/platform/ids.ts';
 import { call, type TestServer } from './server.ts';
@@ -91,4 +91,19 @@ export async function buildSignedIn(server: TestServer, role: 'client' | 'expert
         ? await buildExpert(deps, { password: PASSWORD })
         : await buildClient(deps, { password: PASSWORD });
   return { user, headers: await signIn(server, user.email, PASSWORD) };
+}
+
+/** Both participants join `s` with their own principal (as their join links would). */
+export async function joinBoth(deps: Deps, s: { session: { id: string }; client: { id: string }; expert: { id: string } }) {
+  for (const role of ['client', 'expert'] as const) {
+    const userId = role === 'client' ? s.client.id : s.expert.id;
+    await joinSession(deps, { kind: 'participant', sessionId: s.session.id, userId, role }, s.session.id);
+  }
+}
+
+/** A session both have joined: live (on demand: minute 1 charged), unless the wallet could not pay. */
+export async function buildLiveSession(deps: Deps, o: Parameters<typeof buildSession>[1] = {}) {
+  const s = await buildSession(deps, o);
+  await joinBoth(deps, s);
+  return s;
 }

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { createDatabase, dropDatabase } from '../../test-support/postgres-admin.ts';
 import { buildApp } from '../../server/src/app.ts';
 import { chargeDueBatch } from '../../server/src/billing/batch.ts';
 import { loadConfig } from '../../server/src/config.ts';
@@ -32,21 +32,8 @@ const SESSIONS = Number(values.sessions);
 const base = process.env.TEST_DATABASE_URL;
 if (!base) throw new Error('Set TEST_DATABASE_URL to a PostgreSQL server (the bench creates and drops its own databases).');
 
-async function createDb(name: string) {
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  await c.query(`create database "${name}"`);
-  await c.end();
-  const u = new URL(base!);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-async function dropDb(name: string) {
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  await c.query(`drop database if exists "${name}" with (force)`);
-  await c.end();
-}
+const createDb = (name: string) => createDatabase(base!, name);
+const dropDb = (name: string) => dropDatabase(base!, name);
 
 /** pgbench tpcb-like with the same client count, on the same server. */
 function pgbench(url: string): number {

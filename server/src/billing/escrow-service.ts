@@ -42,7 +42,7 @@ export async function openDispute(deps: Deps, principal: Principal, id: string, 
     const s = await loadForUpdate(trx, id);
     if (participantRole(principal, s) !== 'client') fail('forbidden', "Only the session's client can dispute it.");
     if (s.escrow_state === 'disputed') return present(trx, s);
-    if (s.escrow_state !== 'held' || s.state !== 'ended' && s.state !== 'no_show') fail('escrow_not_held', 'Only a completed session with escrow held can be disputed.');
+    if (s.escrow_state !== 'held' || (s.state !== 'ended' && s.state !== 'no_show')) fail('escrow_not_held', 'Only a completed session with escrow held can be disputed.');
     if (s.escrow_release_at && s.escrow_release_at <= now) fail('dispute_window_closed');
     const disputed = await patchSession(trx, s, { escrow_state: 'disputed', disputed_at: now, dispute_reason: reason });
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: { id: s.client_id, role: 'client' }, kind: 'disputed', data: { reason } });

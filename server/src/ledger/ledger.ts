@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { LedgerTransfersTable } from '../db/schema.ts';
 import type { Database } from '../db/connect.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { accounts, isTracked, parseAccount } from './accounts.ts';
@@ -13,19 +14,7 @@ export interface TransferInput {
   sessionId?: string | null;
 }
 
-export interface Transfer {
-  seq: number;
-  id: string;
-  debit_account: string;
-  credit_account: string;
-  amount: number;
-  kind: string;
-  session_id: string | null;
-  pending: boolean;
-  post_to: string | null;
-  resolves: string | null;
-  created_at: Date;
-}
+export type Transfer = Selectable<LedgerTransfersTable>;
 
 export interface Posted {
   transfer: Transfer;

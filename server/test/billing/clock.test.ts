@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { buildSession } from '../../../test-support/factories.ts';
+import { buildSession, joinBoth } from '../../../test-support/factories.ts';
 import { seed, testScale } from '../../../test-support/scale.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
-import { endSession, joinSession } from '../../src/sessions/service.ts';
+import { endSession } from '../../src/sessions/service.ts';
 import { runSweeps } from '../../src/sweeps/billing.ts';
 
 const RUNS = 25 * testScale;
@@ -37,10 +37,7 @@ describeOnDatabases('billing under a clock that moves forward and back', (target
         const sessions = [];
         for (const credit of credits) {
           const s = await buildSession(deps, { credit });
-          for (const role of ['client', 'expert'] as const) {
-            const userId = role === 'client' ? s.client.id : s.expert.id;
-            await joinSession(deps, { kind: 'participant', sessionId: s.session.id, userId, role }, s.session.id);
-          }
+          await joinBoth(deps, s);
           sessions.push(s);
         }
         let latest = t0;

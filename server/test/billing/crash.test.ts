@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSession } from '../../../test-support/factories.ts';
+import { buildLiveSession } from '../../../test-support/factories.ts';
+import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
 import { seed, testScale } from '../../../test-support/scale.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -13,7 +13,6 @@ import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { acceleratedClock, databaseClock } from '../../src/platform/clock.ts';
 import type { Deps } from '../../src/platform/context.ts';
 import { randomIds } from '../../src/platform/ids.ts';
-import { joinSession } from '../../src/sessions/service.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const CYCLES = 30 * testScale;
@@ -43,13 +42,7 @@ describe.runIf(url)('crash test: SIGKILL while billing', () => {
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create database "${dbName}"`);
-    await admin.end();
-    const u = new URL(url!);
-    u.pathname = `/${dbName}`;
-    dbUrl = u.toString();
+    dbUrl = await createDatabase(url!, dbName);
     database = connectPostgres(dbUrl, 5);
     await migrate(database.db);
     const config = loadConfig({ LOG_LEVEL: 'silent', CLOCK_SPEEDUP: String(SPEEDUP), CLOCK_EPOCH: epoch.toISOString() });
@@ -59,10 +52,7 @@ describe.runIf(url)('crash test: SIGKILL while billing', () => {
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
     await database?.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`drop database if exists "${dbName}" with (force)`);
-    await admin.end();
+    await dropDatabase(url!, dbName);
   });
 
   /** Starts the server; resolves once its log says `until` (by default: it listens). */
@@ -97,11 +87,7 @@ describe.runIf(url)('crash test: SIGKILL while billing', () => {
     // 20 live on-demand chat sessions at 100 a minute; a few wallets run dry during the test.
     const sessions = [];
     for (let i = 0; i < SESSIONS; i++) {
-      const s = await buildSession(deps, { credit: i % 5 === 0 ? 1500 : 1_000_000 });
-      for (const role of ['client', 'expert'] as const) {
-        const userId = role === 'client' ? s.client.id : s.expert.id;
-        await joinSession(deps, { kind: 'participant', sessionId: s.session.id, userId, role }, s.session.id);
-      }
+      const s = await buildLiveSession(deps, { credit: i % 5 === 0 ? 1500 : 1_000_000 });
       sessions.push(s.session.id);
     }
     const delays = fc.sample(fc.integer({ min: 50, max: 2000 }), { numRuns: CYCLES, seed });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { buildSession } from '../../../test-support/factories.ts';
+import { buildSession, joinBoth } from '../../../test-support/factories.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { accounts } from '../../src/ledger/accounts.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { balanceOf } from '../../src/ledger/ledger.ts';
 import type { DomainEvent } from '../../src/platform/events.ts';
-import { joinSession } from '../../src/sessions/service.ts';
 import { billingTick, deadlineTick, escrowReleaseTick } from '../../src/sweeps/billing.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
@@ -23,10 +22,7 @@ describeOnDatabases('per-minute billing and deadlines', (target) => {
   async function live(credit: number) {
     at(0);
     const s = await buildSession(server.deps, { credit });
-    for (const role of ['client', 'expert'] as const) {
-      const userId = role === 'client' ? s.client.id : s.expert.id;
-      await joinSession(server.deps, { kind: 'participant', sessionId: s.session.id, userId, role }, s.session.id);
-    }
+    await joinBoth(server.deps, s);
     return s;
   }
 
@@ -114,10 +110,7 @@ describeOnDatabases('per-minute billing and deadlines', (target) => {
   it('D5 + E5: a scheduled session ends at ends_at; its escrow is released 24 h later, split 70/30', async () => {
     at(0);
     const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: new Date(T0 + 60_000), durationMinutes: 15 });
-    for (const role of ['client', 'expert'] as const) {
-      const userId = role === 'client' ? s.client.id : s.expert.id;
-      await joinSession(server.deps, { kind: 'participant', sessionId: s.session.id, userId, role }, s.session.id);
-    }
+    await joinBoth(server.deps, s);
     at(20 * 60);
     await deadlineTick(server.deps);
     const ended = await session(s.session.id);

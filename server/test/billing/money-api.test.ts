@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSession, fund, signIn } from '../../../test-support/factories.ts';
+import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSession, fund, joinBoth, signIn } from '../../../test-support/factories.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
-import { joinSession } from '../../src/sessions/service.ts';
 import { escrowReleaseTick, runSweeps } from '../../src/sweeps/billing.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
@@ -24,10 +23,7 @@ describeOnDatabases('wallet, escrow, earnings and payouts API', (target) => {
   async function completed() {
     at(0);
     const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: new Date(T0 + 60_000), durationMinutes: 30 });
-    for (const role of ['client', 'expert'] as const) {
-      const userId = role === 'client' ? s.client.id : s.expert.id;
-      await joinSession(server.deps, { kind: 'participant', sessionId: s.session.id, userId, role }, s.session.id);
-    }
+    await joinBoth(server.deps, s);
     at(32 * 60);
     await runSweeps(server.deps);
     return s;
