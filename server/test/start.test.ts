@@ -81,6 +81,8 @@ describe('npm start (embedded database)', () => {
       }
       const login = await call(s.url, 'POST', '/api/auth/login', { body: { email: 'cleo@demo.hourglass', password: 'hourglass-demo' } });
       expect(login.status).toBe(200);
+      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      expect((await call(s.url, 'GET', '/api/wallet', { headers: { cookie } })).body).toEqual({ balance: 5000, currency: 'USD' });
       const experts = await call(s.url, 'GET', '/api/experts');
       expect(experts.body.items.map((e: { name: string }) => e.name).sort()).toEqual(['Aria Moon', 'Ben Torque']);
       firstLinks = s.links;
@@ -94,6 +96,9 @@ describe('npm start (embedded database)', () => {
     try {
       const experts = await call(s.url, 'GET', '/api/experts');
       expect(experts.body.items).toHaveLength(2);
+      const login = await call(s.url, 'POST', '/api/auth/login', { body: { email: 'dan@demo.hourglass', password: 'hourglass-demo' } });
+      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      expect((await call(s.url, 'GET', '/api/wallet', { headers: { cookie } })).body.balance).toBe(5000);
       const oldToken = new URL(firstLinks[0]!.client).pathname.split('/').pop()!;
       const newToken = new URL(s.links[0]!.client).pathname.split('/').pop()!;
       expect(newToken).not.toBe(oldToken);
