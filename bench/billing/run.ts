@@ -2,7 +2,10 @@
  * bench/billing — per-minute charges per second on a PostgreSQL server, beside
  * `pgbench -b tpcb-like` on the same server with the same number of clients.
  *
- *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:billing -- [--clients 8] [--seconds 10] [--sessions 2000]
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:billing -- [--clients 8] [--seconds 10] [--sessions 2000] [--rounds 3]
+ *
+ * Run-to-run noise on a small machine is large (±20 %), so each round runs pgbench and every
+ * case in turn, and the report gives medians over the rounds.
  *
  * Cases: charges one by one (each its own statement, autocommit) and the sweep's batched tick
  * (100 sessions per statement), each with experts spread (one per session) and with every
@@ -24,8 +27,14 @@ import { ManualClock } from '../../server/src/platform/clock.ts';
 import { randomIds } from '../../server/src/platform/ids.ts';
 
 const { values } = parseArgs({
-  options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, sessions: { type: 'string', default: '2000' } },
+  options: {
+    clients: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '10' },
+    sessions: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
+const ROUNDS = Number(values.rounds);
 const CLIENTS = Number(values.clients);
 const SECONDS = Number(values.seconds);
 const SESSIONS = Number(values.sessions);
@@ -103,28 +112,32 @@ async function chargesPerSecond(hot: boolean, batch: number) {
   }
 }
 
-const pgbName = `hg_bench_pgbench_${randomBytes(4).toString('hex')}`;
-const pgbUrl = await createDb(pgbName);
-let tps: number;
-try {
-  tps = pgbench(pgbUrl);
-} finally {
-  await dropDb(pgbName);
-}
-
 const cases = [
   { label: 'one by one, experts spread', hot: false, batch: 1 },
   { label: 'batched (100/statement), experts spread', hot: false, batch: 100 },
   { label: 'one by one, one hot expert', hot: true, batch: 1 },
   { label: 'batched (100/statement), one hot expert', hot: true, batch: 100 },
 ];
-const results: { label: string; rate: number; charged: number }[] = [];
-for (const c of cases) results.push({ label: c.label, ...(await chargesPerSecond(c.hot, c.batch)) });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const tpsRounds: number[] = [];
+const rates: number[][] = cases.map(() => []);
+for (let round = 1; round <= ROUNDS; round++) {
+  const pgbName = `hg_bench_pgbench_${randomBytes(4).toString('hex')}`;
+  const pgbUrl = await createDb(pgbName);
+  try {
+    tpsRounds.push(pgbench(pgbUrl));
+  } finally {
+    await dropDb(pgbName);
+  }
+  for (const [i, c] of cases.entries()) rates[i]!.push((await chargesPerSecond(c.hot, c.batch)).rate);
+  console.log(`round ${round}: pgbench ${tpsRounds.at(-1)!.toFixed(0)} tps; charges/s ${rates.map((r) => r.at(-1)!.toFixed(0)).join(', ')}`);
+}
 
+const tps = median(tpsRounds);
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(`\nbench/billing — ${CLIENTS} clients, ${SECONDS} s per case, ${SESSIONS} live sessions, PostgreSQL ${new URL(base).host}`);
+console.log(`\nbench/billing — ${CLIENTS} clients, ${SECONDS} s per case, ${SESSIONS} live sessions, ${ROUNDS} rounds (medians), PostgreSQL ${new URL(base).host}`);
 console.log(`${pad('case', 44)} ${pad('charges/s', 10)} ratio to pgbench tpcb-like (${tps.toFixed(0)} tps)`);
-for (const r of results) console.log(`${pad(r.label, 44)} ${pad(r.rate.toFixed(0), 10)} ${(r.rate / tps).toFixed(2)}×`);
-const [spread1, spreadB, hot1, hotB] = results as [typeof results[0], typeof results[0], typeof results[0], typeof results[0]];
-console.log(`hot expert vs spread: one by one ${(hot1.rate / spread1.rate).toFixed(2)}×, batched ${(hotB.rate / spreadB.rate).toFixed(2)}×`);
+const med = rates.map(median);
+for (const [i, c] of cases.entries()) console.log(`${pad(c.label, 44)} ${pad(med[i]!.toFixed(0), 10)} ${(med[i]! / tps).toFixed(2)}×`);
+console.log(`hot expert vs spread: one by one ${(med[2]! / med[0]!).toFixed(2)}×, batched ${(med[3]! / med[1]!).toFixed(2)}×`);
 console.log('ledger invariants L1–L5 held after every case.');
