@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf, transfer } from '../ledger/ledger.ts';
 import { isOperator, type Deps, type Principal } from '../platform/context.ts';
@@ -14,9 +13,9 @@ function clientOf(principal: Principal): string {
 
 const keyOr = (deps: Deps, key: string | undefined) => key ?? deps.ids.uuid();
 
-export async function getWallet(deps: Deps, principal: Principal, db: Database = deps.db) {
+export async function getWallet(deps: Deps, principal: Principal) {
   const userId = clientOf(principal);
-  return { balance: await balanceOf(db, accounts.wallet(userId)), currency: deps.config.CURRENCY };
+  return { balance: await balanceOf(deps.db, accounts.wallet(userId)), currency: deps.config.CURRENCY };
 }
 
 /** Newest first, by the transfer's sequence number: `cursor` is the last seq seen. */
