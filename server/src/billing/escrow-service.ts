@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
-import { isOperator, type Deps, type Principal } from '../platform/context.ts';
+import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
+import { mayRead, participantRole } from '../sessions/access.ts';
 import { fail } from '../platform/errors.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
 import type { Database } from '../db/connect.ts';
@@ -21,15 +22,9 @@ async function present(db: Database, s: SessionRow) {
   };
 }
 
-function participantRole(principal: Principal, s: SessionRow) {
-  if (principal.kind === 'participant') return principal.sessionId === s.id ? principal.role : null;
-  if (principal.kind === 'user') return principal.userId === s.client_id ? 'client' : principal.userId === s.expert_id ? 'expert' : null;
-  return null;
-}
-
 export async function getEscrow(deps: Deps, principal: Principal, id: string) {
   const s = (await sessionsRepo.byId(deps.db, id)) ?? fail('not_found', 'No such session.');
-  if (!isOperator(principal) && !participantRole(principal, s)) fail('forbidden');
+  if (!mayRead(principal, s)) fail('forbidden');
   return present(deps.db, s);
 }
 
@@ -65,7 +60,7 @@ export async function settleEscrow(deps: Deps, principal: Principal, id: string,
       ? await releaseEscrow(deps, trx, s, now, outbox)
       : await refundEscrow(deps, trx, s, now, outbox, how.refund === 'all' ? undefined : how.refund);
     const kind = how === 'release' ? 'escrow_released' : 'escrow_refunded';
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: principal.kind === 'user' ? { id: principal.userId, role: 'admin' } : { id: null, role: 'api_key' }, kind, data: { from: s.escrow_state } });
+    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind, data: { from: s.escrow_state } });
     return present(trx, settled);
   });
 }

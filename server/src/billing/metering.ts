@@ -1,6 +1,6 @@
 import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
-import { ensureAccounts, transfer } from '../ledger/ledger.ts';
+import { balanceOf, ensureAccounts, transfer } from '../ledger/ledger.ts';
 import { split } from '../ledger/split.ts';
 import type { Deps } from '../platform/context.ts';
 import { AppError } from '../platform/errors.ts';
@@ -12,7 +12,8 @@ const MINUTE = 60_000;
 /** The low-balance warning fires when the wallet covers fewer than this many more minutes. */
 export const LOW_BALANCE_MINUTES = 2;
 
-export const minutesCharged = (s: SessionRow) => Math.round((s.paid_until!.getTime() - s.started_at!.getTime()) / MINUTE);
+/** Minutes paid so far; the fast path (hg_charge_due) numbers minutes by the same rule. */
+export const minutesCharged = (s: SessionRow) => s.billed_seconds / 60;
 
 /**
  * Charges the next minute of a live on-demand session, at its start (E2): transfer
@@ -38,7 +39,7 @@ export async function chargeNextMinute(deps: Deps, trx: Database, s: SessionRow,
   if (fee > 0) {
     await transfer(trx, at, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'charge_fee', sessionId: s.id });
   }
-  const balance = Number((await trx.selectFrom('ledger_accounts').select('balance').where('id', '=', wallet).executeTakeFirstOrThrow()).balance);
+  const balance = await balanceOf(trx, wallet);
   const paidUntil = new Date(at.getTime() + MINUTE);
   const low = balance < rate * LOW_BALANCE_MINUTES;
   const warn = low && s.low_balance_warned_at === null;

@@ -35,7 +35,11 @@ export const DEMO_CREDIT = 5000;
 
 const SEED_LOCK = 0x4867_5364;
 
-/** Creates the demo people once; a second start finds them and does nothing. */
+/**
+ * Creates the demo people once; a second start finds them and does nothing. Each step is
+ * idempotent (people found by email, credits by a fixed key), so a start that died half-way
+ * through seeding is finished by the next one instead of failing on `email_taken`.
+ */
 export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
   const exists = await deps.db.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst();
   if (exists) return { seeded: false };
@@ -48,14 +52,17 @@ export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
       const ids: string[] = [];
       const d = { ...deps, db: conn };
       const root: Principal = { kind: 'apiKey', keyId: deps.ids.uuid() };
+      const ensure = async (user: Parameters<typeof createUser>[2]) =>
+        (await conn.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirst())?.id ??
+        (await createUser(d, root, user)).id;
       for (const c of CLIENTS) {
-        const client = await createUser(d, root, { ...c, role: 'client' });
-        ids.push(client.id);
+        const clientId = await ensure({ ...c, role: 'client' });
+        ids.push(clientId);
         // A fixed key: the credit is one ledger transfer however often seeding is retried.
-        await adminCredit(d, root, client.id, DEMO_CREDIT, 'demo-seed');
+        await adminCredit(d, root, clientId, DEMO_CREDIT, 'demo-seed');
       }
       for (const { email, name, ...expert } of EXPERTS) {
-        ids.push((await createUser(d, root, { email, name, role: 'expert', expert: { ...expert, avatarUrl: null } })).id);
+        ids.push(await ensure({ email, name, role: 'expert', expert: { ...expert, avatarUrl: null } }));
       }
       // The admin last: its presence is what marks the seed as complete.
       await conn.updateTable('users').set({ password_hash: password }).where('id', 'in', ids).execute();

@@ -5,7 +5,8 @@ import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/
 import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
-import { apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
+import { mayRead, participantRole } from './access.ts';
+import { SYSTEM, apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
 import { presentSession } from './present.ts';
 import { eventsRepo, sessionsRepo, tokensRepo, type SessionRow } from './repository.ts';
 import { defaultLinkValidUntil, inStartWindow, startWindow } from './rules.ts';
@@ -13,20 +14,6 @@ import { issueTokens, resolveJoinToken } from './tokens.ts';
 
 const windowOf = (deps: Deps) => ({ beforeMin: deps.config.START_WINDOW_BEFORE_MIN, afterMin: deps.config.START_WINDOW_AFTER_MIN });
 const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours: deps.config.LINK_VALID_HOURS, escrowReleaseHours: deps.config.ESCROW_RELEASE_HOURS });
-
-/** The participant role `principal` holds in `s`, if any: by join token for this session, or signed in as one of the two. */
-function participantRole(principal: Principal, s: SessionRow): ParticipantRole | null {
-  if (principal.kind === 'participant') return principal.sessionId === s.id ? principal.role : null;
-  if (principal.kind === 'user') {
-    if (principal.userId === s.client_id) return 'client';
-    if (principal.userId === s.expert_id) return 'expert';
-  }
-  return null;
-}
-
-function mayRead(principal: Principal, s: SessionRow): boolean {
-  return isOperator(principal) || participantRole(principal, s) !== null;
-}
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
@@ -173,11 +160,9 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
     let s = await loadForUpdate(trx, id);
     const actor = actorOf(principal);
     if (s.state === 'ended') fail('session_ended');
-    if (s.state === 'booked' || s.state === 'open') {
+    if ((s.state === 'booked' || s.state === 'open') && !inStartWindow(now, s.scheduled_at!, windowOf(deps))) {
       const w = startWindow(s.scheduled_at!, windowOf(deps));
-      if (!inStartWindow(now, s.scheduled_at!, windowOf(deps))) {
-        fail('outside_start_window', undefined, { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() });
-      }
+      fail('outside_start_window', undefined, { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() });
     }
     if (!['accepted', 'booked', 'open', 'live'].includes(s.state)) fail('invalid_transition', undefined, { state: s.state, command: 'join' });
 
@@ -188,7 +173,7 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor, kind: `${principal.role}_joined`, data: { first } });
 
     if (s.state !== 'live' && s.client_joined_at && s.expert_joined_at) {
-      await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: { id: null, role: 'system' }, kind: 'both_joined' });
+      await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: SYSTEM, kind: 'both_joined' });
       s = await startLive(deps, trx, s, now, actor, outbox);
       // Minute 1 is paid the moment the clock starts (E2); a wallet that cannot pay it ends the session.
       if (s.kind === 'on_demand') {

@@ -33,12 +33,15 @@ async function sweep(
       const rows = await claim(trx, now, batch);
       for (const s of rows) {
         await sql`savepoint sweep_row`.execute(trx);
+        const eventsBefore = outbox.length;
         try {
           await work(trx, s, now, outbox);
           await sql`release savepoint sweep_row`.execute(trx);
           result.processed++;
         } catch (err) {
           await sql`rollback to savepoint sweep_row`.execute(trx);
+          // Its events describe work that was just rolled back: they must not be published.
+          outbox.length = eventsBefore;
           result.failed++;
           deps.log.error({ err, sweep: name, sessionId: s.id }, 'sweep row failed');
         }
