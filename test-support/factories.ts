@@ -47,9 +47,17 @@ export async function buildAdmin(deps: Deps, password?: string) {
 
 export async function buildSession(
   deps: Deps,
-  o: { type?: 'chat' | 'voice' | 'video'; kind?: 'scheduled' | 'on_demand'; scheduledAt?: Date; durationMinutes?: 15 | 30 | 45 | 60; credit?: number } = {},
+  o: {
+    type?: 'chat' | 'voice' | 'video';
+    kind?: 'scheduled' | 'on_demand';
+    scheduledAt?: Date;
+    durationMinutes?: 15 | 30 | 45 | 60;
+    credit?: number;
+    /** An existing client (a second session on the same wallet); a new one by default. */
+    client?: Awaited<ReturnType<typeof buildClient>>;
+  } = {},
 ) {
-  const [client, expert] = await Promise.all([buildClient(deps), buildExpert(deps)]);
+  const [client, expert] = await Promise.all([o.client ?? buildClient(deps), buildExpert(deps)]);
   const credit = o.credit ?? 10_000;
   if (credit > 0) await adminCredit(deps, operator, client.id, credit, 'factory');
   const kind = o.kind ?? 'on_demand';

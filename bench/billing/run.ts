@@ -7,18 +7,24 @@
  * Run-to-run noise on a small machine is large (±20 %), so each round runs pgbench and every
  * case in turn, and the report gives medians over the rounds.
  *
- * Cases: charges one by one (each its own statement, autocommit) and the sweep's batched tick
- * (100 sessions per statement), each with experts spread (one per session) and with every
- * session on one hot expert. Every charge is still its own idempotent transfers. Afterwards
- * the ledger invariants are checked, so the speed is not bought with wrong money.
+ * Cases: charges one by one (a session picked at random, as pgbench picks an account; each its
+ * own statement, autocommit — the per-row path) and the sweep's batched tick (100 due sessions
+ * claimed per statement), each with experts spread (one per session) and with every session on
+ * one hot expert, driven by the server's code from this Node process. One more case sends the
+ * one-by-one call from pgbench itself, so both sides of the ratio have the same client. Every
+ * charge is still its own idempotent transfers. Afterwards the ledger invariants are checked,
+ * so the speed is not bought with wrong money.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { createDatabase, dropDatabase } from '../../test-support/postgres-admin.ts';
 import { buildApp } from '../../server/src/app.ts';
-import { chargeDueBatch } from '../../server/src/billing/batch.ts';
+import { LOW_BALANCE_MINUTES, chargeDueBatch, chargeSession } from '../../server/src/billing/batch.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import { connectPostgres } from '../../server/src/db/connect.ts';
 import { migrate } from '../../server/src/db/migrate.ts';
@@ -44,19 +50,33 @@ if (!base) throw new Error('Set TEST_DATABASE_URL to a PostgreSQL server (the be
 const createDb = (name: string) => createDatabase(base!, name);
 const dropDb = (name: string) => dropDatabase(base!, name);
 
-/** pgbench tpcb-like with the same client count, on the same server. */
-function pgbench(url: string): number {
+/** Runs pgbench with the same client count for SECONDS on `url`: the built-in tpcb-like, or a script. */
+function pgbench(url: string, script?: string): number {
   const u = new URL(url);
   const args = ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres'];
   const db = u.pathname.slice(1);
-  execFileSync('pgbench', [...args, '-i', '-q', '-s', String(Math.max(CLIENTS, 10)), db], { stdio: 'pipe' });
-  const out = execFileSync('pgbench', [...args, '-b', 'tpcb-like', '-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), db], { encoding: 'utf8' });
-  const tps = out.match(/tps = ([\d.]+)/);
-  if (!tps) throw new Error(`pgbench said:\n${out}`);
-  return Number(tps[1]);
+  let workload = ['-b', 'tpcb-like'];
+  const dir = mkdtempSync(join(tmpdir(), 'hg-bench-'));
+  if (script) {
+    writeFileSync(join(dir, 'script.sql'), script);
+    workload = ['-f', join(dir, 'script.sql')];
+  } else execFileSync('pgbench', [...args, '-i', '-q', '-s', String(Math.max(CLIENTS, 10)), db], { stdio: 'pipe' });
+  try {
+    const out = execFileSync('pgbench', [...args, ...workload, '-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), db], { encoding: 'utf8' });
+    const tps = out.match(/tps = ([\d.]+)/);
+    if (!tps) throw new Error(`pgbench said:\n${out}`);
+    return Number(tps[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-async function chargesPerSecond(hot: boolean, batch: number) {
+/**
+ * Charges per second. `driver` 'node' calls the server's own code (billing/batch.ts) from
+ * this process; 'pgbench' sends the same SQL call from pgbench, the baseline's own client, so
+ * that the two databases' work is compared without Node's share of the two cores.
+ */
+async function chargesPerSecond(hot: boolean, batch: number, driver: 'node' | 'pgbench') {
   const name = `hg_bench_${randomBytes(4).toString('hex')}`;
   const url = await createDb(name);
   const database = connectPostgres(url, CLIENTS + 1);
@@ -89,15 +109,27 @@ async function chargesPerSecond(hot: boolean, batch: number) {
     await sql`insert into ledger_accounts (id, kind, owner_id, currency, created_at)
       select distinct 'earnings:' || expert_id, 'earnings', expert_id, 'USD', ${start}::timestamptz from sessions
       union select 'platform:revenue', 'platform_revenue', null, 'USD', ${start}::timestamptz`.execute(db);
+    await sql`create table bench_ids as select (row_number() over (order by id))::int as k, id from sessions`.execute(db);
+    await sql`alter table bench_ids add primary key (k)`.execute(db);
     await sql`analyze`.execute(db);
 
     const now = await clock.now();
+    if (driver === 'pgbench') {
+      const before = Number((await sql<{ n: string }>`select count(*) as n from ledger_transfers where kind = 'charge'`.execute(db)).rows[0]!.n);
+      pgbench(url, `\\set k random(1, ${SESSIONS})\nselect * from hg_charge_session((select id from bench_ids where k = :k), '${now.toISOString()}', ${config.SPLIT_EXPERT_PERCENT}, ${LOW_BALANCE_MINUTES});\n`);
+      const after = Number((await sql<{ n: string }>`select count(*) as n from ledger_transfers where kind = 'charge'`.execute(db)).rows[0]!.n);
+      const violations = await ledgerViolations(db, config.SPLIT_EXPERT_PERCENT);
+      if (violations.length) throw new Error(`ledger violations after the run:\n${violations.slice(0, 10).join('\n')}`);
+      return { rate: (after - before) / SECONDS, charged: after - before };
+    }
+    const ids = (await db.selectFrom('sessions').select('id').execute()).map((r) => r.id);
     let charged = 0;
     const until = Date.now() + SECONDS * 1000;
     await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
         while (Date.now() < until) {
-          const r = await chargeDueBatch(deps, db, now, batch);
+          // One by one: a session picked at random, as pgbench picks an account.
+          const r = batch === 1 ? await chargeSession(deps, db, ids[Math.floor(Math.random() * ids.length)]!, now) : await chargeDueBatch(deps, db, now, batch);
           charged += r.claimed - r.unpaid.length;
         }
       }),
@@ -113,11 +145,12 @@ async function chargesPerSecond(hot: boolean, batch: number) {
 }
 
 const cases = [
-  { label: 'one by one, experts spread', hot: false, batch: 1 },
-  { label: 'batched (100/statement), experts spread', hot: false, batch: 100 },
-  { label: 'one by one, one hot expert', hot: true, batch: 1 },
-  { label: 'batched (100/statement), one hot expert', hot: true, batch: 100 },
-];
+  { label: 'one by one, experts spread', hot: false, batch: 1, driver: 'node' },
+  { label: 'batched (100/statement), experts spread', hot: false, batch: 100, driver: 'node' },
+  { label: 'one by one, one hot expert', hot: true, batch: 1, driver: 'node' },
+  { label: 'batched (100/statement), one hot expert', hot: true, batch: 100, driver: 'node' },
+  { label: 'one by one, experts spread, from pgbench', hot: false, batch: 1, driver: 'pgbench' },
+] as const;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const tpsRounds: number[] = [];
 const rates: number[][] = cases.map(() => []);
@@ -129,7 +162,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   } finally {
     await dropDb(pgbName);
   }
-  for (const [i, c] of cases.entries()) rates[i]!.push((await chargesPerSecond(c.hot, c.batch)).rate);
+  for (const [i, c] of cases.entries()) rates[i]!.push((await chargesPerSecond(c.hot, c.batch, c.driver)).rate);
   console.log(`round ${round}: pgbench ${tpsRounds.at(-1)!.toFixed(0)} tps; charges/s ${rates.map((r) => r.at(-1)!.toFixed(0)).join(', ')}`);
 }
 

@@ -2,34 +2,57 @@ import { sql } from 'kysely';
 import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
-import { LOW_BALANCE_MINUTES } from './metering.ts';
 
-interface Charged {
+/** The low-balance warning fires when the wallet covers fewer than this many more minutes. */
+export const LOW_BALANCE_MINUTES = 2;
+
+interface ChargeRow {
+  session_id: string;
+  charged: boolean;
+  minute: number;
   rate: number;
-  balance: number;
+  balance: string;
   paid_until: Date;
   warn: boolean;
 }
 
+interface ChargeResult {
+  /** Sessions that were due and locked. */
+  claimed: number;
+  /** Of those, the ones whose wallet could not pay (or whose client had another charge in the statement). */
+  unpaid: string[];
+  /** `billing.charged` (and `billing.low_balance`) for each charge made. */
+  events: DomainEvent[];
+}
+
 /**
- * The sweep's fast path: one call of `hg_charge_due` (migration 004) charges the next minute of
- * up to `limit` due sessions — one round trip however many. Each charge is still its own
- * transfers with the ids, amounts and times of the per-row path (`ppm:{session}:{n}` and its
- * `:fee`), and `paid_until` one minute on. Rows are claimed with FOR UPDATE SKIP LOCKED.
- *
- * Left due, for the per-row path: a session whose wallet cannot pay (it must end there), and
- * all but one due session of a client in this batch (one wallet is debited once per statement).
- * Returns how many sessions were claimed and the events of those charged.
+ * The one implementation of a per-minute charge (E2) is SQL (migration 005): for a due
+ * session, transfer `ppm:{session}:{n}` (wallet → expert earnings, the full rate) and its
+ * `:fee` (earnings → platform revenue, L5), and `paid_until` one minute on. A wallet that
+ * cannot pay is left untouched and reported in `unpaid`. The accounts must exist
+ * (prepareMetering, at go-live).
  */
-export async function chargeDueBatch(deps: Deps, db: Database, now: Date, limit: number): Promise<{ claimed: number; unpaid: string[]; events: DomainEvent[] }> {
-  const pct = deps.config.SPLIT_EXPERT_PERCENT;
-  const { rows } = await sql<Charged & { session_id: string; charged: boolean; minute: number }>`
-    select * from hg_charge_due(${now}::timestamptz, ${limit}::int, ${pct}::int, ${LOW_BALANCE_MINUTES}::int)`.execute(db);
+async function charge(db: Database, call: ReturnType<typeof sql>): Promise<ChargeResult> {
+  const { rows } = await sql<ChargeRow>`select * from ${call}`.execute(db);
   const events: DomainEvent[] = [];
   for (const r of rows.filter((x) => x.charged)) {
+    const balance = Number(r.balance);
     const paidUntil = new Date(new Date(r.paid_until).getTime() + 60_000).toISOString();
-    events.push({ type: 'billing.charged', sessionId: r.session_id, minute: r.minute, amount: r.rate, balance: Number(r.balance), paidUntil });
-    if (r.warn) events.push({ type: 'billing.low_balance', sessionId: r.session_id, balance: Number(r.balance), minutesLeft: Math.floor(Number(r.balance) / r.rate) });
+    events.push({ type: 'billing.charged', sessionId: r.session_id, minute: r.minute, amount: r.rate, balance, paidUntil });
+    if (r.warn) events.push({ type: 'billing.low_balance', sessionId: r.session_id, balance, minutesLeft: Math.floor(balance / r.rate) });
   }
   return { claimed: rows.length, unpaid: rows.filter((r) => !r.charged).map((r) => r.session_id), events };
 }
+
+/**
+ * The sweep's batched minute tick: claims up to `limit` due sessions (FOR UPDATE SKIP LOCKED,
+ * so several nodes never charge one twice) and charges each its next minute — one round trip.
+ * All but one due session of a client in the batch are left unpaid for the per-row path: one
+ * wallet is debited once per statement.
+ */
+export const chargeDueBatch = (deps: Deps, db: Database, now: Date, limit: number) =>
+  charge(db, sql`hg_charge_due(${now}::timestamptz, ${limit}::int, ${deps.config.SPLIT_EXPERT_PERCENT}::int, ${LOW_BALANCE_MINUTES}::int)`);
+
+/** Charges the next minute of one session if it has begun by `now` — the per-row path. */
+export const chargeSession = (deps: Deps, db: Database, sessionId: string, now: Date) =>
+  charge(db, sql`hg_charge_session(${sessionId}::uuid, ${now}::timestamptz, ${deps.config.SPLIT_EXPERT_PERCENT}::int, ${LOW_BALANCE_MINUTES}::int)`);

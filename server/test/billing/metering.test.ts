@@ -99,6 +99,26 @@ describeOnDatabases('per-minute billing and deadlines', (target) => {
     expect(warnings).toEqual([{ type: 'billing.low_balance', sessionId: s.session.id, balance: 100, minutesLeft: 1 }]);
   });
 
+  it('two live sessions on one wallet are both charged each minute, and the wallet is never overdrawn', async () => {
+    at(0);
+    const a = await buildSession(server.deps, { credit: 500 });
+    const b = await buildSession(server.deps, { credit: 0, client: a.client });
+    await joinBoth(server.deps, a);
+    await joinBoth(server.deps, b);
+    // 300 left after both minute-1 charges: minute 2 of each is paid, then one more minute.
+    at(60);
+    const r = await billingTick(server.deps, 100);
+    expect(r).toEqual({ processed: 2, failed: 0 });
+    expect(await balanceOf(server.deps.db, accounts.wallet(a.client.id))).toBe(100);
+    at(120);
+    await billingTick(server.deps, 100);
+    const rows = [await session(a.session.id), await session(b.session.id)];
+    expect(rows.map((x) => x.state).sort()).toEqual(['ended', 'live']);
+    expect(rows.find((x) => x.state === 'ended')).toMatchObject({ end_reason: 'insufficient_funds', billed_seconds: 120 });
+    expect(await balanceOf(server.deps.db, accounts.wallet(a.client.id))).toBe(0);
+    expect(await ledgerViolations(server.deps.db, 70)).toEqual([]);
+  });
+
   it('two sweepers at once charge each minute once', async () => {
     const sessions = await Promise.all(Array.from({ length: 6 }, () => live(100_000)));
     at(5 * 60);
