@@ -8,7 +8,8 @@ import { adminCredit } from '../server/src/billing/wallet.ts';
 import { randomIds } from '../server/src/platform/ids.ts';
 import { call, type TestServer } from './server.ts';
 
-const operator: Principal = { kind: 'apiKey', keyId: randomIds.uuid() };
+/** A host platform's backend (an API key): trusted with any object. */
+export const operator: Principal = { kind: 'apiKey', keyId: randomIds.uuid() };
 const unique = () => randomBytes(4).toString('hex');
 
 export function buildUser(deps: Deps, overrides: Partial<z.input<typeof CreateUserBody>> = {}) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
+import { IceServers } from './realtime.ts';
 import {
   ApiKey,
   CreateApiKeyBody,
@@ -188,6 +189,10 @@ export const endpoints = {
     method: 'GET', path: '/api/sessions/{id}/escrow', tag: 'escrow', summary: "A scheduled session's escrow",
     credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key',
     params: IdParams, response: Escrow, status: 200,
+  }),
+  iceServers: e({
+    method: 'GET', path: '/api/sessions/{id}/ice-servers', tag: 'sessions', summary: 'STUN and TURN servers for a voice or video session (TURN credentials time-limited)',
+    credentials: ['joinToken', 'cookie'], who: 'its two participants', params: IdParams, response: IceServers, status: 200,
   }),
   openDispute: e({
     method: 'POST', path: '/api/sessions/{id}/dispute', tag: 'escrow', summary: 'Dispute a session before its escrow is released',

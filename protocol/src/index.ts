@@ -4,3 +4,4 @@ export * from './people.ts';
 export * from './sessions.ts';
 export * from './money.ts';
 export * from './endpoints.ts';
+export * from './realtime.ts';

@@ -14,6 +14,8 @@ import { createMetrics } from './platform/metrics.ts';
 import { opsRoutes } from './platform/ops-routes.ts';
 import { makeRouter } from './platform/router.ts';
 import { webRoutes } from './platform/web-routes.ts';
+import { attachGateway } from './realtime/gateway.ts';
+import { realtimeRoutes } from './realtime/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 
 export interface AppOptions {
@@ -24,7 +26,7 @@ export interface AppOptions {
   events?: DomainEvents;
 }
 
-/** The api role: every HTTP route, on a Fastify instance not yet listening. */
+/** The api role (every HTTP route) and the realtime role (the gateway), on a Fastify instance not yet listening. */
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
   const metrics = createMetrics();
   const app = createHttp(opts.config, metrics);
@@ -43,7 +45,9 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   peopleRoutes(route, deps);
   sessionRoutes(route, deps);
   billingRoutes(route, deps);
+  realtimeRoutes(route, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);
+  if (opts.config.ROLES.includes('realtime')) attachGateway(app, deps);
   return { app, deps };
 }

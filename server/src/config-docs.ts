@@ -5,7 +5,8 @@ export function configTable(): string {
   const rows = Object.entries(configSchema.shape).map(([name, schema]) => {
     const parsed = schema.safeParse(undefined);
     const value = parsed.success ? parsed.data : undefined;
-    const shown = value === undefined ? '—' : `\`${Array.isArray(value) ? value.join(',') : String(value)}\``;
+    const text = Array.isArray(value) ? value.join(',') : String(value);
+    const shown = value === undefined || text === '' ? '—' : `\`${text}\``;
     return `| \`${name}\` | ${shown} | ${schema.description ?? ''} |`;
   });
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');

@@ -47,6 +47,13 @@ describe('config', () => {
     expect(() => loadConfig({ SLOT_PRICE_MIN: '500', SLOT_PRICE_MAX: '100' })).toThrow(/SLOT_PRICE_MIN/);
   });
 
+  it('TURN servers need the shared secret; STUN and TURN take only their own URL schemes', () => {
+    expect(() => loadConfig({ TURN_URLS: 'turn:t.example:3478' })).toThrow(/TURN_SECRET: required/);
+    expect(() => loadConfig({ TURN_URLS: 'http://t.example', TURN_SECRET: 'x'.repeat(16) })).toThrow(/TURN_URLS/);
+    expect(() => loadConfig({ STUN_URLS: 'turn:t.example' })).toThrow(/STUN_URLS/);
+    expect(loadConfig({ STUN_URLS: 'none' }).STUN_URLS).toEqual([]);
+  });
+
   it('the README documents every setting (generated table is in the README verbatim)', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(configTable());

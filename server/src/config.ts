@@ -39,6 +39,21 @@ export const configSchema = z.object({
   SLOT_PRICE_MAX: int(1, 100_000_000).default(25_000).describe('Highest flat price of a slot (minor units).'),
   FILE_MAX_BYTES: int(1, 1024 ** 3).default(10 * 1024 * 1024).describe('Largest file that can be shared in a session.'),
   MIN_BALANCE_MINUTES: int(1, 600).default(3).describe('Minutes of balance an on-demand request must cover.'),
+  REALTIME_MAX_SOCKETS: int(1, 100).default(5).describe('Open realtime connections one participant may hold at once (tabs, devices).'),
+  REALTIME_RATE_PER_S: int(1, 10_000).default(20).describe('Realtime messages per second one connection may send, sustained.'),
+  REALTIME_BURST: int(1, 10_000).default(60).describe('Realtime messages one connection may send in a burst before the rate applies.'),
+  STUN_URLS: z
+    .string()
+    .default('stun:stun.l.google.com:19302')
+    .pipe(z.string().transform((v) => (v === 'none' ? [] : v.split(',').map((u) => u.trim()).filter(Boolean))).pipe(z.array(z.string().regex(/^stuns?:/, 'must be stun: or stuns: URLs'))))
+    .describe('STUN servers given to voice and video participants, comma-separated (`none`: none).'),
+  TURN_URLS: z
+    .string()
+    .default('')
+    .pipe(z.string().transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean)).pipe(z.array(z.string().regex(/^turns?:/, 'must be turn: or turns: URLs'))))
+    .describe("TURN servers (coturn with use-auth-secret), comma-separated. Needs TURN_SECRET."),
+  TURN_SECRET: z.string().min(16).optional().describe("coturn's static-auth-secret: TURN credentials are minted from it, valid TURN_TTL_S."),
+  TURN_TTL_S: int(60, 7 * 24 * 3600).default(3600).describe('Seconds a minted TURN credential stays valid.'),
   REJOIN_WINDOW_S: int(1, 3600).default(120).describe('Seconds a dropped participant has to return before the session ends.'),
   LINK_VALID_HOURS: int(1, 24 * 365).default(24).describe('Join links of an on-demand session stay valid this long.'),
   AUTH_SESSION_DAYS: int(1, 365).default(7).describe('Days a web sign-in lasts.'),
@@ -75,6 +90,9 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (parsed.success && parsed.data.TURN_URLS.length > 0 && !parsed.data.TURN_SECRET) {
+    problems.push('TURN_SECRET: required when TURN_URLS is set');
+  }
   if (parsed.success && parsed.data.SLOT_PRICE_MIN > parsed.data.SLOT_PRICE_MAX) {
     problems.push('SLOT_PRICE_MIN: must not exceed SLOT_PRICE_MAX');
   }

@@ -78,6 +78,7 @@ export interface SessionsTable {
   disputed_at: Optional<Date>;
   dispute_reason: Optional<string>;
   low_balance_warned_at: Optional<Date>;
+  chat_seq: Generated<number>;
 }
 
 export interface SessionTokensTable {
@@ -126,6 +127,17 @@ export interface LedgerTransfersTable {
   created_at: Timestamp;
 }
 
+export interface ChatMessagesTable {
+  id: string;
+  session_id: string;
+  seq: number;
+  sender_id: string;
+  sender_role: 'client' | 'expert';
+  client_msg_id: string;
+  text: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -137,4 +149,5 @@ export interface DB {
   sessions: SessionsTable;
   session_tokens: SessionTokensTable;
   session_events: SessionEventsTable;
+  chat_messages: ChatMessagesTable;
 }

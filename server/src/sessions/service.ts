@@ -73,6 +73,7 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
       escrow_release_at: null,
       disputed_at: null,
       dispute_reason: null,
+      chat_seq: 0,
       low_balance_warned_at: null,
     };
     const { billed_seconds: _b, version: _v, ...insertable } = row;

@@ -111,6 +111,12 @@ const cases: Case[] = [
     request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/dispute`, body: { reason: 'the expert left early' } }),
     expect: { ...readers, expertToken: 'forbidden', expertCookie: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated' },
   },
+  {
+    // The fixture is a chat session: a participant passes authorization and meets the type check.
+    name: 'iceServers',
+    request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}/ice-servers` }),
+    expect: { ...readers, clientToken: 'not_allowed_for_type', expertToken: 'not_allowed_for_type', clientCookie: 'not_allowed_for_type', expertCookie: 'not_allowed_for_type', admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
   { name: 'releaseEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/release`, body: {} }), expect: operatorsOnly },
   { name: 'refundEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/refund`, body: { amount: 100 } }), expect: operatorsOnly },
   { name: 'escrowStats', request: () => ({ method: 'GET', path: '/api/admin/escrow/stats' }), expect: operatorsOnly },

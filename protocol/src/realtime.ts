@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { Id, Minor, Timestamp } from './common.ts';
+import { SessionType } from './people.ts';
+import { Capabilities, EndReason, ParticipantRole, SessionState } from './sessions.ts';
+
+/**
+ * The realtime protocol (docs/PROTOCOL.md, ARCHITECTURE §5): Socket.IO events and their
+ * payloads. The gateway validates every incoming payload with these schemas; the SDK's
+ * SessionRoom is typed by them. Limits are part of the protocol, so clients can check first.
+ */
+export const realtimeLimits = {
+  /** Characters of one chat message. */
+  chatText: 4000,
+  /** Bytes of one `signal` payload (an SDP with many candidates fits well inside). */
+  signalBytes: 64 * 1024,
+  /** Messages returned by `session:state` and by one `resume`. */
+  history: 200,
+} as const;
+
+export const ChatMessage = z.object({
+  seq: z.number().int().positive().describe('Per-session order, from 1, without gaps'),
+  id: Id,
+  clientMsgId: z.string(),
+  from: ParticipantRole,
+  text: z.string(),
+  sentAt: Timestamp,
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const RoomPresence = z.object({
+  role: ParticipantRole,
+  status: z.enum(['present', 'away', 'absent']).describe('absent: never joined; away: joined, no connection now'),
+  since: Timestamp.nullable(),
+});
+export type RoomPresence = z.infer<typeof RoomPresence>;
+
+export const Timer = z.object({
+  startedAt: Timestamp.nullable(),
+  endsAt: Timestamp.nullable().describe('Scheduled sessions: the deadline'),
+  paidUntil: Timestamp.nullable().describe('On-demand sessions: the end of the paid time'),
+  serverNow: Timestamp,
+});
+export type Timer = z.infer<typeof Timer>;
+
+export const SessionStatePayload = z.object({
+  sessionId: Id,
+  you: ParticipantRole,
+  type: SessionType,
+  state: SessionState,
+  endReason: EndReason.nullable(),
+  capabilities: Capabilities,
+  ratePerMinute: Minor.nullable(),
+  participants: z.array(RoomPresence),
+  timer: Timer,
+  balance: Minor.nullable().describe("The client's wallet balance; null for the expert"),
+  messages: z.array(ChatMessage).describe('The most recent messages, oldest first'),
+});
+export type SessionStatePayload = z.infer<typeof SessionStatePayload>;
+
+// Client → server. Strict: an unknown field is a client bug worth hearing about.
+export const ChatSend = z.strictObject({
+  clientMsgId: z.string().min(1).max(64).describe('Chosen by the client; a retry with the same id is the same message'),
+  text: z.string().trim().min(1).max(realtimeLimits.chatText),
+});
+export const Resume = z.strictObject({ afterSeq: z.number().int().min(0) });
+export const SignalSend = z.union([
+  z.strictObject({ description: z.strictObject({ type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: z.string().optional() }) }),
+  z.strictObject({
+    candidate: z.strictObject({
+      candidate: z.string(),
+      sdpMid: z.string().nullable().optional(),
+      sdpMLineIndex: z.number().int().min(0).nullable().optional(),
+      usernameFragment: z.string().nullable().optional(),
+    }).nullable(),
+  }),
+]);
+export type SignalSend = z.infer<typeof SignalSend>;
+export const MediaState = z.strictObject({ audio: z.boolean(), video: z.boolean() });
+
+/** The answer to every client → server event that takes an acknowledgement. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+export interface ClientToServerEvents {
+  'chat:send': (payload: z.input<typeof ChatSend>, ack: (r: Ack<ChatMessage>) => void) => void;
+  resume: (payload: z.input<typeof Resume>, ack: (r: Ack<{ messages: ChatMessage[]; more: boolean }>) => void) => void;
+  signal: (payload: SignalSend, ack?: (r: Ack<null>) => void) => void;
+  'media:state': (payload: z.input<typeof MediaState>) => void;
+  'session:end': (payload: Record<string, never>, ack: (r: Ack<{ state: string; endReason: string | null }>) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  'session:state': (s: SessionStatePayload) => void;
+  'chat:message': (m: ChatMessage) => void;
+  signal: (p: SignalSend & { from: 'client' | 'expert' }) => void;
+  'media:state': (p: { role: 'client' | 'expert'; audio: boolean; video: boolean }) => void;
+  presence: (p: RoomPresence) => void;
+  'session:started': (p: { startedAt: string; endsAt: string | null; paidUntil: string | null; serverNow: string }) => void;
+  'session:extended': (p: { endsAt: string | null; paidUntil: string | null; serverNow: string }) => void;
+  'session:ended': (p: { reason: string; endedAt: string }) => void;
+  'billing:charged': (p: { minute: number; amount: number; balance: number | null; paidUntil: string }) => void;
+  'session:low_balance': (p: { balance: number | null; minutesLeft: number }) => void;
+  /** A refusal that is not the answer to an acknowledged event (a rate limit, a bad payload). */
+  refused: (e: { code: string; message: string }) => void;
+}
+
+export const IceServer = z.object({
+  urls: z.array(z.string()),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export const IceServers = z.object({
+  iceServers: z.array(IceServer).describe('For RTCPeerConnection({ iceServers })'),
+  expiresAt: Timestamp.nullable().describe('When the TURN credentials stop working; null without TURN'),
+});
+export type IceServers = z.infer<typeof IceServers>;

@@ -1,0 +1,79 @@
+import { realtimeLimits, type RoomPresence, type SessionStatePayload } from '@hourglass/protocol';
+import { accounts } from '../ledger/accounts.ts';
+import { balanceOf } from '../ledger/ledger.ts';
+import type { Deps } from '../platform/context.ts';
+import type { DomainEvent } from '../platform/events.ts';
+import { sessionsRepo } from '../sessions/repository.ts';
+import { capabilitiesOf } from '../sessions/rules.ts';
+import { recentMessages, type Participant } from './chat.ts';
+import type { Io } from './gateway.ts';
+
+/** Every socket of a session; and those of one side, for what only that side may see. */
+export const room = (sessionId: string) => `session:${sessionId}`;
+export const roleRoom = (sessionId: string, role: 'client' | 'expert') => `session:${sessionId}:${role}`;
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** One side's presence: sockets on any node (the adapter asks them all), else joined or not. */
+export async function presenceOf(deps: Deps, io: Io, sessionId: string, role: 'client' | 'expert'): Promise<RoomPresence> {
+  const sockets = await io.in(roleRoom(sessionId, role)).fetchSockets();
+  if (sockets.length > 0) return { role, status: 'present', since: null };
+  const s = await sessionsRepo.byId(deps.db, sessionId);
+  const joinedAt = role === 'client' ? s?.client_joined_at : s?.expert_joined_at;
+  return { role, status: joinedAt ? 'away' : 'absent', since: null };
+}
+
+/** `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5). */
+export async function roomState(deps: Deps, io: Io, p: Participant): Promise<SessionStatePayload> {
+  const s = (await sessionsRepo.byId(deps.db, p.sessionId))!;
+  const [now, client, expert, messages, balance] = await Promise.all([
+    deps.clock.now(deps.db),
+    presenceOf(deps, io, s.id, 'client'),
+    presenceOf(deps, io, s.id, 'expert'),
+    recent(deps, s.id),
+    p.role === 'client' ? balanceOf(deps.db, accounts.wallet(s.client_id)) : Promise.resolve(null),
+  ]);
+  return {
+    sessionId: s.id,
+    you: p.role,
+    type: s.type,
+    state: s.state as SessionStatePayload['state'],
+    endReason: s.end_reason as SessionStatePayload['endReason'],
+    capabilities: capabilitiesOf(s.type),
+    ratePerMinute: s.rate_per_minute,
+    participants: [client, expert],
+    timer: { startedAt: iso(s.started_at), endsAt: iso(s.ends_at), paidUntil: iso(s.paid_until), serverNow: now.toISOString() },
+    balance,
+    messages,
+  };
+}
+
+const recent = (deps: Deps, sessionId: string) => recentMessages(deps.db, sessionId, realtimeLimits.history);
+
+/**
+ * Domain events (published after their transaction commits, on the node that made them) to
+ * the room; with the Redis adapter `io.to()` reaches sockets on every node. The client's
+ * balance goes to the client's sockets only.
+ */
+export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent) {
+  switch (e.type) {
+    case 'session.started': {
+      const now = await deps.clock.now(deps.db);
+      io.to(room(e.sessionId)).emit('session:started', { startedAt: e.startedAt, endsAt: e.endsAt, paidUntil: null, serverNow: now.toISOString() });
+      return;
+    }
+    case 'session.ended':
+      io.to(room(e.sessionId)).emit('session:ended', { reason: e.reason, endedAt: e.endedAt });
+      return;
+    case 'billing.charged': {
+      const body = { minute: e.minute, amount: e.amount, paidUntil: e.paidUntil };
+      io.to(roleRoom(e.sessionId, 'client')).emit('billing:charged', { ...body, balance: e.balance });
+      io.to(roleRoom(e.sessionId, 'expert')).emit('billing:charged', { ...body, balance: null });
+      return;
+    }
+    case 'billing.low_balance':
+      io.to(roleRoom(e.sessionId, 'client')).emit('session:low_balance', { balance: e.balance, minutesLeft: e.minutesLeft });
+      io.to(roleRoom(e.sessionId, 'expert')).emit('session:low_balance', { balance: null, minutesLeft: e.minutesLeft });
+      return;
+  }
+}

@@ -1,0 +1,238 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeOnDatabases } from '../../../test-support/databases.ts';
+import { buildSession, operator } from '../../../test-support/factories.ts';
+import { collect, connectRoom, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
+import { revokeToken } from '../../src/sessions/service.ts';
+import { billingTick, deadlineTick } from '../../src/sweeps/billing.ts';
+
+const T0 = Date.parse('2026-03-02T12:00:00Z');
+const AUDIO_OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
+const VIDEO_OFFER = `${AUDIO_OFFER}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n`;
+
+describeOnDatabases('realtime gateway', (target) => {
+  let server: TestServer;
+  const sockets: RoomClient[] = [];
+  const at = (seconds: number) => server.clock.set(new Date(T0 + seconds * 1000));
+
+  /** A session and both of its participants connected (on demand: live, minute 1 charged). */
+  async function room(o: Parameters<typeof buildSession>[1] = {}) {
+    const s = await buildSession(server.deps, o);
+    const client = await connectRoom(server.url, s.links.client.token);
+    const expert = await connectRoom(server.url, s.links.expert.token);
+    sockets.push(client.socket, expert.socket);
+    return { s, client, expert };
+  }
+
+  beforeAll(async () => {
+    server = await startServer(target, { REALTIME_MAX_SOCKETS: '2', REALTIME_BURST: '30', REALTIME_RATE_PER_S: '5' });
+  });
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+    at(0);
+  });
+  afterAll(() => server?.close());
+
+  describe('handshake', () => {
+    it('refuses a missing, malformed or unknown token with a code', async () => {
+      expect(await refusalOf(server.url, {})).toMatchObject({ code: 'unauthenticated' });
+      expect(await refusalOf(server.url, { token: 42 })).toMatchObject({ code: 'unauthenticated' });
+      expect(await refusalOf(server.url, { token: 'hgj_nope' })).toMatchObject({ code: 'token_invalid' });
+      expect(await refusalOf(server.url, { token: `hgj_${'A'.repeat(43)}` })).toMatchObject({ code: 'token_invalid' });
+    });
+
+    it('refuses a revoked token, an expired token and a token of an ended session', async () => {
+      at(0);
+      const revoked = await buildSession(server.deps);
+      await revokeToken(server.deps, operator, revoked.session.id, 'client');
+      expect(await refusalOf(server.url, { token: revoked.links.client.token })).toMatchObject({ code: 'token_revoked' });
+
+      const expired = await buildSession(server.deps);
+      server.clock.set(new Date(Date.parse(expired.links.client.validUntil) + 1000));
+      expect(await refusalOf(server.url, { token: expired.links.client.token })).toMatchObject({ code: 'token_expired' });
+
+      at(0);
+      const { s, client } = await room();
+      const ended = nextEvent(client.socket, 'session:ended');
+      expect(await request(client.socket, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended', endReason: 'ended_by_client' } });
+      await ended;
+      expect(await refusalOf(server.url, { token: s.links.expert.token })).toMatchObject({ code: 'session_ended' });
+    });
+
+    it('refuses a participant beyond the connection limit; several tabs count as one presence', async () => {
+      const s = await buildSession(server.deps);
+      const a = await connectRoom(server.url, s.links.client.token);
+      const b = await connectRoom(server.url, s.links.client.token);
+      sockets.push(a.socket, b.socket);
+      expect(await refusalOf(server.url, { token: s.links.client.token })).toMatchObject({ code: 'too_many_connections', details: { max: 2 } });
+      expect(b.state.participants).toEqual([
+        { role: 'client', status: 'present', since: null },
+        { role: 'expert', status: 'absent', since: null },
+      ]);
+      // One tab closes: the client is still present.
+      const presence = nextEvent(b.socket, 'presence', (p) => p.role === 'client');
+      a.socket.close();
+      expect(await presence).toEqual({ role: 'client', status: 'present', since: null });
+    });
+  });
+
+  describe('session:state and going live', () => {
+    it('sends the state on connect; both connected → live, the clock starts, the first side hears it', async () => {
+      at(0);
+      const s = await buildSession(server.deps, { credit: 1000 });
+      const client = await connectRoom(server.url, s.links.client.token);
+      sockets.push(client.socket);
+      expect(client.state).toMatchObject({ sessionId: s.session.id, you: 'client', type: 'chat', state: 'accepted', balance: 1000, messages: [] });
+      const started = nextEvent(client.socket, 'session:started');
+      const charged = nextEvent(client.socket, 'billing:charged');
+      const present = nextEvent(client.socket, 'presence', (p) => p.role === 'expert');
+      const expert = await connectRoom(server.url, s.links.expert.token);
+      sockets.push(expert.socket);
+      expect(await started).toMatchObject({ startedAt: new Date(T0).toISOString(), serverNow: new Date(T0).toISOString() });
+      expect(await charged).toEqual({ minute: 1, amount: 100, balance: 900, paidUntil: new Date(T0 + 60_000).toISOString() });
+      expect(await present).toEqual({ role: 'expert', status: 'present', since: null });
+      expect(expert.state).toMatchObject({
+        you: 'expert',
+        state: 'live',
+        balance: null,
+        timer: { startedAt: new Date(T0).toISOString(), paidUntil: new Date(T0 + 60_000).toISOString(), serverNow: new Date(T0).toISOString() },
+      });
+    });
+
+    it('a participant whose last socket drops is away', async () => {
+      const { client, expert } = await room();
+      const presence = nextEvent(client.socket, 'presence', (p) => p.role === 'expert' && p.status === 'away');
+      expert.socket.close();
+      expect(await presence).toEqual({ role: 'expert', status: 'away', since: null });
+    });
+  });
+
+  describe('chat', () => {
+    it('stores, acknowledges and broadcasts; a retry is the same message and broadcasts nothing', async () => {
+      const { client, expert } = await room();
+      const heard = collect(expert.socket, 'chat:message');
+      const first = await request(client.socket, 'chat:send', { clientMsgId: 'm1', text: 'hello <b>there</b>' });
+      expect(first).toMatchObject({ ok: true, data: { seq: 1, from: 'client', text: 'hello <b>there</b>', clientMsgId: 'm1' } });
+      expect(await request(client.socket, 'chat:send', { clientMsgId: 'm1', text: 'hello <b>there</b>' })).toEqual(first);
+      const second = nextEvent(expert.socket, 'chat:message');
+      await request(expert.socket, 'chat:send', { clientMsgId: 'e1', text: 'hi' });
+      await request(client.socket, 'chat:send', { clientMsgId: 'm2', text: 'how are you' });
+      expect(await second).toMatchObject({ seq: 3, from: 'client' });
+      expect(heard.map((m) => m.seq)).toEqual([1, 3]);
+    });
+
+    it('resume returns every message after a seq, in order', async () => {
+      const { client, expert } = await room();
+      for (let i = 1; i <= 5; i++) await request(i % 2 ? client.socket : expert.socket, 'chat:send', { clientMsgId: `x${i}`, text: `n${i}` });
+      const r = await request<{ messages: { seq: number; text: string }[]; more: boolean }>(client.socket, 'resume', { afterSeq: 2 });
+      expect(r).toMatchObject({ ok: true, data: { more: false } });
+      expect(r.ok && r.data.messages.map((m) => [m.seq, m.text])).toEqual([[3, 'n3'], [4, 'n4'], [5, 'n5']]);
+      // A reconnect gets the history in session:state as well.
+      const again = await connectRoom(server.url, (await room()).s.links.client.token);
+      sockets.push(again.socket);
+      expect(again.state.messages).toEqual([]);
+    });
+
+    it('refuses bad payloads and chat in a voice session, storing nothing', async () => {
+      const { client } = await room();
+      for (const bad of [{}, { clientMsgId: 'a' }, { clientMsgId: 'a', text: '   ' }, { clientMsgId: 'a', text: 'x'.repeat(4001) }, { clientMsgId: 'a', text: 'x', extra: 1 }, 'text']) {
+        expect(await request(client.socket, 'chat:send', bad)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+      }
+      expect(await request(client.socket, 'resume', { afterSeq: -1 })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+      const voice = await room({ type: 'voice' });
+      expect(await request(voice.client.socket, 'chat:send', { clientMsgId: 'v', text: 'hi' })).toMatchObject({ ok: false, error: { code: 'not_allowed_for_type' } });
+      const r = await request<{ messages: unknown[] }>(client.socket, 'resume', { afterSeq: 0 });
+      expect(r.ok && r.data.messages).toEqual([]);
+    });
+
+    it("a socket hears only its own session's room", async () => {
+      const a = await room();
+      const b = await room();
+      const heard = collect(b.expert.socket, 'chat:message');
+      await request(a.client.socket, 'chat:send', { clientMsgId: 'secret', text: 'for a only' });
+      const own = nextEvent(b.expert.socket, 'chat:message');
+      await request(b.client.socket, 'chat:send', { clientMsgId: 'b', text: 'for b' });
+      await own;
+      expect(heard.map((m) => m.text)).toEqual(['for b']);
+    });
+  });
+
+  describe('signaling', () => {
+    it('relays in voice and video sessions, with the sender', async () => {
+      const { client, expert } = await room({ type: 'video' });
+      const got = nextEvent(expert.socket, 'signal');
+      expect(await request(client.socket, 'signal', { description: { type: 'offer', sdp: VIDEO_OFFER } })).toEqual({ ok: true, data: null });
+      expect(await got).toEqual({ description: { type: 'offer', sdp: VIDEO_OFFER }, from: 'client' });
+      const cand = nextEvent(client.socket, 'signal');
+      await request(expert.socket, 'signal', { candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
+      expect(await cand).toMatchObject({ from: 'expert', candidate: { sdpMid: '0' } });
+    });
+
+    it('refuses signaling in a chat session, video in a voice session, and oversized payloads', async () => {
+      const chat = await room({ type: 'chat' });
+      expect(await request(chat.client.socket, 'signal', { description: { type: 'offer', sdp: AUDIO_OFFER } })).toMatchObject({ ok: false, error: { code: 'not_allowed_for_type' } });
+      const voice = await room({ type: 'voice' });
+      const heard = collect(voice.expert.socket, 'signal');
+      expect(await request(voice.client.socket, 'signal', { description: { type: 'offer', sdp: VIDEO_OFFER } })).toMatchObject({ ok: false, error: { code: 'not_allowed_for_type' } });
+      expect(await request(voice.client.socket, 'signal', { description: { type: 'offer', sdp: AUDIO_OFFER + 'a=x'.repeat(30_000) } })).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+      expect(await request(voice.client.socket, 'signal', { description: { type: 'bogus' } })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+      const relayed = nextEvent(voice.expert.socket, 'signal');
+      expect(await request(voice.client.socket, 'signal', { description: { type: 'offer', sdp: AUDIO_OFFER } })).toEqual({ ok: true, data: null });
+      await relayed;
+      // Only the allowed offer reached the other side.
+      expect(heard).toEqual([{ description: { type: 'offer', sdp: AUDIO_OFFER }, from: 'client' }]);
+    });
+  });
+
+  describe('the server clock', () => {
+    it('the deadline sweep ends a scheduled session and both sides hear session:ended', async () => {
+      at(0);
+      const { client, expert } = await room({ kind: 'scheduled', scheduledAt: new Date(T0), durationMinutes: 15 });
+      expect(expert.state.timer.endsAt).toBe(new Date(T0 + 15 * 60_000).toISOString());
+      const ended = [nextEvent(client.socket, 'session:ended'), nextEvent(expert.socket, 'session:ended')];
+      at(15 * 60);
+      await deadlineTick(server.deps);
+      for (const e of await Promise.all(ended)) expect(e).toEqual({ reason: 'time_up', endedAt: new Date(T0 + 15 * 60_000).toISOString() });
+    });
+
+    it('billing: the client hears each charge with the balance, the expert without; then low balance and the end', async () => {
+      at(0);
+      const { client, expert } = await room({ credit: 300 });
+      const c = [nextEvent(client.socket, 'billing:charged'), nextEvent(expert.socket, 'billing:charged')];
+      const low = [nextEvent(client.socket, 'session:low_balance'), nextEvent(expert.socket, 'session:low_balance')];
+      at(60);
+      await billingTick(server.deps);
+      expect(await Promise.all(c)).toEqual([
+        { minute: 2, amount: 100, balance: 100, paidUntil: new Date(T0 + 120_000).toISOString() },
+        { minute: 2, amount: 100, balance: null, paidUntil: new Date(T0 + 120_000).toISOString() },
+      ]);
+      expect(await Promise.all(low)).toEqual([{ balance: 100, minutesLeft: 1 }, { balance: null, minutesLeft: 1 }]);
+      const ended = nextEvent(expert.socket, 'session:ended');
+      at(180);
+      await billingTick(server.deps);
+      expect(await ended).toEqual({ reason: 'insufficient_funds', endedAt: new Date(T0 + 180_000).toISOString() });
+    });
+
+    it('session:end from either side reaches both; ending twice is harmless', async () => {
+      const { client, expert } = await room();
+      const heard = [nextEvent(client.socket, 'session:ended'), nextEvent(expert.socket, 'session:ended')];
+      expect(await request(expert.socket, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended', endReason: 'ended_by_expert' } });
+      expect((await Promise.all(heard)).map((e) => e.reason)).toEqual(['ended_by_expert', 'ended_by_expert']);
+      expect(await request(client.socket, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended', endReason: 'ended_by_expert' } });
+    });
+  });
+
+  describe('limits', () => {
+    it('a flooding socket is refused over its rate, and another session is not held up', async () => {
+      const flood = await room();
+      const other = await room();
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => request(flood.client.socket, 'chat:send', { clientMsgId: `f${i}`, text: 'spam' })),
+      );
+      const refused = answers.filter((a) => !a.ok);
+      expect(refused.length).toBeGreaterThanOrEqual(25);
+      expect(refused[0]).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      expect(await request(other.client.socket, 'chat:send', { clientMsgId: 'calm', text: 'fine' })).toMatchObject({ ok: true, data: { seq: 1 } });
+    });
+  });
+});
