@@ -43,8 +43,8 @@ export function attachGateway(app: FastifyInstance, deps: Deps): Io {
     serveClient: false,
     // Larger frames are dropped by the transport before any handler sees them.
     maxHttpBufferSize: realtimeLimits.signalBytes * 2,
-    // Resume is by chat seq from the database (the Redis adapter has no state recovery).
-    connectionStateRecovery: undefined,
+    // No connectionStateRecovery: resume is by chat seq from the database, which works across
+    // nodes (the Redis adapter has no state recovery).
   });
 
   io.use(async (socket, next) => {

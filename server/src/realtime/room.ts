@@ -3,6 +3,7 @@ import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
+import { iso } from '../sessions/present.ts';
 import { sessionsRepo } from '../sessions/repository.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { recentMessages, type Participant } from './chat.ts';
@@ -11,8 +12,6 @@ import type { Io } from './gateway.ts';
 /** Every socket of a session; and those of one side, for what only that side may see. */
 export const room = (sessionId: string) => `session:${sessionId}`;
 export const roleRoom = (sessionId: string, role: 'client' | 'expert') => `session:${sessionId}:${role}`;
-
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /** One side's presence: sockets on any node (the adapter asks them all), else joined or not. */
 export async function presenceOf(deps: Deps, io: Io, sessionId: string, role: 'client' | 'expert'): Promise<RoomPresence> {

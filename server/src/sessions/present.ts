@@ -2,7 +2,7 @@ import type { Session } from '@hourglass/protocol';
 import type { SessionRow } from './repository.ts';
 import { capabilitiesOf } from './rules.ts';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+export const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export function presentSession(s: SessionRow, serverNow: Date): Session {
   return {
