@@ -31,6 +31,14 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string,
   return undefined;
 }
 
+/** Validates one value outside HTTP (a realtime payload): the same `validation_failed` shape. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const issues: Issue[] = [];
+  const data = parsePart(schema, value, where, issues);
+  if (issues.length) throw new AppError('validation_failed', `Invalid ${where}`, { issues });
+  return data as z.output<S>;
+}
+
 /** Validates every part of a request and lists every problem at once. */
 function parseRequest(endpoint: Endpoint, req: FastifyRequest) {
   const issues: Issue[] = [];

@@ -13,7 +13,10 @@ import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Deps, Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
+import { normaliseError } from '../platform/http.ts';
+import { validate } from '../platform/router.ts';
 import { endSession, joinSession } from '../sessions/service.ts';
+import { sessionsRepo } from '../sessions/repository.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
 import { messagesAfter, sendMessage, type Participant } from './chat.ts';
 import { tokenBucket } from './limits.ts';
@@ -28,7 +31,7 @@ const Handshake = z.object({ token: z.string().min(1).max(200) });
 
 /** A refusal as Socket.IO carries it to `connect_error`: `err.data = {code, details}`. */
 function refusal(err: unknown): Error {
-  const e = err instanceof AppError ? err : new AppError('internal');
+  const e = normaliseError(err);
   return Object.assign(new Error(e.message), { data: { code: e.code, ...(e.details === undefined ? {} : { details: e.details }) } });
 }
 
@@ -84,16 +87,10 @@ async function answer<T>(deps: Deps, ack: ((r: Ack<T>) => void) | undefined, fn:
     const data = await fn();
     ack?.({ ok: true, data });
   } catch (err) {
-    const e = err instanceof AppError ? err : new AppError('internal');
     if (!(err instanceof AppError)) deps.log.error({ err }, 'realtime handler failed');
-    ack?.({ ok: false, error: e.toBody().error });
+    ack?.({ ok: false, error: normaliseError(err).toBody().error });
   }
 }
-
-const parse = <S extends z.ZodType>(schema: S, payload: unknown): z.output<S> => {
-  const r = schema.safeParse(payload);
-  return r.success ? r.data : fail('validation_failed', undefined, r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-};
 
 async function onConnection(deps: Deps, io: Io, socket: RoomSocket) {
   const p = socket.data;
@@ -110,17 +107,17 @@ async function onConnection(deps: Deps, io: Io, socket: RoomSocket) {
 
   socket.on('chat:send', (payload, ack) =>
     answer(deps, ack, async () => {
-      const { message, created } = await sendMessage(deps, p, parse(ChatSend, payload));
+      const { message, created } = await sendMessage(deps, p, validate(ChatSend, payload, 'payload'));
       if (created) socket.to(room(p.sessionId)).emit('chat:message', message);
       return message;
     }),
   );
   socket.on('resume', (payload, ack) =>
-    answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, parse(Resume, payload).afterSeq, realtimeLimits.history)),
+    answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, validate(Resume, payload, 'payload').afterSeq, realtimeLimits.history)),
   );
   socket.on('signal', (payload, ack) =>
     answer(deps, ack, async () => {
-      const signal = parse(SignalSend, payload);
+      const signal = validate(SignalSend, payload, 'payload');
       checkSignal(p.type, signal);
       socket.to(room(p.sessionId)).emit('signal', { ...signal, from: p.role });
       return null;
@@ -150,7 +147,8 @@ async function onConnection(deps: Deps, io: Io, socket: RoomSocket) {
 /** Tells the room where one participant stands now (any node's sockets count: fetchSockets). */
 async function announcePresence(deps: Deps, io: Io, p: Participant) {
   try {
-    io.to(room(p.sessionId)).emit('presence', await presenceOf(deps, io, p.sessionId, p.role));
+    const s = await sessionsRepo.byId(deps.db, p.sessionId);
+    if (s) io.to(room(p.sessionId)).emit('presence', await presenceOf(io, s, p.role));
   } catch (err) {
     deps.log.warn({ err, sessionId: p.sessionId }, 'presence not announced');
   }

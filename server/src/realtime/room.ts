@@ -4,7 +4,7 @@ import { balanceOf } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { iso } from '../sessions/present.ts';
-import { sessionsRepo } from '../sessions/repository.ts';
+import { sessionsRepo, type SessionRow } from '../sessions/repository.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { recentMessages, type Participant } from './chat.ts';
 import type { Io } from './gateway.ts';
@@ -14,11 +14,10 @@ export const room = (sessionId: string) => `session:${sessionId}`;
 export const roleRoom = (sessionId: string, role: 'client' | 'expert') => `session:${sessionId}:${role}`;
 
 /** One side's presence: sockets on any node (the adapter asks them all), else joined or not. */
-export async function presenceOf(deps: Deps, io: Io, sessionId: string, role: 'client' | 'expert'): Promise<RoomPresence> {
-  const sockets = await io.in(roleRoom(sessionId, role)).fetchSockets();
+export async function presenceOf(io: Io, s: SessionRow, role: 'client' | 'expert'): Promise<RoomPresence> {
+  const sockets = await io.in(roleRoom(s.id, role)).fetchSockets();
   if (sockets.length > 0) return { role, status: 'present', since: null };
-  const s = await sessionsRepo.byId(deps.db, sessionId);
-  const joinedAt = role === 'client' ? s?.client_joined_at : s?.expert_joined_at;
+  const joinedAt = role === 'client' ? s.client_joined_at : s.expert_joined_at;
   return { role, status: joinedAt ? 'away' : 'absent', since: null };
 }
 
@@ -27,8 +26,8 @@ export async function roomState(deps: Deps, io: Io, p: Participant): Promise<Ses
   const s = (await sessionsRepo.byId(deps.db, p.sessionId))!;
   const [now, client, expert, messages, balance] = await Promise.all([
     deps.clock.now(deps.db),
-    presenceOf(deps, io, s.id, 'client'),
-    presenceOf(deps, io, s.id, 'expert'),
+    presenceOf(io, s, 'client'),
+    presenceOf(io, s, 'expert'),
     recent(deps, s.id),
     p.role === 'client' ? balanceOf(deps.db, accounts.wallet(s.client_id)) : Promise.resolve(null),
   ]);
