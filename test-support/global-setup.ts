@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createClient } from 'redis';
 import type { TestProject } from 'vitest/node';
 
 /**
@@ -21,6 +22,18 @@ export default async function setup(project: TestProject) {
     console.log(`[hourglass] database suites: PGlite and PostgreSQL ${rows[0]?.v} (${new URL(url).host}), run ${runId}`);
   } else {
     skipped.push('PostgreSQL-server variant of every database suite (set TEST_DATABASE_URL)');
+  }
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (redisUrl && url) {
+    const redis = createClient({ url: redisUrl });
+    await redis.connect().catch((err: Error) => {
+      throw new Error(`TEST_REDIS_URL is set but Redis is not reachable: ${err.message}`);
+    });
+    const info = await redis.info('server');
+    await redis.quit();
+    console.log(`[hourglass] multi-node suites: Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} (${new URL(redisUrl).host})`);
+  } else {
+    skipped.push('multi-node suites (set TEST_REDIS_URL, with TEST_DATABASE_URL: several nodes share one PostgreSQL server)');
   }
   for (const s of skipped) console.warn(`\n[hourglass] ***** SKIPPED: ${s} *****\n`);
   if (required && skipped.length) throw new Error(`HG_REQUIRE_ALL=1 but these would be skipped:\n- ${skipped.join('\n- ')}`);

@@ -30,7 +30,7 @@ export type ChatMessage = z.infer<typeof ChatMessage>;
 export const RoomPresence = z.object({
   role: ParticipantRole,
   status: z.enum(['present', 'away', 'absent']).describe('absent: never joined; away: joined, no connection now'),
-  since: Timestamp.nullable(),
+  since: Timestamp.nullable().describe('away: when the last connection dropped'),
 });
 export type RoomPresence = z.infer<typeof RoomPresence>;
 
@@ -38,6 +38,7 @@ export const Timer = z.object({
   startedAt: Timestamp.nullable(),
   endsAt: Timestamp.nullable().describe('Scheduled sessions: the deadline'),
   paidUntil: Timestamp.nullable().describe('On-demand sessions: the end of the paid time'),
+  pausedAt: Timestamp.nullable().describe('Set while the clock is stopped (a participant away past the grace); endsAt/paidUntil move on by the pause when it ends'),
   serverNow: Timestamp,
 });
 export type Timer = z.infer<typeof Timer>;
@@ -95,6 +96,9 @@ export interface ServerToClientEvents {
   'media:state': (p: { role: 'client' | 'expert'; audio: boolean; video: boolean }) => void;
   presence: (p: RoomPresence) => void;
   'session:started': (p: { startedAt: string; endsAt: string | null; paidUntil: string | null; serverNow: string }) => void;
+  /** The clock stopped: a participant has been away longer than the grace. */
+  'session:paused': (p: { pausedAt: string; serverNow: string }) => void;
+  /** A deadline moved (the clock resumed after a pause; a paid extension). */
   'session:extended': (p: { endsAt: string | null; paidUntil: string | null; serverNow: string }) => void;
   'session:ended': (p: { reason: string; endedAt: string }) => void;
   'billing:charged': (p: { minute: number; amount: number; balance: number | null; paidUntil: string }) => void;

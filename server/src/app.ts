@@ -48,6 +48,6 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   realtimeRoutes(route, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);
-  if (opts.config.ROLES.includes('realtime')) attachGateway(app, deps);
+  if (opts.config.ROLES.includes('realtime')) await attachGateway(app, deps);
   return { app, deps };
 }

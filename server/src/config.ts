@@ -54,7 +54,9 @@ export const configSchema = z.object({
     .describe("TURN servers (coturn with use-auth-secret), comma-separated. Needs TURN_SECRET."),
   TURN_SECRET: z.string().min(16).optional().describe("coturn's static-auth-secret: TURN credentials are minted from it, valid TURN_TTL_S."),
   TURN_TTL_S: int(60, 7 * 24 * 3600).default(3600).describe('Seconds a minted TURN credential stays valid.'),
-  REJOIN_WINDOW_S: int(1, 3600).default(120).describe('Seconds a dropped participant has to return before the session ends.'),
+  PRESENCE_GRACE_S: int(0, 600).default(15).describe("Seconds a live session's clock keeps running after a participant's last connection drops."),
+  REJOIN_WINDOW_S: int(1, 3600).default(120).describe('Seconds a dropped participant has to return before the session ends (participant_lost).'),
+  REALTIME_NODE_TTL_S: int(3, 600).default(15).describe("A realtime node whose heartbeat is older than this is dead: its connections count as dropped."),
   LINK_VALID_HOURS: int(1, 24 * 365).default(24).describe('Join links of an on-demand session stay valid this long.'),
   AUTH_SESSION_DAYS: int(1, 365).default(7).describe('Days a web sign-in lasts.'),
   LOGIN_MAX_FAILURES: int(1, 1000).default(5).describe('Failed sign-ins per email within LOGIN_WINDOW_MIN before sign-in is refused.'),
@@ -97,6 +99,7 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
     problems.push('SLOT_PRICE_MIN: must not exceed SLOT_PRICE_MAX');
   }
   if (parsed.success && parsed.data.TOP_UP_MIN > parsed.data.TOP_UP_MAX) problems.push('TOP_UP_MIN: must not exceed TOP_UP_MAX');
+  if (parsed.success && parsed.data.PRESENCE_GRACE_S >= parsed.data.REJOIN_WINDOW_S) problems.push('PRESENCE_GRACE_S: must be shorter than REJOIN_WINDOW_S');
   if (parsed.success && parsed.data.CLOCK_SPEEDUP > 1 && !parsed.data.CLOCK_EPOCH) problems.push('CLOCK_EPOCH: required when CLOCK_SPEEDUP > 1');
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const publicUrl = (parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/$/, '');

@@ -9,8 +9,8 @@ import { randomIds } from './platform/ids.ts';
 import { startSweeper } from './sweeps/sweeper.ts';
 
 /**
- * One process, three roles (`ROLES` / `--roles=`): api (HTTP), realtime (the gateway, arriving
- * with the realtime issue) and sweeper (due-work loops, arriving with billing). All by default.
+ * One process, three roles (`ROLES` / `--roles=`): api (HTTP), realtime (the gateway) and
+ * sweeper (due-work loops). All by default; several processes share one PostgreSQL (and Redis).
  */
 async function main(): Promise<void> {
   let config;
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   // With PORT=0 the OS picks the port; links must carry the real one.
   const address = app.server.address();
   if (config.PUBLIC_URL === undefined && address && typeof address === 'object') config.publicUrl = `http://localhost:${address.port}`;
-  app.log.info({ roles: config.ROLES, database: database.kind }, 'listening');
+  app.log.info({ roles: config.ROLES, database: database.kind, url: config.publicUrl }, 'listening');
   if (config.DEMO_SEED) {
     const { seeded } = await seedDemo(deps);
     if (seeded) app.log.info('demo data seeded');

@@ -25,7 +25,8 @@ export async function chargeNextMinute(deps: Deps, trx: Database, s: SessionRow,
  */
 export async function chargeDueMinutes(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
   let row = s;
-  while (row.state === 'live' && row.kind === 'on_demand' && row.paid_until! <= now) row = await chargeNextMinute(deps, trx, row, outbox);
+  // A paused clock is not charged (sessions/pause.ts).
+  while (row.state === 'live' && row.kind === 'on_demand' && !row.paused_at && row.paid_until! <= now) row = await chargeNextMinute(deps, trx, row, outbox);
   return row;
 }
 

@@ -79,6 +79,10 @@ export interface SessionsTable {
   dispute_reason: Optional<string>;
   low_balance_warned_at: Optional<Date>;
   chat_seq: Generated<number>;
+  client_away_since: Optional<Date>;
+  expert_away_since: Optional<Date>;
+  paused_at: Optional<Date>;
+  paused_ms: Generated<number>;
 }
 
 export interface SessionTokensTable {
@@ -138,6 +142,19 @@ export interface ChatMessagesTable {
   created_at: Timestamp;
 }
 
+export interface RealtimeNodesTable {
+  id: string;
+  seen_at: Timestamp;
+}
+
+export interface RealtimeConnectionsTable {
+  socket_id: string;
+  node_id: string;
+  session_id: string;
+  role: 'client' | 'expert';
+  connected_at: Timestamp;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -150,4 +167,6 @@ export interface DB {
   session_tokens: SessionTokensTable;
   session_events: SessionEventsTable;
   chat_messages: ChatMessagesTable;
+  realtime_nodes: RealtimeNodesTable;
+  realtime_connections: RealtimeConnectionsTable;
 }

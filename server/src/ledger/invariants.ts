@@ -25,19 +25,19 @@ export async function ledgerViolations(db: Database, expertPercent: number): Pro
   for (const d of drift) if (Number(d.derived) < 0) out.push(`L2: ${d.id} is ${d.derived}`);
 
   // L3: each (session, minute) charged at most once (the id `ppm:{session}:{n}` is the primary
-  // key), minutes numbered 1..N without gaps, at the session's rate, `paid_until` = start + N
-  // minutes, and never a minute that began after the session ended.
-  const charged = await q<{ id: string; n: number; max: number; total: number; rate: number; started: Date; paid: Date | null; ended: Date | null }>(sql`
+  // key), minutes numbered 1..N without gaps, at the session's rate, `paid_until` = start +
+  // closed pauses + N minutes, and never a minute that began after the session ended.
+  const charged = await q<{ id: string; n: number; max: number; total: number; rate: number; started: Date; paused: number; paid: Date | null; ended: Date | null }>(sql`
     select s.id, count(t.id)::int as n, max(split_part(t.id, ':', 3)::int) as max, sum(t.amount)::bigint as total,
-      s.rate_per_minute as rate, s.started_at as started, s.paid_until as paid, s.ended_at as ended
+      s.rate_per_minute as rate, s.started_at as started, s.paused_ms as paused, s.paid_until as paid, s.ended_at as ended
     from sessions s join ledger_transfers t on t.session_id = s.id and t.id = 'ppm:' || s.id || ':' || split_part(t.id, ':', 3)
     group by s.id`);
   for (const c of charged) {
     if (c.n !== c.max) out.push(`L3: session ${c.id} has ${c.n} charges numbered up to ${c.max}`);
     if (Number(c.total) !== c.n * Number(c.rate)) out.push(`L3: session ${c.id} charged ${c.total} for ${c.n} minutes at ${c.rate}`);
     const paid = c.paid ? new Date(c.paid).getTime() : null;
-    if (paid !== new Date(c.started).getTime() + c.n * 60_000) out.push(`L3: session ${c.id} paid_until does not match ${c.n} minutes`);
-    if (c.ended && new Date(c.started).getTime() + (c.n - 1) * 60_000 > new Date(c.ended).getTime()) {
+    if (paid !== new Date(c.started).getTime() + c.paused + c.n * 60_000) out.push(`L3: session ${c.id} paid_until does not match ${c.n} minutes`);
+    if (c.ended && paid! - 60_000 > new Date(c.ended).getTime()) {
       out.push(`L3: session ${c.id} charged minute ${c.n}, which began after it ended`);
     }
   }

@@ -7,6 +7,9 @@ import { EventEmitter } from 'node:events';
 export type DomainEvent =
   | { type: 'session.started'; sessionId: string; startedAt: string; endsAt: string | null }
   | { type: 'session.ended'; sessionId: string; reason: string; endedAt: string }
+  | { type: 'session.paused'; sessionId: string; pausedAt: string }
+  | { type: 'session.extended'; sessionId: string; endsAt: string | null; paidUntil: string | null }
+  | { type: 'presence.changed'; sessionId: string; role: 'client' | 'expert'; status: 'present' | 'away'; since: string | null }
   | { type: 'billing.charged'; sessionId: string; minute: number; amount: number; balance: number; paidUntil: string }
   | { type: 'billing.low_balance'; sessionId: string; balance: number; minutesLeft: number }
   | { type: 'wallet.credited'; userId: string; amount: number; balance: number }

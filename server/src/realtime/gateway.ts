@@ -8,7 +8,11 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@hourglass/protocol';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createClient } from 'redis';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Deps, Principal } from '../platform/context.ts';
@@ -16,11 +20,11 @@ import { AppError, fail } from '../platform/errors.ts';
 import { normaliseError } from '../platform/http.ts';
 import { validate } from '../platform/router.ts';
 import { endSession, joinSession } from '../sessions/service.ts';
-import { sessionsRepo } from '../sessions/repository.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
 import { messagesAfter, sendMessage, type Participant } from './chat.ts';
 import { tokenBucket } from './limits.ts';
-import { deliverDomainEvents, presenceOf, roleRoom, room, roomState } from './room.ts';
+import { arrive, depart, dropNode, heartbeat, openConnections } from './presence.ts';
+import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
 import { checkSignal } from './signaling.ts';
 
 type SocketData = Participant & { type: 'chat' | 'voice' | 'video' };
@@ -39,16 +43,24 @@ function refusal(err: unknown): Error {
  * The realtime gateway (ARCHITECTURE §5, docs/PROTOCOL.md) on the API's HTTP server. A socket
  * authenticates with a join token, which also joins the session (D2: both joined → live), and
  * is put in exactly its session's room. Every payload is validated by the protocol's schemas.
+ * With REDIS_URL, rooms span every node through the Redis adapter; presence is in the database
+ * (realtime/presence.ts), where every node and the sweeps see the same.
  */
-export function attachGateway(app: FastifyInstance, deps: Deps): Io {
+export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<Io> {
   const io: Io = new Server(app.server, {
     path: '/socket.io',
     serveClient: false,
     // Larger frames are dropped by the transport before any handler sees them.
     maxHttpBufferSize: realtimeLimits.signalBytes * 2,
+    // A connection that went silent (no FIN, no RST) is noticed within 20 s, not the default 45 s.
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
     // No connectionStateRecovery: resume is by chat seq from the database, which works across
     // nodes (the Redis adapter has no state recovery).
   });
+  const redis = deps.config.REDIS_URL ? await redisAdapter(io, deps, deps.config.REDIS_URL) : undefined;
+  const node = new GatewayNode(io, deps);
+  await node.start();
 
   io.use(async (socket, next) => {
     try {
@@ -56,8 +68,8 @@ export function attachGateway(app: FastifyInstance, deps: Deps): Io {
       if (!parsed.success) fail('unauthenticated', 'Connect with auth: { token: <join token> }.');
       const now = await deps.clock.now(deps.db);
       const who = await resolveJoinToken(deps.db, parsed.data!.token, now);
-      const open = await io.in(roleRoom(who.sessionId, who.role)).fetchSockets();
-      if (open.length >= deps.config.REALTIME_MAX_SOCKETS) fail('too_many_connections', undefined, { max: deps.config.REALTIME_MAX_SOCKETS });
+      const max = deps.config.REALTIME_MAX_SOCKETS;
+      if ((await openConnections(deps.db, deps.config.REALTIME_NODE_TTL_S, who.sessionId, who.role)) >= max) fail('too_many_connections', undefined, { max });
       const principal: Principal = { kind: 'participant', ...who };
       const joined = await joinSession(deps, principal, who.sessionId);
       socket.data = { ...who, type: joined.type };
@@ -68,17 +80,66 @@ export function attachGateway(app: FastifyInstance, deps: Deps): Io {
     }
   });
 
-  io.on('connection', (socket) => void onConnection(deps, io, socket));
+  io.on('connection', (socket) => void onConnection(deps, node, socket));
   const unsubscribe = deps.events.subscribe((e) => {
     deliverDomainEvents(io, deps, e).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
   });
   app.addHook('preClose', async () => {
     unsubscribe();
+    await node.stop();
     io.local.disconnectSockets(true);
     // Not io.close(): that would also close the HTTP server, which Fastify closes itself.
     io.engine.close();
+    await Promise.all(redis?.map((c) => c.quit().catch(() => undefined)) ?? []);
   });
   return io;
+}
+
+/** Both Redis connections the adapter needs (one publishes, one subscribes), connected. */
+async function redisAdapter(io: Io, deps: Deps, url: string) {
+  const pub = createClient({ url });
+  const sub = pub.duplicate();
+  for (const c of [pub, sub]) c.on('error', (err: Error) => deps.log.error({ err }, 'redis connection error'));
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(createAdapter(pub, sub));
+  return [pub, sub];
+}
+
+/**
+ * This process as a realtime node: registered with a heartbeat, so other nodes' sweeps can tell
+ * when it is gone. A graceful stop hands its participants over at once (they are away until
+ * they reconnect elsewhere); a killed node is noticed after REALTIME_NODE_TTL_S.
+ */
+class GatewayNode {
+  readonly id = `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  closing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private beat: Promise<unknown> = Promise.resolve();
+  constructor(private readonly io: Io, private readonly deps: Deps) {}
+
+  async start() {
+    await heartbeat(this.deps.db, this.id);
+    this.timer = setInterval(() => {
+      this.beat = heartbeat(this.deps.db, this.id).then(
+        (alive) => {
+          if (alive || this.closing) return;
+          // Declared dead while alive (a long pause): its connections were dropped. Its clients
+          // reconnect, which registers them again.
+          this.deps.log.warn({ node: this.id }, 'realtime node had been declared dead: reconnecting its sockets');
+          this.io.local.disconnectSockets(true);
+        },
+        (err: unknown) => this.deps.log.error({ err, node: this.id }, 'realtime heartbeat failed'),
+      );
+    }, (this.deps.config.REALTIME_NODE_TTL_S * 1000) / 3);
+    this.timer.unref();
+  }
+
+  async stop() {
+    this.closing = true;
+    clearInterval(this.timer);
+    await this.beat;
+    await dropNode(this.deps, this.id).catch((err: unknown) => this.deps.log.error({ err, node: this.id }, 'realtime node not dropped'));
+  }
 }
 
 /** Runs a handler and answers its acknowledgement: `{ok, data}` or `{ok: false, error}`. */
@@ -92,7 +153,7 @@ async function answer<T>(deps: Deps, ack: ((r: Ack<T>) => void) | undefined, fn:
   }
 }
 
-async function onConnection(deps: Deps, io: Io, socket: RoomSocket) {
+async function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket) {
   const p = socket.data;
   await socket.join([room(p.sessionId), roleRoom(p.sessionId, p.role)]);
   const bucket = tokenBucket(deps.config.REALTIME_RATE_PER_S, deps.config.REALTIME_BURST);
@@ -133,23 +194,23 @@ async function onConnection(deps: Deps, io: Io, socket: RoomSocket) {
       return { state: s.state, endReason: s.endReason };
     }),
   );
-  socket.on('disconnect', () => void announcePresence(deps, io, p));
+  // Registered at once, so a socket that leaves while arriving is still recorded as gone —
+  // after its arrival, or its row would outlive it.
+  const arrived = arrive(deps, p, socket.id, node.id);
+  socket.on('disconnect', () => {
+    // A closing node has handed all its sockets over already (GatewayNode.stop).
+    if (node.closing) return;
+    arrived
+      .catch(() => undefined)
+      .then(() => depart(deps, p, socket.id))
+      .catch((err: unknown) => deps.log.error({ err, sessionId: p.sessionId }, 'realtime departure not recorded'));
+  });
 
   try {
-    socket.emit('session:state', await roomState(deps, io, p));
-    await announcePresence(deps, io, p);
+    await arrived;
+    socket.emit('session:state', await roomState(deps, p));
   } catch (err) {
-    deps.log.error({ err, sessionId: p.sessionId }, 'realtime state failed');
+    deps.log.error({ err, sessionId: p.sessionId }, 'realtime arrival failed');
     socket.disconnect(true);
-  }
-}
-
-/** Tells the room where one participant stands now (any node's sockets count: fetchSockets). */
-async function announcePresence(deps: Deps, io: Io, p: Participant) {
-  try {
-    const s = await sessionsRepo.byId(deps.db, p.sessionId);
-    if (s) io.to(room(p.sessionId)).emit('presence', await presenceOf(io, s, p.role));
-  } catch (err) {
-    deps.log.warn({ err, sessionId: p.sessionId }, 'presence not announced');
   }
 }

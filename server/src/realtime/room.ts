@@ -1,33 +1,26 @@
-import { realtimeLimits, type RoomPresence, type SessionStatePayload } from '@hourglass/protocol';
+import { realtimeLimits, type SessionStatePayload } from '@hourglass/protocol';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { iso } from '../sessions/present.ts';
-import { sessionsRepo, type SessionRow } from '../sessions/repository.ts';
+import { sessionsRepo } from '../sessions/repository.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { recentMessages, type Participant } from './chat.ts';
 import type { Io } from './gateway.ts';
+import { presenceOf } from './presence.ts';
 
 /** Every socket of a session; and those of one side, for what only that side may see. */
 export const room = (sessionId: string) => `session:${sessionId}`;
 export const roleRoom = (sessionId: string, role: 'client' | 'expert') => `session:${sessionId}:${role}`;
 
-/** One side's presence: sockets on any node (the adapter asks them all), else joined or not. */
-export async function presenceOf(io: Io, s: SessionRow, role: 'client' | 'expert'): Promise<RoomPresence> {
-  const sockets = await io.in(roleRoom(s.id, role)).fetchSockets();
-  if (sockets.length > 0) return { role, status: 'present', since: null };
-  const joinedAt = role === 'client' ? s.client_joined_at : s.expert_joined_at;
-  return { role, status: joinedAt ? 'away' : 'absent', since: null };
-}
-
 /** `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5). */
-export async function roomState(deps: Deps, io: Io, p: Participant): Promise<SessionStatePayload> {
+export async function roomState(deps: Deps, p: Participant): Promise<SessionStatePayload> {
   const s = (await sessionsRepo.byId(deps.db, p.sessionId))!;
   const [now, client, expert, messages, balance] = await Promise.all([
     deps.clock.now(deps.db),
-    presenceOf(io, s, 'client'),
-    presenceOf(io, s, 'expert'),
+    presenceOf(deps, s, 'client'),
+    presenceOf(deps, s, 'expert'),
     recent(deps, s.id),
     p.role === 'client' ? balanceOf(deps.db, accounts.wallet(s.client_id)) : Promise.resolve(null),
   ]);
@@ -40,7 +33,7 @@ export async function roomState(deps: Deps, io: Io, p: Participant): Promise<Ses
     capabilities: capabilitiesOf(s.type),
     ratePerMinute: s.rate_per_minute,
     participants: [client, expert],
-    timer: { startedAt: iso(s.started_at), endsAt: iso(s.ends_at), paidUntil: iso(s.paid_until), serverNow: now.toISOString() },
+    timer: { startedAt: iso(s.started_at), endsAt: iso(s.ends_at), paidUntil: iso(s.paid_until), pausedAt: iso(s.paused_at), serverNow: now.toISOString() },
     balance,
     messages,
   };
@@ -54,14 +47,23 @@ const recent = (deps: Deps, sessionId: string) => recentMessages(deps.db, sessio
  * balance goes to the client's sockets only.
  */
 export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent) {
+  // Timer events carry the server's time, so a client can correct its own clock's offset.
+  const serverNow = async () => (await deps.clock.now(deps.db)).toISOString();
   switch (e.type) {
-    case 'session.started': {
-      const now = await deps.clock.now(deps.db);
-      io.to(room(e.sessionId)).emit('session:started', { startedAt: e.startedAt, endsAt: e.endsAt, paidUntil: null, serverNow: now.toISOString() });
+    case 'session.started':
+      io.to(room(e.sessionId)).emit('session:started', { startedAt: e.startedAt, endsAt: e.endsAt, paidUntil: null, serverNow: await serverNow() });
       return;
-    }
     case 'session.ended':
       io.to(room(e.sessionId)).emit('session:ended', { reason: e.reason, endedAt: e.endedAt });
+      return;
+    case 'session.paused':
+      io.to(room(e.sessionId)).emit('session:paused', { pausedAt: e.pausedAt, serverNow: await serverNow() });
+      return;
+    case 'session.extended':
+      io.to(room(e.sessionId)).emit('session:extended', { endsAt: e.endsAt, paidUntil: e.paidUntil, serverNow: await serverNow() });
+      return;
+    case 'presence.changed':
+      io.to(room(e.sessionId)).emit('presence', { role: e.role, status: e.status, since: e.since });
       return;
     case 'billing.charged': {
       const body = { minute: e.minute, amount: e.amount, paidUntil: e.paidUntil };

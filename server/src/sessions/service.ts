@@ -75,6 +75,10 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
       dispute_reason: null,
       chat_seq: 0,
       low_balance_warned_at: null,
+      client_away_since: null,
+      expert_away_since: null,
+      paused_at: null,
+      paused_ms: 0,
     };
     const { billed_seconds: _b, version: _v, ...insertable } = row;
     await sessionsRepo.insert(trx, insertable);

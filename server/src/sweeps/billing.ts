@@ -1,57 +1,10 @@
-import { sql } from 'kysely';
-import type { Database } from '../db/connect.ts';
 import { chargeDueBatch } from '../billing/batch.ts';
 import { chargeDueMinutes } from '../billing/metering.ts';
 import { releaseEscrow } from '../billing/escrow.ts';
 import type { Deps } from '../platform/context.ts';
-import type { DomainEvent } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
-import type { SessionRow } from '../sessions/repository.ts';
+import { sweep, type TickResult } from './sweep.ts';
+import { absenceTick, nodeExpiryTick } from './presence.ts';
 import { SYSTEM, endLive } from '../sessions/lifecycle.ts';
-
-export interface TickResult {
-  processed: number;
-  failed: number;
-}
-
-/**
- * One pass over due work of one kind: rows are claimed with FOR UPDATE SKIP LOCKED, so any
- * number of nodes can run the same sweep and none does a row twice. Each row runs in its own
- * savepoint: one bad row is logged and skipped, not a poison pill for the batch. Passes repeat
- * while they find a full batch.
- */
-async function sweep(
-  deps: Deps,
-  name: string,
-  claim: (trx: Database, now: Date, limit: number) => Promise<SessionRow[]>,
-  work: (trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]) => Promise<unknown>,
-  batch: number,
-): Promise<TickResult> {
-  const result = { processed: 0, failed: 0 };
-  for (;;) {
-    const claimed = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
-      const rows = await claim(trx, now, batch);
-      for (const s of rows) {
-        await sql`savepoint sweep_row`.execute(trx);
-        const eventsBefore = outbox.length;
-        try {
-          await work(trx, s, now, outbox);
-          await sql`release savepoint sweep_row`.execute(trx);
-          result.processed++;
-        } catch (err) {
-          await sql`rollback to savepoint sweep_row`.execute(trx);
-          // Its events describe work that was just rolled back: they must not be published.
-          outbox.length = eventsBefore;
-          result.failed++;
-          deps.log.error({ err, sweep: name, sessionId: s.id }, 'sweep row failed');
-        }
-      }
-      return rows.length;
-    });
-    deps.metrics.sweepRows.inc({ sweep: name }, claimed);
-    if (claimed < batch || result.failed > 0) return result;
-  }
-}
 
 /**
  * E2: every live on-demand session whose paid time has run out is charged its next minute, or
@@ -72,7 +25,7 @@ export async function billingTick(deps: Deps, batch = 100): Promise<TickResult> 
         'billing_row',
         (trx, at, limit) =>
           trx.selectFrom('sessions').selectAll()
-            .where('id', 'in', unpaid).where('state', '=', 'live').where('paid_until', '<=', at)
+            .where('id', 'in', unpaid).where('state', '=', 'live').where('paid_until', '<=', at).where('paused_at', 'is', null)
             .limit(limit).forUpdate().skipLocked().execute(),
         // Catches up minute by minute (each at its own start), or ends the session at paid_until.
         (trx, s, at, outbox) => chargeDueMinutes(deps, trx, s, at, outbox),
@@ -97,6 +50,8 @@ export const deadlineTick = (deps: Deps, batch = 100) =>
     (trx, now, limit) =>
       trx.selectFrom('sessions').selectAll()
         .where('state', '=', 'live').where('kind', '=', 'scheduled').where('ends_at', '<=', now)
+        // A paused clock has not reached its deadline: it moves on by the pause at resume.
+        .where('paused_at', 'is', null)
         .orderBy('ends_at').limit(limit).forUpdate().skipLocked().execute(),
     (trx, s, _now, outbox) => endLive(deps, trx, s, 'time_up', s.ends_at!, SYSTEM, outbox),
     batch,
@@ -118,6 +73,9 @@ export const escrowReleaseTick = (deps: Deps, batch = 100) =>
 /** All sweeps, once. The sweeper role calls this on an interval; tests call it after moving the clock. */
 export async function runSweeps(deps: Deps) {
   return {
+    // Presence first: a clock that paused before its deadline or its next minute is not ended or charged.
+    nodes: await nodeExpiryTick(deps),
+    absence: await absenceTick(deps),
     deadline: await deadlineTick(deps),
     billing: await billingTick(deps),
     escrowRelease: await escrowReleaseTick(deps),

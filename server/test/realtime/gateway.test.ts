@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSession, operator } from '../../../test-support/factories.ts';
 import { collect, connectRoom, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
@@ -14,6 +14,8 @@ describeOnDatabases('realtime gateway', (target) => {
   let server: TestServer;
   const sockets: RoomClient[] = [];
   const at = (seconds: number) => server.clock.set(new Date(T0 + seconds * 1000));
+  const connection = (socketId: string) =>
+    server.deps.db.selectFrom('realtime_connections').selectAll().where('socket_id', '=', socketId).executeTakeFirst();
 
   /** A session and both of its participants connected (on demand: live, minute 1 charged). */
   async function room(o: Parameters<typeof buildSession>[1] = {}) {
@@ -69,10 +71,15 @@ describeOnDatabases('realtime gateway', (target) => {
         { role: 'client', status: 'present', since: null },
         { role: 'expert', status: 'absent', since: null },
       ]);
-      // One tab closes: the client is still present.
-      const presence = nextEvent(b.socket, 'presence', (p) => p.role === 'client');
+      // One tab closes: the client is still present, and the room hears nothing of it.
+      const heard = collect(b.socket, 'presence');
+      const closed = a.socket.id!;
       a.socket.close();
-      expect(await presence).toEqual({ role: 'client', status: 'present', since: null });
+      await vi.waitFor(async () => expect(await connection(closed)).toBeUndefined());
+      const expert = await connectRoom(server.url, s.links.expert.token);
+      sockets.push(expert.socket);
+      expect(expert.state.participants[0]).toEqual({ role: 'client', status: 'present', since: null });
+      expect(heard.filter((p) => p.role === 'client')).toEqual([]);
     });
   });
 
@@ -103,7 +110,7 @@ describeOnDatabases('realtime gateway', (target) => {
       const { client, expert } = await room();
       const presence = nextEvent(client.socket, 'presence', (p) => p.role === 'expert' && p.status === 'away');
       expert.socket.close();
-      expect(await presence).toEqual({ role: 'expert', status: 'away', since: null });
+      expect(await presence).toEqual({ role: 'expert', status: 'away', since: new Date(T0).toISOString() });
     });
   });
 
