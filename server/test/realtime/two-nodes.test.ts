@@ -91,6 +91,15 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     expect(await ended).toMatchObject({ reason: 'ended_by_client' });
   });
 
+  it('an end decided by a sweeper (on either node) reaches the participants on both', async () => {
+    // Two minutes of credit: at 30× the session ends insufficient_funds about 4 s after going live.
+    const s = await buildSession(deps, { type: 'chat', credit: 200 });
+    const client = await join(a, s.links.client.token);
+    const expert = await join(b, s.links.expert.token);
+    const heard = await Promise.all([client, expert].map((p) => nextEvent(p.socket, 'session:ended', () => true, 15_000)));
+    for (const h of heard) expect(h.reason).toBe('insufficient_funds');
+  }, 30_000);
+
   it('node A is killed mid-session: the client resumes on node B with no message lost or doubled, and billing goes on exactly once', async () => {
     const s = await buildSession(deps, { type: 'chat', credit: 100_000 });
     const client = await join(a, s.links.client.token);
