@@ -2,11 +2,10 @@ import type { ChatMessage } from '@hourglass/protocol';
 import type { Database } from '../db/connect.ts';
 import type { ChatMessagesTable } from '../db/schema.ts';
 import type { Deps } from '../platform/context.ts';
-import { fail } from '../platform/errors.ts';
+import { AppError } from '../platform/errors.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import { loadForUpdate } from '../sessions/lifecycle.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 
 export interface Participant {
   sessionId: string;
@@ -23,38 +22,91 @@ const present = (m: Selectable<ChatMessagesTable>): ChatMessage => ({
   sentAt: m.created_at.toISOString(),
 });
 
-/** States in which the room's chat is open: before the other side arrives, and while live. */
-const CHAT_STATES = ['accepted', 'booked', 'open', 'live'];
+interface Pending {
+  p: Participant;
+  input: { clientMsgId: string; text: string };
+  resolve(r: { message: ChatMessage; created: boolean }): void;
+  reject(err: unknown): void;
+}
+
+interface Outcome {
+  ord: number;
+  outcome: 'created' | 'existing' | 'not_found' | 'closed';
+  state: string | null;
+  msg_id: string;
+  seq: number;
+  client_msg_id: string;
+  sender_role: 'client' | 'expert';
+  body: string;
+  created_at: Date;
+}
 
 /**
- * Stores a chat message (D3) under the session row's lock, numbered by the session's counter.
- * A retry with the same `clientMsgId` returns the stored message and `created: false`, so the
- * caller broadcasts nothing new. Text is kept as the plain text it is; clients render it as text.
+ * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
+ * committed wait for the next, which stores them all in one transaction (`hg_chat_send`,
+ * migration 008) — each numbered by its session's counter under the session's lock, durable
+ * before it is acknowledged. Sessions are spread over a few lanes, each with one batch in
+ * flight: the database works on one lane's batch while this process prepares another's, and a
+ * session always uses the same lane, so one sender's messages keep their order. A retry with
+ * the same `clientMsgId` answers the stored message and `created: false`, so the caller
+ * broadcasts nothing new. Text is stored as the plain text it is; clients render it as text.
  */
-export async function sendMessage(deps: Deps, p: Participant, input: { clientMsgId: string; text: string }) {
-  return inTransaction(deps, async (trx, now) => {
-    const s = await loadForUpdate(trx, p.sessionId);
-    const existing = await trx.selectFrom('chat_messages').selectAll()
-      .where('session_id', '=', p.sessionId).where('sender_role', '=', p.role).where('client_msg_id', '=', input.clientMsgId)
-      .executeTakeFirst();
-    if (existing) return { message: present(existing), created: false };
-    if (!capabilitiesOf(s.type).chat) fail('not_allowed_for_type', `A ${s.type} session has no chat.`);
-    if (s.state === 'ended') fail('session_ended');
-    if (!CHAT_STATES.includes(s.state)) fail('invalid_transition', undefined, { state: s.state, command: 'chat' });
-    const { chat_seq: seq } = await trx.updateTable('sessions').set((eb) => ({ chat_seq: eb('chat_seq', '+', 1) }))
-      .where('id', '=', s.id).returning('chat_seq').executeTakeFirstOrThrow();
-    const row = await trx.insertInto('chat_messages').values({
-      id: deps.ids.uuid(),
-      session_id: s.id,
-      seq,
-      sender_id: p.userId,
-      sender_role: p.role,
-      client_msg_id: input.clientMsgId,
-      text: input.text,
-      created_at: now,
-    }).returningAll().executeTakeFirstOrThrow();
-    return { message: present(row), created: true };
-  });
+export class ChatWriter {
+  private readonly lanes: { queue: Pending[]; draining: boolean }[];
+  constructor(private readonly deps: Deps, lanes = 2, private readonly maxBatch = 500) {
+    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], draining: false }));
+  }
+
+  send(p: Participant, type: 'chat' | 'voice' | 'video', input: { clientMsgId: string; text: string }): Promise<{ message: ChatMessage; created: boolean }> {
+    if (!capabilitiesOf(type).chat) return Promise.reject(new AppError('not_allowed_for_type', `A ${type} session has no chat.`));
+    const lane = this.lanes[Number.parseInt(p.sessionId.slice(-4), 16) % this.lanes.length]!;
+    return new Promise((resolve, reject) => {
+      lane.queue.push({ p, input, resolve, reject });
+      if (!lane.draining) void this.drain(lane);
+    });
+  }
+
+  private async drain(lane: { queue: Pending[]; draining: boolean }) {
+    lane.draining = true;
+    while (lane.queue.length > 0) await this.write(lane.queue.splice(0, this.maxBatch));
+    lane.draining = false;
+  }
+
+  /** One batch, one transaction. If it fails as a whole, each message is tried alone, so one bad message fails only itself. */
+  private async write(batch: Pending[]) {
+    try {
+      const outcomes = await this.store(batch);
+      if (outcomes.length !== batch.length) throw new Error(`hg_chat_send answered ${outcomes.length} of ${batch.length} messages`);
+      for (const o of outcomes) settle(batch[o.ord - 1]!, o);
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      for (const one of batch) await this.write([one]);
+    }
+  }
+
+  private store(batch: Pending[]) {
+    const col = <T>(f: (x: Pending) => T) => batch.map(f);
+    return inTransaction(this.deps, async (trx, now) => {
+      const { rows } = await sql<Outcome>`select * from hg_chat_send(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.userId)}::uuid[],
+        ${col((x) => x.p.role)}::text[], ${col((x) => x.input.clientMsgId)}::text[], ${col((x) => x.input.text)}::text[], ${col(() => this.deps.ids.uuid())}::uuid[])`.execute(trx);
+      return rows;
+    });
+  }
+}
+
+function settle(x: Pending, o: Outcome) {
+  switch (o.outcome) {
+    case 'created':
+    case 'existing':
+      return x.resolve({
+        message: { seq: o.seq, id: o.msg_id, clientMsgId: o.client_msg_id, from: o.sender_role, text: o.body, sentAt: new Date(o.created_at).toISOString() },
+        created: o.outcome === 'created',
+      });
+    case 'not_found':
+      return x.reject(new AppError('not_found', 'No such session.'));
+    case 'closed':
+      return x.reject(o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
+  }
 }
 
 /** Messages after `afterSeq`, oldest first, at most `limit`; `more` says whether others follow. */

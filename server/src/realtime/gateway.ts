@@ -21,7 +21,7 @@ import { normaliseError } from '../platform/http.ts';
 import { validate } from '../platform/router.ts';
 import { endSession, joinSession } from '../sessions/service.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
-import { messagesAfter, sendMessage, type Participant } from './chat.ts';
+import { ChatWriter, messagesAfter, type Participant } from './chat.ts';
 import { tokenBucket } from './limits.ts';
 import { arrive, depart, dropNode, heartbeat, openConnections } from './presence.ts';
 import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
@@ -112,10 +112,13 @@ async function redisAdapter(io: Io, deps: Deps, url: string) {
  */
 class GatewayNode {
   readonly id = `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  readonly chat: ChatWriter;
   closing = false;
   private timer: NodeJS.Timeout | undefined;
   private beat: Promise<unknown> = Promise.resolve();
-  constructor(private readonly io: Io, private readonly deps: Deps) {}
+  constructor(private readonly io: Io, private readonly deps: Deps) {
+    this.chat = new ChatWriter(deps);
+  }
 
   async start() {
     await heartbeat(this.deps.db, this.id);
@@ -168,7 +171,7 @@ async function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket) {
 
   socket.on('chat:send', (payload, ack) =>
     answer(deps, ack, async () => {
-      const { message, created } = await sendMessage(deps, p, validate(ChatSend, payload, 'payload'));
+      const { message, created } = await node.chat.send(p, p.type, validate(ChatSend, payload, 'payload'));
       if (created) socket.to(room(p.sessionId)).emit('chat:message', message);
       return message;
     }),

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeOnDatabases } from '../../../test-support/databases.ts';
+import { buildLiveSession, buildSession, operator } from '../../../test-support/factories.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
+import { ChatWriter } from '../../src/realtime/chat.ts';
+import { endSession } from '../../src/sessions/service.ts';
+
+/** Group commit (migration 008): many messages, one transaction, each answered on its own. */
+describeOnDatabases('chat writer', (target) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(target);
+  });
+  afterAll(() => server?.close());
+
+  const stored = (sessionId: string) =>
+    server.deps.db.selectFrom('chat_messages').select(['seq', 'sender_role', 'client_msg_id', 'text']).where('session_id', '=', sessionId).orderBy('seq').execute();
+
+  it('numbers concurrent sends per session without gaps, keeps each sender’s order, and answers copies with the stored message', async () => {
+    const writer = new ChatWriter(server.deps);
+    const sessions = await Promise.all([buildSession(server.deps), buildSession(server.deps), buildSession(server.deps)]);
+    const sends = sessions.flatMap((s) =>
+      Array.from({ length: 40 }, (_, i) => {
+        const role = i % 2 === 0 ? 'client' : 'expert';
+        const who = { sessionId: s.session.id, userId: role === 'client' ? s.client.id : s.expert.id, role } as const;
+        return writer.send(who, 'chat', { clientMsgId: `${role}-${i >> 1}`, text: `${role} ${i >> 1}` });
+      }),
+    );
+    // Copies sent in the same burst: of the first message (stored by the first batch, which
+    // left alone) and of a later one (in the same batch as the copy): the stored message, not
+    // created again.
+    const s0 = sessions[0]!;
+    const copyOf = (clientMsgId: string) =>
+      writer.send({ sessionId: s0.session.id, userId: s0.client.id, role: 'client' }, 'chat', { clientMsgId, text: 'different text' });
+    const copies = [copyOf('client-0'), copyOf('client-5')];
+    const results = await Promise.all(sends);
+    expect(results.every((r) => r.created)).toBe(true);
+    expect(await Promise.all(copies)).toEqual([
+      { message: results[0]!.message, created: false },
+      { message: results[10]!.message, created: false },
+    ]);
+    for (const s of sessions) {
+      const rows = await stored(s.session.id);
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      for (const role of ['client', 'expert']) {
+        const mine = rows.filter((r) => r.sender_role === role).map((r) => r.text);
+        expect(mine).toEqual(Array.from({ length: 20 }, (_, i) => `${role} ${i}`));
+      }
+    }
+  });
+
+  it('one refused message does not fail the others of its batch', async () => {
+    const writer = new ChatWriter(server.deps);
+    const open = await buildSession(server.deps);
+    const ended = await buildLiveSession(server.deps);
+    await endSession(server.deps, operator, ended.session.id, undefined);
+    const [ok, closed, missing] = await Promise.allSettled([
+      writer.send({ sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'a', text: 'fine' }),
+      writer.send({ sessionId: ended.session.id, userId: ended.client.id, role: 'client' }, 'chat', { clientMsgId: 'b', text: 'too late' }),
+      writer.send({ sessionId: '0190d9a0-0000-7000-8000-000000000000', userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'c', text: 'nowhere' }),
+    ]);
+    expect(ok).toMatchObject({ status: 'fulfilled', value: { created: true, message: { seq: 1, text: 'fine' } } });
+    expect(closed).toMatchObject({ status: 'rejected', reason: { code: 'session_ended' } });
+    expect(missing).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
+    expect(await stored(ended.session.id)).toEqual([]);
+    await expect(writer.send({ sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'voice', { clientMsgId: 'd', text: 'x' })).rejects.toMatchObject({ code: 'not_allowed_for_type' });
+  });
+});
