@@ -14,11 +14,11 @@ export interface NodeProcess {
 }
 
 /**
- * `npm start`'s entry point as a separate process (a real node of a cluster), on a free port,
- * resolved once it logs `listening`. Stopped by its pid.
+ * `npm start`'s entry point (or another `script` that logs a JSON line with `"listening"` and
+ * its `url`) as a separate process — a real node of a cluster — on a free port. Stopped by its pid.
  */
-export async function startNode(env: Record<string, string>, name: string): Promise<NodeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+export async function startNode(env: Record<string, string>, name: string, script = 'server/src/main.ts'): Promise<NodeProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DEMO_SEED: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,227 @@
+/**
+ * bench/realtime — chat through the Hourglass gateway beside a bare Socket.IO relay
+ * (bench/realtime/bare-relay.ts: no auth, no persistence), same machine, same driver.
+ *
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4]
+ *
+ * For each size, each server runs in its own process (Hourglass: `npm start`'s entry point on a
+ * fresh PostgreSQL database, all roles, so billing sweeps run meanwhile); this process is the
+ * driver: two socket.io-clients per session (client and expert, WebSocket transport).
+ *
+ * Measured per server:
+ * - RSS per connected participant: the server's RSS after every participant is connected,
+ *   minus before, over the participant count.
+ * - paced: every session's client sends one message every --interval-ms (a lively chat); the
+ *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
+ * - flat out: every session's client keeps --window messages unacknowledged, sending the next
+ *   as soon as one is acknowledged (Hourglass acknowledges after the message is committed), so
+ *   throughput is bound by the server, not by round trips; the same figures.
+ * Ratios are Hourglass / bare relay.
+ */
+import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { io, type Socket } from 'socket.io-client';
+import { buildSession } from '../../test-support/factories.ts';
+import { createDatabase, dropDatabase } from '../../test-support/postgres-admin.ts';
+import { startNode, type NodeProcess } from '../../test-support/processes.ts';
+import { buildApp } from '../../server/src/app.ts';
+import { loadConfig } from '../../server/src/config.ts';
+import { connectPostgres } from '../../server/src/db/connect.ts';
+import { migrate } from '../../server/src/db/migrate.ts';
+import { databaseClock } from '../../server/src/platform/clock.ts';
+import { randomIds } from '../../server/src/platform/ids.ts';
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '500,2000,5000' },
+    seconds: { type: 'string', default: '10' },
+    'interval-ms': { type: 'string', default: '2000' },
+    window: { type: 'string', default: '4' },
+  },
+});
+const SIZES = values.sessions.split(',').map(Number);
+const SECONDS = Number(values.seconds);
+const INTERVAL_MS = Number(values['interval-ms']);
+const WINDOW = Number(values.window);
+const base = process.env.TEST_DATABASE_URL;
+if (!base) throw new Error('Set TEST_DATABASE_URL to a PostgreSQL server (the bench creates and drops its own databases).');
+
+type Pair = { client: Socket; expert: Socket };
+interface Figures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+interface Result {
+  rssPerParticipantKiB: number;
+  paced: Figures;
+  flatOut: Figures;
+}
+
+const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+/** Connects one socket and resolves once the server has registered it (`ready` event). */
+function connect(url: string, auth: Record<string, string>, ready: string): Promise<Socket> {
+  const socket = io(url, { path: '/socket.io', auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  return new Promise((resolve, reject) => {
+    socket.once(ready, () => resolve(socket));
+    socket.once('connect_error', (err) => reject(err));
+  });
+}
+
+/** Opens both sides of every session, `concurrency` handshakes at a time. */
+async function connectAll(url: string, auths: { client: Record<string, string>; expert: Record<string, string> }[], ready: string) {
+  const pairs: Pair[] = new Array(auths.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < auths.length) {
+        const i = next++;
+        const client = await connect(url, auths[i]!.client, ready);
+        const expert = await connect(url, auths[i]!.expert, ready);
+        pairs[i] = { client, expert };
+      }
+    }),
+  );
+  return pairs;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN);
+
+/**
+ * Runs a load for SECONDS (after a 2 s warm-up that is not counted). `send` starts each
+ * session's sending; deliveries are timed by the send time carried in the text.
+ */
+async function measure(pairs: Pair[], start: (pair: Pair, i: number, sendOne: () => Promise<unknown>) => () => void): Promise<Figures> {
+  const latencies: number[] = [];
+  let counting = false;
+  let delivered = 0;
+  const onMessage = (m: { text: string }) => {
+    if (!counting) return;
+    delivered++;
+    latencies.push(performance.now() - Number(m.text.split(' ')[0]));
+  };
+  for (const p of pairs) p.expert.on('chat:message', onMessage);
+  let n = 0;
+  const stops = pairs.map((pair, i) =>
+    start(pair, i, () =>
+      new Promise((resolve) => pair.client.emit('chat:send', { clientMsgId: `m${n++}`, text: `${performance.now()} hello` }, resolve)),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 2000));
+  counting = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  counting = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  for (const stop of stops) stop();
+  // Let what is in flight land before the next phase.
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const p of pairs) p.expert.off('chat:message', onMessage);
+  latencies.sort((a, b) => a - b);
+  return { perSecond: delivered / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+/** Every session's client sends every INTERVAL_MS, the sessions spread evenly over the interval. */
+const paced = (pairs: Pair[]) =>
+  measure(pairs, (_pair, i, sendOne) => {
+    let timer: NodeJS.Timeout | undefined;
+    const first = setTimeout(() => {
+      void sendOne();
+      timer = setInterval(() => void sendOne(), INTERVAL_MS);
+    }, (i / pairs.length) * INTERVAL_MS);
+    return () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    };
+  });
+
+/** Every session's client keeps WINDOW messages unacknowledged: a new one as soon as one is acknowledged. */
+const flatOut = (pairs: Pair[]) =>
+  measure(pairs, (_pair, _i, sendOne) => {
+    let stopped = false;
+    const loop = async () => {
+      while (!stopped) await sendOne();
+    };
+    for (let w = 0; w < WINDOW; w++) void loop();
+    return () => {
+      stopped = true;
+    };
+  });
+
+async function runAgainst(server: NodeProcess, auths: Parameters<typeof connectAll>[1], ready: string): Promise<Result> {
+  const before = rssKiB(server.pid);
+  const pairs = await connectAll(server.url, auths, ready);
+  // Let connection-time garbage be collected away before reading the memory.
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = rssKiB(server.pid);
+  const result = { rssPerParticipantKiB: (after - before) / (pairs.length * 2), paced: await paced(pairs), flatOut: await flatOut(pairs) };
+  for (const p of pairs) {
+    p.client.close();
+    p.expert.close();
+  }
+  return result;
+}
+
+async function bare(sessions: number): Promise<Result> {
+  const server = await startNode({}, 'bare relay', 'bench/realtime/bare-relay.ts');
+  try {
+    const auths = Array.from({ length: sessions }, (_, i) => ({ client: { room: `r${i}` }, expert: { room: `r${i}` } }));
+    return await runAgainst(server, auths, 'connect');
+  } finally {
+    await server.stop();
+  }
+}
+
+async function hourglass(sessions: number): Promise<Result> {
+  const name = `hg_bench_rt_${randomBytes(4).toString('hex')}`;
+  const url = await createDatabase(base!, name);
+  const database = connectPostgres(url, 16);
+  let server: NodeProcess | undefined;
+  try {
+    await migrate(database.db);
+    const config = loadConfig({ DATABASE_URL: url, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
+    const { deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
+    const auths: Parameters<typeof connectAll>[1] = new Array(sessions);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < sessions) {
+          const i = next++;
+          // Credit for far longer than the run: billing sweeps charge every minute meanwhile.
+          const s = await buildSession(deps, { type: 'chat', credit: 1_000_000 });
+          auths[i] = { client: { token: s.links.client.token }, expert: { token: s.links.expert.token } };
+        }
+      }),
+    );
+    server = await startNode({ DATABASE_URL: url }, 'hourglass');
+    return await runAgainst(server, auths, 'session:state');
+  } finally {
+    await server?.stop();
+    await database.close();
+    await dropDatabase(base!, name);
+  }
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const row = (sessions: number, what: string, b: Figures, h: Figures) =>
+  `| ${fmt(sessions)} | ${what} | ${fmt(b.perSecond)} | ${fmt(h.perSecond)} | **${fmt(h.perSecond / b.perSecond, 2)}×** | ${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} | ${fmt(h.p50, 1)} / ${fmt(h.p99, 1)} |`;
+
+const lines = [
+  `bench/realtime: ${SECONDS} s per phase, paced at one message per session every ${INTERVAL_MS} ms, flat out with ${WINDOW} unacknowledged per session`,
+  '',
+  '| sessions | load | bare msgs/s | Hourglass msgs/s | ratio | bare p50 / p99 ms | Hourglass p50 / p99 ms |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+];
+const memory: string[] = ['', '| sessions | bare KiB / participant | Hourglass KiB / participant | ratio |', '| --- | --- | --- | --- |'];
+for (const sessions of SIZES) {
+  const b = await bare(sessions);
+  const h = await hourglass(sessions);
+  lines.push(row(sessions, 'paced', b.paced, h.paced), row(sessions, 'flat out', b.flatOut, h.flatOut));
+  memory.push(`| ${fmt(sessions)} | ${fmt(b.rssPerParticipantKiB, 1)} | ${fmt(h.rssPerParticipantKiB, 1)} | **${fmt(h.rssPerParticipantKiB / b.rssPerParticipantKiB, 2)}×** |`);
+  console.error(`[bench/realtime] ${sessions} sessions done`);
+}
+console.log([...lines, ...memory].join('\n'));
+process.exit(0);
