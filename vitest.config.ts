@@ -2,13 +2,17 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{protocol,server,sdk}/**/*.test.ts'],
     globalSetup: ['./test-support/global-setup.ts'],
     reporters: ['default', './test-support/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Files that open PGlite hold ~100 MB each; two cores run two at a time.
     maxWorkers: 2,
-    env: { TZ: 'UTC' },
+    projects: [
+      { extends: true, test: { name: 'main', include: ['{protocol,server,sdk}/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      // Time-zone code again with the machine in a far zone (+12:45/+13:45, a 45-minute offset
+      // and daylight saving): the server must not depend on the process's zone. Node re-reads TZ.
+      { extends: true, test: { name: 'tz-chatham', include: ['server/src/booking/**/*.test.ts'], env: { TZ: 'Pacific/Chatham' } } },
+    ],
   },
 });

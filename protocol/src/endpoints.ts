@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
 import { IceServers } from './realtime.ts';
+import { Availability, AvailabilityQuery, OneOffSlot, OneOffSlotInput, Schedule, ScheduleInput, SlotParams } from './booking.ts';
 import {
   ApiKey,
   CreateApiKeyBody,
@@ -51,7 +52,7 @@ import {
 export type Credential = 'public' | 'cookie' | 'apiKey' | 'joinToken';
 
 export interface Endpoint {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI-style path, `{id}` for parameters. */
   path: string;
   summary: string;
@@ -106,6 +107,26 @@ export const endpoints = {
     method: 'PATCH', path: '/api/experts/me', tag: 'people', summary: 'Update my expert profile',
     credentials: ['cookie'], who: 'an expert, for their own profile',
     body: ExpertProfileUpdate, response: Expert, status: 200,
+  }),
+  availability: e({
+    method: 'GET', path: '/api/experts/{id}/availability', tag: 'booking', summary: "An expert's open slots on a date, in the client's zone",
+    credentials: ['public'], who: 'anyone', params: IdParams, query: AvailabilityQuery, response: Availability, status: 200,
+  }),
+  getSchedule: e({
+    method: 'GET', path: '/api/experts/{id}/schedule', tag: 'booking', summary: "An expert's weekly hours, date overrides and one-off slots",
+    credentials: ['cookie', 'apiKey'], who: 'the expert themself, an admin or an API key', params: IdParams, response: Schedule, status: 200,
+  }),
+  putSchedule: e({
+    method: 'PUT', path: '/api/experts/{id}/schedule', tag: 'booking', summary: "Replace an expert's zone, weekly hours, overrides, buffer and notice",
+    credentials: ['cookie', 'apiKey'], who: 'the expert themself, an admin or an API key', params: IdParams, body: ScheduleInput, response: Schedule, status: 200,
+  }),
+  createSlot: e({
+    method: 'POST', path: '/api/experts/{id}/slots', tag: 'booking', summary: 'Add a one-off slot',
+    credentials: ['cookie', 'apiKey'], who: 'the expert themself, an admin or an API key', params: IdParams, body: OneOffSlotInput, response: OneOffSlot, status: 201,
+  }),
+  deleteSlot: e({
+    method: 'DELETE', path: '/api/experts/{id}/slots/{slotId}', tag: 'booking', summary: 'Delete a one-off slot (only while unbooked)',
+    credentials: ['cookie', 'apiKey'], who: 'the expert themself, an admin or an API key', params: SlotParams, response: NoContent, status: 204,
   }),
   createApiKey: e({
     method: 'POST', path: '/api/api-keys', tag: 'api keys', summary: 'Create an API key (secret shown once)',

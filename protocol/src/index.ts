@@ -5,3 +5,4 @@ export * from './sessions.ts';
 export * from './money.ts';
 export * from './endpoints.ts';
 export * from './realtime.ts';
+export * from './booking.ts';

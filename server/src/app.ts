@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import { billingRoutes } from './billing/routes.ts';
+import { bookingRoutes } from './booking/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
@@ -45,6 +46,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   peopleRoutes(route, deps);
   sessionRoutes(route, deps);
   billingRoutes(route, deps);
+  bookingRoutes(route, deps);
   realtimeRoutes(route, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);

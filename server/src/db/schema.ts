@@ -155,6 +155,27 @@ export interface RealtimeConnectionsTable {
   connected_at: Timestamp;
 }
 
+export interface ExpertSchedulesTable {
+  expert_id: string;
+  time_zone: string;
+  weekly: Json<{ weekday: number; start: string; end: string }[]>;
+  overrides: Json<{ date: string; kind: 'off' | 'extra'; start: string | null; end: string | null }[]>;
+  buffer_minutes: number;
+  min_notice_minutes: number;
+  updated_at: Timestamp;
+}
+
+export interface AvailabilitySlotsTable {
+  id: string;
+  expert_id: string;
+  starts_at: Timestamp;
+  duration_minutes: number;
+  types: Json<('chat' | 'voice' | 'video')[]>;
+  price: number;
+  session_id: string | null;
+  created_at: Timestamp;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -169,4 +190,6 @@ export interface DB {
   chat_messages: ChatMessagesTable;
   realtime_nodes: RealtimeNodesTable;
   realtime_connections: RealtimeConnectionsTable;
+  expert_schedules: ExpertSchedulesTable;
+  availability_slots: AvailabilitySlotsTable;
 }

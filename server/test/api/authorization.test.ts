@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSignedIn, fund, signIn } from '../../../test-support/factories.ts';
 import { createPayout } from '../../src/billing/earnings.ts';
+import { createSlot } from '../../src/booking/schedule.ts';
 import { settleEscrow } from '../../src/billing/escrow-service.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { hashSecret, randomIds } from '../../src/platform/ids.ts';
@@ -42,6 +43,11 @@ const signedIn = (role: 'client' | 'expert'): Record<Caller, Outcome> => ({
   anonymous: 'unauthenticated',
 });
 
+/** An expert's own availability: that expert (signed in), or an operator. */
+const expertOrOperators: Record<Caller, Outcome> = { ...operatorsOnly, expertCookie: 'ok' };
+let slotHour = 0;
+const nextSlotTime = () => new Date(Date.parse('2026-04-01T00:00:00Z') + slotHour++ * 3_600_000).toISOString();
+
 type Mode = 'accepted' | 'live' | 'booked' | 'completed';
 
 interface Case {
@@ -57,6 +63,7 @@ interface Fixture {
   expertId: string;
   apiKeyId: string;
   payoutId: string;
+  slotId: string;
 }
 
 const cases: Case[] = [
@@ -120,6 +127,18 @@ const cases: Case[] = [
   { name: 'releaseEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/release`, body: {} }), expect: operatorsOnly },
   { name: 'refundEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/refund`, body: { amount: 100 } }), expect: operatorsOnly },
   { name: 'escrowStats', request: () => ({ method: 'GET', path: '/api/admin/escrow/stats' }), expect: operatorsOnly },
+  { name: 'getSchedule', request: (f) => ({ method: 'GET', path: `/api/experts/${f.expertId}/schedule` }), expect: expertOrOperators },
+  {
+    name: 'putSchedule',
+    request: (f) => ({ method: 'PUT', path: `/api/experts/${f.expertId}/schedule`, body: { timeZone: 'Europe/Berlin', weekly: [{ weekday: 1, start: '09:00', end: '17:00' }] } }),
+    expect: expertOrOperators,
+  },
+  {
+    name: 'createSlot',
+    request: (f) => ({ method: 'POST', path: `/api/experts/${f.expertId}/slots`, body: { startsAt: nextSlotTime(), durationMinutes: 30, types: ['chat'], price: 2500 } }),
+    expect: expertOrOperators,
+  },
+  { name: 'deleteSlot', request: (f) => ({ method: 'DELETE', path: `/api/experts/${f.expertId}/slots/${f.slotId}` }), expect: expertOrOperators },
   { name: 'myEarnings', request: () => ({ method: 'GET', path: '/api/experts/me/earnings' }), expect: signedIn('expert') },
   { name: 'myEarningsBySession', request: () => ({ method: 'GET', path: '/api/experts/me/earnings/sessions' }), expect: signedIn('expert') },
   { name: 'createPayout', request: (f) => ({ method: 'POST', path: '/api/admin/payouts', body: { expertId: f.expertId, amount: 1 } }), expect: operatorsOnly },
@@ -183,6 +202,7 @@ describeOnDatabases('authorization matrix', (target) => {
     if (mode === 'live') await joinBoth(main.session.id);
     const [other, expired, revoked] = [await make('accepted'), await make('accepted'), await make('accepted')];
     const payout = await createPayout(deps, operator(), expert.id, 1, randomIds.uuid());
+    const slot = await createSlot(deps, operator(), expert.id, { startsAt: nextSlotTime(), durationMinutes: 30, types: ['chat'], price: 2500 });
     // An expired and a revoked client token, both for the main session.
     const past = new Date(Date.parse('2026-03-02T12:00:00Z') - 1000);
     await deps.db.updateTable('session_tokens').set({ session_id: main.session.id }).where('token_hash', 'in', [hashSecret(expired.links.client.token), hashSecret(revoked.links.client.token)]).execute().catch(() => undefined);
@@ -190,7 +210,7 @@ describeOnDatabases('authorization matrix', (target) => {
     await deps.db.updateTable('session_tokens').set({ revoked_at: past }).where('token_hash', '=', hashSecret(revoked.links.client.token)).execute();
     const key = await call(server.url, 'POST', '/api/api-keys', { headers: cookies.admin, body: { name: 'victim' } });
     return {
-      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id },
+      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id, slotId: slot.id },
       headers: {
         clientToken: { 'x-join-token': main.links.client.token },
         expertToken: { 'x-join-token': main.links.expert.token },
