@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Minor, Timestamp } from './common.ts';
 import { FLAT_DURATIONS, SessionType } from './people.ts';
+import { JoinLink, Session } from './sessions.ts';
 
 /**
  * Availability and open slots (B1, B2). Wall-clock times are `HH:mm` in the expert's own IANA
@@ -97,3 +98,12 @@ export const OpenSlot = z.object({
 
 export const Availability = z.object({ expertId: Id, date: LocalDate, timeZone: z.string(), slots: z.array(OpenSlot) });
 export const SlotParams = z.strictObject({ id: Id, slotId: Id });
+
+export const BookingBody = z.strictObject({
+  expertId: Id,
+  type: SessionType,
+  startsAt: Timestamp.describe('An open slot\'s startsAt, as GET …/availability gave it'),
+  durationMinutes: Duration,
+  slotId: Id.nullable().default(null).describe('The one-off slot booked; null for weekly hours'),
+});
+export const Booking = z.object({ session: Session, link: JoinLink.describe("The client's join link (shown once)") });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
 import { IceServers } from './realtime.ts';
-import { Availability, AvailabilityQuery, OneOffSlot, OneOffSlotInput, Schedule, ScheduleInput, SlotParams } from './booking.ts';
+import { Availability, AvailabilityQuery, Booking, BookingBody, OneOffSlot, OneOffSlotInput, Schedule, ScheduleInput, SlotParams } from './booking.ts';
 import {
   ApiKey,
   CreateApiKeyBody,
@@ -127,6 +127,10 @@ export const endpoints = {
   deleteSlot: e({
     method: 'DELETE', path: '/api/experts/{id}/slots/{slotId}', tag: 'booking', summary: 'Delete a one-off slot (only while unbooked)',
     credentials: ['cookie', 'apiKey'], who: 'the expert themself, an admin or an API key', params: SlotParams, response: NoContent, status: 204,
+  }),
+  createBooking: e({
+    method: 'POST', path: '/api/bookings', tag: 'booking', summary: 'Book an open slot: paid into escrow and booked in one step',
+    credentials: ['cookie'], who: 'a signed-in client', body: BookingBody, response: Booking, status: 201,
   }),
   createApiKey: e({
     method: 'POST', path: '/api/api-keys', tag: 'api keys', summary: 'Create an API key (secret shown once)',

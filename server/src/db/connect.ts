@@ -33,7 +33,9 @@ export async function connectPglite(dir?: string): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   if (dir) mkdirSync(dir, { recursive: true });
-  const lite = await PGlite.create(dir);
+  // btree_gist: the booking constraint (migration 010) is an exclusion over (expert, time range).
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
+  const lite = await PGlite.create(dir, { extensions: { btree_gist } });
   const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -83,6 +83,8 @@ export interface SessionsTable {
   expert_away_since: Optional<Date>;
   paused_at: Optional<Date>;
   paused_ms: Generated<number>;
+  /** `[start, end + buffer)` of a client's booking, as PostgreSQL's range text. */
+  booked_range: Optional<string>;
 }
 
 export interface SessionTokensTable {

@@ -2,7 +2,8 @@ import type { CreateSessionBody, EndReason, ParticipantRole } from '@hourglass/p
 import type { z } from 'zod';
 import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
 import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/metering.ts';
-import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
+import type { Database } from '../db/connect.ts';
+import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
 import { mayRead, participantRole } from './access.ts';
@@ -17,83 +18,97 @@ const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours: deps.
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransaction(deps, async (trx, now) => {
-    const [client, expert] = await Promise.all([
-      trx.selectFrom('users').select(['id', 'role']).where('id', '=', input.clientId).executeTakeFirst(),
-      trx
-        .selectFrom('users as u')
-        .innerJoin('expert_profiles as e', 'e.user_id', 'u.id')
-        .select(['u.id', 'e.rates', 'e.flat_prices'])
-        .where('u.id', '=', input.expertId)
-        .executeTakeFirst(),
-    ]);
-    const invalid = (path: string, message: string) => fail('validation_failed', message, { issues: [{ path, message }] });
-    if (!client || client.role !== 'client') invalid('body.clientId', 'not a client');
-    if (!expert) return invalid('body.expertId', 'not an expert');
-    const rate = expert.rates[input.type];
-    if (rate === undefined) invalid('body.type', `the expert does not offer ${input.type} sessions`);
+  return inTransaction(deps, (trx, now) => insertSession(deps, trx, now, actorOf(principal), input));
+}
 
-    const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : null;
-    const duration = input.durationMinutes ?? null;
-    let price: number | null = null;
-    if (input.kind === 'scheduled') {
-      price = expert.flat_prices[String(duration)] ?? invalid('body.durationMinutes', `the expert has no flat price for ${duration} minutes`);
-      if (price < deps.config.SLOT_PRICE_MIN || price > deps.config.SLOT_PRICE_MAX) invalid('body.durationMinutes', 'flat price out of the allowed range');
-      if (startWindow(scheduledAt!, windowOf(deps)).closesAt < now) invalid('body.scheduledAt', 'the start window has already closed');
-    }
-    const validUntil = input.linkValidUntil
-      ? new Date(input.linkValidUntil)
-      : defaultLinkValidUntil({ kind: input.kind, scheduledAt, durationMinutes: duration }, now, linkSettings(deps));
-    if (validUntil <= now) invalid('body.linkValidUntil', 'must be in the future');
+/** A client's booking (booking/book.ts): its price, and the time it holds against every other booking. */
+export interface BookingTerms {
+  price: number;
+  holds: { start: Date; end: Date };
+}
 
-    let row: SessionRow = {
-      id: deps.ids.uuid(),
-      kind: input.kind,
-      type: input.type,
-      // A host platform creating an on-demand session has already matched the two: it starts accepted.
-      state: input.kind === 'scheduled' ? 'booked' : 'accepted',
-      end_reason: null,
-      client_id: input.clientId,
-      expert_id: input.expertId,
-      rate_per_minute: input.kind === 'on_demand' ? rate! : null,
-      price,
-      duration_minutes: duration,
-      scheduled_at: scheduledAt,
-      started_at: null,
-      ends_at: null,
-      paid_until: null,
-      ended_at: null,
-      client_joined_at: null,
-      expert_joined_at: null,
-      billed_seconds: 0,
-      notes: null,
-      version: 0,
-      created_at: now,
-      escrow_state: null,
-      escrow_release_at: null,
-      disputed_at: null,
-      dispute_reason: null,
-      chat_seq: 0,
-      low_balance_warned_at: null,
-      client_away_since: null,
-      expert_away_since: null,
-      paused_at: null,
-      paused_ms: 0,
-    };
-    const { billed_seconds: _b, version: _v, ...insertable } = row;
-    await sessionsRepo.insert(trx, insertable);
-    // The price is paid before the booking stands (B3, E5): wallet → this session's escrow.
-    if (row.kind === 'scheduled') row = await holdEscrow(deps, trx, row, now);
-    await eventsRepo.append(trx, deps.ids, {
-      sessionId: row.id,
-      at: now,
-      actor: actorOf(principal),
-      kind: 'created',
-      data: { kind: row.kind, type: row.type, state: row.state },
-    });
-    const links = await issueTokens(deps, trx, row, validUntil, now);
-    return { session: presentSession(row, now), links };
+/**
+ * Creates a session, its escrow hold (scheduled: paid before it stands) and both join links, in
+ * the caller's transaction. A booking's held time is checked by the database against every
+ * other booking of the expert (migration 010).
+ */
+export async function insertSession(deps: Deps, trx: Database, now: Date, actor: Actor, input: z.output<typeof CreateSessionBody>, booking?: BookingTerms) {
+  const [client, expert] = await Promise.all([
+    trx.selectFrom('users').select(['id', 'role']).where('id', '=', input.clientId).executeTakeFirst(),
+    trx
+      .selectFrom('users as u')
+      .innerJoin('expert_profiles as e', 'e.user_id', 'u.id')
+      .select(['u.id', 'e.rates', 'e.flat_prices'])
+      .where('u.id', '=', input.expertId)
+      .executeTakeFirst(),
+  ]);
+  const invalid = (path: string, message: string) => fail('validation_failed', message, { issues: [{ path, message }] });
+  if (!client || client.role !== 'client') invalid('body.clientId', 'not a client');
+  if (!expert) return invalid('body.expertId', 'not an expert');
+  const rate = expert.rates[input.type];
+  if (rate === undefined) invalid('body.type', `the expert does not offer ${input.type} sessions`);
+
+  const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : null;
+  const duration = input.durationMinutes ?? null;
+  let price: number | null = null;
+  if (input.kind === 'scheduled') {
+    price = booking?.price ?? expert.flat_prices[String(duration)] ?? invalid('body.durationMinutes', `the expert has no flat price for ${duration} minutes`);
+    if (price < deps.config.SLOT_PRICE_MIN || price > deps.config.SLOT_PRICE_MAX) invalid('body.durationMinutes', 'flat price out of the allowed range');
+    if (startWindow(scheduledAt!, windowOf(deps)).closesAt < now) invalid('body.scheduledAt', 'the start window has already closed');
+  }
+  const validUntil = input.linkValidUntil
+    ? new Date(input.linkValidUntil)
+    : defaultLinkValidUntil({ kind: input.kind, scheduledAt, durationMinutes: duration }, now, linkSettings(deps));
+  if (validUntil <= now) invalid('body.linkValidUntil', 'must be in the future');
+
+  let row: SessionRow = {
+    id: deps.ids.uuid(),
+    kind: input.kind,
+    type: input.type,
+    // A host platform creating an on-demand session has already matched the two: it starts accepted.
+    state: input.kind === 'scheduled' ? 'booked' : 'accepted',
+    end_reason: null,
+    client_id: input.clientId,
+    expert_id: input.expertId,
+    rate_per_minute: input.kind === 'on_demand' ? rate! : null,
+    price,
+    duration_minutes: duration,
+    scheduled_at: scheduledAt,
+    started_at: null,
+    ends_at: null,
+    paid_until: null,
+    ended_at: null,
+    client_joined_at: null,
+    expert_joined_at: null,
+    billed_seconds: 0,
+    notes: null,
+    version: 0,
+    created_at: now,
+    escrow_state: null,
+    escrow_release_at: null,
+    disputed_at: null,
+    dispute_reason: null,
+    chat_seq: 0,
+    low_balance_warned_at: null,
+    client_away_since: null,
+    expert_away_since: null,
+    paused_at: null,
+    paused_ms: 0,
+    booked_range: booking ? `[${booking.holds.start.toISOString()},${booking.holds.end.toISOString()})` : null,
+  };
+  const { billed_seconds: _b, version: _v, ...insertable } = row;
+  await sessionsRepo.insert(trx, insertable);
+  // The price is paid before the booking stands (B3, E5): wallet → this session's escrow.
+  if (row.kind === 'scheduled') row = await holdEscrow(deps, trx, row, now);
+  await eventsRepo.append(trx, deps.ids, {
+    sessionId: row.id,
+    at: now,
+    actor,
+    kind: 'created',
+    data: { kind: row.kind, type: row.type, state: row.state, ...(booking && { booked: true }) },
   });
+  const links = await issueTokens(deps, trx, row, validUntil, now);
+  return { session: presentSession(row, now), links };
 }
 
 export async function validateToken(deps: Deps, token: string) {

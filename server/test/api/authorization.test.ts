@@ -138,6 +138,12 @@ const cases: Case[] = [
     request: (f) => ({ method: 'POST', path: `/api/experts/${f.expertId}/slots`, body: { startsAt: nextSlotTime(), durationMinutes: 30, types: ['chat'], price: 2500 } }),
     expect: expertOrOperators,
   },
+  {
+    name: 'createBooking',
+    request: (f) => ({ method: 'POST', path: '/api/bookings', body: { expertId: f.expertId, type: 'chat', startsAt: nextSlotTime(), durationMinutes: 30 } }),
+    // Authorization passes for signed-in clients; the expert has no hours open, so the time is not open.
+    expect: { ...noTokens, clientCookie: 'slot_taken', otherClient: 'slot_taken', expertCookie: 'forbidden', otherExpert: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
+  },
   { name: 'deleteSlot', request: (f) => ({ method: 'DELETE', path: `/api/experts/${f.expertId}/slots/${f.slotId}` }), expect: expertOrOperators },
   { name: 'myEarnings', request: () => ({ method: 'GET', path: '/api/experts/me/earnings' }), expect: signedIn('expert') },
   { name: 'myEarningsBySession', request: () => ({ method: 'GET', path: '/api/experts/me/earnings/sessions' }), expect: signedIn('expert') },
