@@ -18,7 +18,9 @@ import {
   CreateSessionBody,
   CreatedSession,
   EndBody,
+  JoinLink,
   JoinLinks,
+  MySessionsQuery,
   RevokeTokenBody,
   Session,
   SessionEvents,
@@ -127,6 +129,14 @@ export const endpoints = {
   deleteSlot: e({
     method: 'DELETE', path: '/api/experts/{id}/slots/{slotId}', tag: 'booking', summary: 'Delete a one-off slot (only while unbooked)',
     credentials: ['cookie', 'apiKey'], who: 'the expert themself, an admin or an API key', params: SlotParams, response: NoContent, status: 204,
+  }),
+  mySessions: e({
+    method: 'GET', path: '/api/me/sessions', tag: 'booking', summary: "My sessions (an expert's) or bookings (a client's), newest first",
+    credentials: ['cookie'], who: 'a signed-in client or expert', query: MySessionsQuery, response: page(Session), status: 200,
+  }),
+  myJoinLink: e({
+    method: 'POST', path: '/api/sessions/{id}/link', tag: 'sessions', summary: 'A fresh join link for myself (the previous one stops working)',
+    credentials: ['cookie'], who: "one of the session's two participants, signed in", params: IdParams, body: Empty, response: JoinLink, status: 201,
   }),
   createBooking: e({
     method: 'POST', path: '/api/bookings', tag: 'booking', summary: 'Book an open slot: paid into escrow and booked in one step',

@@ -118,3 +118,14 @@ export const SessionEvent = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 export const SessionEvents = z.object({ items: z.array(SessionEvent) });
+
+export const MySessionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+  state: z.string().max(200).optional()
+    .transform((v) => (v === undefined ? undefined : v.split(',').map((x) => x.trim())))
+    .pipe(z.array(SessionState).min(1).optional())
+    .describe('Comma-separated states, e.g. booked,open'),
+  from: Timestamp.optional().describe("Sessions at or after (a scheduled session's time, else its creation)"),
+  to: Timestamp.optional().describe('Sessions before'),
+});

@@ -1,6 +1,7 @@
 import { endpoints } from '@hourglass/protocol';
 import type { Deps } from '../platform/context.ts';
 import type { makeRouter } from '../platform/router.ts';
+import { listMySessions } from './lists.ts';
 import * as sessions from './service.ts';
 
 export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps): void {
@@ -12,6 +13,8 @@ export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps):
   route(endpoints.cancelSession, ({ principal, params }) => sessions.cancelSession(deps, principal, params.id));
   route(endpoints.sessionEvents, ({ principal, params }) => sessions.listEvents(deps, principal, params.id));
   route(endpoints.reissueTokens, ({ principal, params }) => sessions.reissueTokens(deps, principal, params.id));
+  route(endpoints.mySessions, ({ principal, query }) => listMySessions(deps, principal, query));
+  route(endpoints.myJoinLink, ({ principal, params }) => sessions.myJoinLink(deps, principal, params.id));
   route(endpoints.noShow, ({ principal, params, body }) => sessions.markNoShow(deps, principal, params.id, body.absent));
   route(endpoints.revokeToken, async ({ principal, params, body }) => {
     await sessions.revokeToken(deps, principal, params.id, body.role);

@@ -258,6 +258,24 @@ export async function markNoShow(deps: Deps, principal: Principal, id: string, a
   });
 }
 
+/**
+ * A participant signed in to the web app gets a fresh join link for themself (the expert of a
+ * booked session, a client on another device); their previous link stops working at once.
+ */
+export async function myJoinLink(deps: Deps, principal: Principal, id: string) {
+  return inTransaction(deps, async (trx, now) => {
+    const s = await loadForUpdate(trx, id);
+    const role = principal.kind === 'user' ? participantRole(principal, s) : null;
+    if (!role) return fail('forbidden', 'Only its two participants, signed in, get links to a session.');
+    if (s.state === 'ended') fail('session_ended');
+    await tokensRepo.revokeActive(trx, id, role, now);
+    const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
+    const links = await issueTokens(deps, trx, s, validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), now, [role]);
+    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'link_issued', data: { role } });
+    return links[role];
+  });
+}
+
 /** New links for both participants; the old ones stop working at once. */
 export async function reissueTokens(deps: Deps, principal: Principal, id: string) {
   if (!isOperator(principal)) fail('forbidden');

@@ -10,9 +10,9 @@ const TOKEN_SHAPE = /^hgj_[A-Za-z0-9_-]{43}$/;
  * Issues one join token per participant (A3): 256 random bits, only the hash stored. The raw
  * tokens exist only in this return value: the caller shows them once.
  */
-export async function issueTokens(deps: Deps, trx: Database, s: SessionRow, validUntil: Date, now: Date) {
+export async function issueTokens(deps: Deps, trx: Database, s: SessionRow, validUntil: Date, now: Date, roles: readonly ('client' | 'expert')[] = ['client', 'expert']) {
   const out = {} as Record<'client' | 'expert', { role: 'client' | 'expert'; token: string; url: string; validUntil: string }>;
-  for (const role of ['client', 'expert'] as const) {
+  for (const role of roles) {
     const token = deps.ids.secret('hgj_');
     await tokensRepo.insert(trx, {
       token_hash: hashSecret(token),

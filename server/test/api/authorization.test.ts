@@ -144,6 +144,16 @@ const cases: Case[] = [
     // Authorization passes for signed-in clients; the expert has no hours open, so the time is not open.
     expect: { ...noTokens, clientCookie: 'slot_taken', otherClient: 'slot_taken', expertCookie: 'forbidden', otherExpert: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
   },
+  {
+    name: 'mySessions',
+    request: () => ({ method: 'GET', path: '/api/me/sessions' }),
+    expect: { ...noTokens, clientCookie: 'ok', otherClient: 'ok', expertCookie: 'ok', otherExpert: 'ok', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
+  },
+  {
+    name: 'myJoinLink',
+    request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/link`, body: {} }),
+    expect: { ...noTokens, ...strangers, clientCookie: 'ok', expertCookie: 'ok', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
+  },
   { name: 'deleteSlot', request: (f) => ({ method: 'DELETE', path: `/api/experts/${f.expertId}/slots/${f.slotId}` }), expect: expertOrOperators },
   { name: 'myEarnings', request: () => ({ method: 'GET', path: '/api/experts/me/earnings' }), expect: signedIn('expert') },
   { name: 'myEarningsBySession', request: () => ({ method: 'GET', path: '/api/experts/me/earnings/sessions' }), expect: signedIn('expert') },

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeOnDatabases } from '../../../test-support/databases.ts';
+import { buildSignedIn, fund, operator } from '../../../test-support/factories.ts';
+import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { cancelSession, createSession } from '../../src/sessions/service.ts';
+
+/** B4: lists of one's own sessions, by cursor and filters; and a signed-in participant's own join link. */
+describeOnDatabases('my sessions', (target) => {
+  let server: TestServer;
+  let client: Awaited<ReturnType<typeof buildSignedIn>>;
+  let expert: Awaited<ReturnType<typeof buildSignedIn>>;
+  const ids: string[] = [];
+  const list = async (headers: Record<string, string>, query = '') => {
+    const r = await call(server.url, 'GET', `/api/me/sessions${query}`, { headers });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body as { items: { id: string; state: string; scheduledAt: string | null }[]; nextCursor: string | null };
+  };
+
+  beforeAll(async () => {
+    server = await startServer(target);
+    client = await buildSignedIn(server, 'client');
+    expert = await buildSignedIn(server, 'expert');
+    await fund(server.deps, client.user.id, 100_000);
+    // Five scheduled sessions a day apart, the third cancelled; and one of another client.
+    for (let i = 0; i < 5; i++) {
+      const s = await createSession(server.deps, operator, {
+        kind: 'scheduled', type: 'chat', clientId: client.user.id, expertId: expert.user.id, scheduledAt: new Date(Date.parse('2026-03-03T10:00:00Z') + i * 86_400_000).toISOString(), durationMinutes: 30,
+      });
+      ids.push(s.session.id);
+    }
+    await cancelSession(server.deps, operator, ids[2]!);
+    const other = await buildSignedIn(server, 'client');
+    await fund(server.deps, other.user.id, 10_000);
+    await createSession(server.deps, operator, { kind: 'on_demand', type: 'chat', clientId: other.user.id, expertId: expert.user.id });
+  });
+  afterAll(() => server?.close());
+
+  it("a client's bookings and an expert's sessions, newest first, page by page", async () => {
+    const first = await list(client.headers, '?limit=2');
+    expect(first.items.map((s) => s.id)).toEqual([ids[4], ids[3]]);
+    const second = await list(client.headers, `?limit=2&cursor=${first.nextCursor}`);
+    const third = await list(client.headers, `?limit=2&cursor=${second.nextCursor}`);
+    expect([...second.items, ...third.items].map((s) => s.id)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(third.nextCursor).toBeNull();
+    // The expert also sees the other client's session; the client does not.
+    expect((await list(expert.headers, '?limit=100')).items).toHaveLength(6);
+  });
+
+  it('filters by state and by time', async () => {
+    expect((await list(client.headers, '?state=cancelled')).items.map((s) => s.id)).toEqual([ids[2]]);
+    expect((await list(client.headers, '?state=booked,cancelled')).items).toHaveLength(5);
+    const window = await list(client.headers, '?from=2026-03-04T00:00:00Z&to=2026-03-06T00:00:00Z');
+    expect(window.items.map((s) => s.scheduledAt)).toEqual(['2026-03-05T10:00:00.000Z', '2026-03-04T10:00:00.000Z']);
+    expect(errorCode(await call(server.url, 'GET', '/api/me/sessions?state=sleeping', { headers: client.headers }))).toBe('validation_failed');
+    expect(errorCode(await call(server.url, 'GET', '/api/me/sessions?cursor=nope', { headers: client.headers }))).toBe('validation_failed');
+  });
+
+  it('a participant signed in gets a fresh join link for themself; the previous one stops working', async () => {
+    const first = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, { headers: expert.headers, body: {} });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body).toMatchObject({ role: 'expert' });
+    const check = (token: string) => call(server.url, 'GET', `/api/sessions/validate?token=${token}`);
+    expect((await check(first.body.token)).body.participant).toMatchObject({ role: 'expert', userId: expert.user.id });
+    const second = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, { headers: expert.headers, body: {} });
+    expect(errorCode(await check(first.body.token))).toBe('token_revoked');
+    expect((await check(second.body.token)).status).toBe(200);
+  });
+});
