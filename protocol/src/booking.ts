@@ -107,3 +107,7 @@ export const BookingBody = z.strictObject({
   slotId: Id.nullable().default(null).describe('The one-off slot booked; null for weekly hours'),
 });
 export const Booking = z.object({ session: Session, link: JoinLink.describe("The client's join link (shown once)") });
+export const RescheduleBody = z.strictObject({
+  startsAt: Timestamp.describe('An open slot of the same expert, type and duration'),
+  slotId: Id.nullable().default(null),
+});

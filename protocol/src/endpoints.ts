@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
 import { IceServers } from './realtime.ts';
-import { Availability, AvailabilityQuery, Booking, BookingBody, OneOffSlot, OneOffSlotInput, Schedule, ScheduleInput, SlotParams } from './booking.ts';
+import { Availability, AvailabilityQuery, Booking, BookingBody, OneOffSlot, OneOffSlotInput, RescheduleBody, Schedule, ScheduleInput, SlotParams } from './booking.ts';
 import {
   ApiKey,
   CreateApiKeyBody,
@@ -138,6 +138,10 @@ export const endpoints = {
     method: 'POST', path: '/api/sessions/{id}/link', tag: 'sessions', summary: 'A fresh join link for myself (the previous one stops working)',
     credentials: ['cookie'], who: "one of the session's two participants, signed in", params: IdParams, body: Empty, response: JoinLink, status: 201,
   }),
+  reschedule: e({
+    method: 'POST', path: '/api/sessions/{id}/reschedule', tag: 'booking', summary: 'Move a booked session to another open slot',
+    credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key', params: IdParams, body: RescheduleBody, response: Session, status: 200,
+  }),
   createBooking: e({
     method: 'POST', path: '/api/bookings', tag: 'booking', summary: 'Book an open slot: paid into escrow and booked in one step',
     credentials: ['cookie'], who: 'a signed-in client', body: BookingBody, response: Booking, status: 201,
@@ -179,8 +183,8 @@ export const endpoints = {
     params: IdParams, body: EndBody, response: Session, status: 200,
   }),
   cancelSession: e({
-    method: 'POST', path: '/api/sessions/{id}/cancel', tag: 'sessions', summary: 'Cancel a session not yet live',
-    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key',
+    method: 'POST', path: '/api/sessions/{id}/cancel', tag: 'sessions', summary: 'Cancel a session not yet live (refund by the policy)',
+    credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants (the client: refund by the policy; the expert: all back), an admin or an API key',
     params: IdParams, body: Empty, response: Session, status: 200,
   }),
   sessionEvents: e({

@@ -66,6 +66,7 @@ export const Expert = z.object({
   presence: Presence,
   ratingAvg: z.number().nullable(),
   ratingCount: z.number().int(),
+  noShowCount: z.number().int().describe('Scheduled sessions the expert missed'),
 });
 export type Expert = z.infer<typeof Expert>;
 

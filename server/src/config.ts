@@ -37,6 +37,9 @@ export const configSchema = z.object({
   START_WINDOW_AFTER_MIN: int(0, 24 * 60).default(15).describe('Minutes after its time a scheduled session can still be started.'),
   SLOT_PRICE_MIN: int(0, 100_000_000).default(100).describe('Lowest flat price of a slot (minor units).'),
   SLOT_PRICE_MAX: int(1, 100_000_000).default(25_000).describe('Highest flat price of a slot (minor units).'),
+  CANCEL_FULL_REFUND_HOURS: int(0, 24 * 60).default(24).describe('A client who cancels at least this many hours before the start gets everything back.'),
+  CANCEL_PARTIAL_REFUND_HOURS: int(0, 24 * 60).default(2).describe('A client who cancels later, but at least this many hours before, gets CANCEL_PARTIAL_REFUND_PERCENT back; later still, nothing.'),
+  CANCEL_PARTIAL_REFUND_PERCENT: int(0, 100).default(50).describe('The part refunded for a late cancellation by the client; the rest goes to the expert.'),
   FILE_MAX_BYTES: int(1, 1024 ** 3).default(10 * 1024 * 1024).describe('Largest file that can be shared in a session.'),
   MIN_BALANCE_MINUTES: int(1, 600).default(3).describe('Minutes of balance an on-demand request must cover.'),
   REALTIME_MAX_SOCKETS: int(1, 100).default(5).describe('Open realtime connections one participant may hold at once (tabs, devices).'),
@@ -97,6 +100,9 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
   }
   if (parsed.success && parsed.data.SLOT_PRICE_MIN > parsed.data.SLOT_PRICE_MAX) {
     problems.push('SLOT_PRICE_MIN: must not exceed SLOT_PRICE_MAX');
+  }
+  if (parsed.success && parsed.data.CANCEL_PARTIAL_REFUND_HOURS > parsed.data.CANCEL_FULL_REFUND_HOURS) {
+    problems.push('CANCEL_PARTIAL_REFUND_HOURS: must not exceed CANCEL_FULL_REFUND_HOURS');
   }
   if (parsed.success && parsed.data.TOP_UP_MIN > parsed.data.TOP_UP_MAX) problems.push('TOP_UP_MIN: must not exceed TOP_UP_MAX');
   if (parsed.success && parsed.data.PRESENCE_GRACE_S >= parsed.data.REJOIN_WINDOW_S) problems.push('PRESENCE_GRACE_S: must be shorter than REJOIN_WINDOW_S');

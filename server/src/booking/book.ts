@@ -1,11 +1,18 @@
 import type { BookingBody } from '@hourglass/protocol';
 import { DateTime } from 'luxon';
 import type { z } from 'zod';
+import type { Database } from '../db/connect.ts';
 import { actorOf, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import { insertSession } from '../sessions/service.ts';
+import { mayRead } from '../sessions/access.ts';
+import { loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
+import { presentSession } from '../sessions/present.ts';
+import { eventsRepo, sessionsRepo } from '../sessions/repository.ts';
+import { defaultLinkValidUntil } from '../sessions/rules.ts';
+import { insertSession, linkSettings } from '../sessions/service.ts';
 import { availability } from './schedule.ts';
+import type { Duration, SessionType } from './slots.ts';
 
 /** PostgreSQL's exclusion_violation: another booking holds an overlapping time (migration 010). */
 const EXCLUSION_VIOLATION = '23P01';
@@ -18,29 +25,75 @@ const EXCLUSION_VIOLATION = '23P01';
  */
 export async function bookSlot(deps: Deps, principal: Principal, input: z.output<typeof BookingBody>) {
   if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients book sessions.');
-  const start = new Date(input.startsAt);
-  // The UTC day of the start holds the slot, whatever zone the client saw it in.
-  const day = DateTime.fromJSDate(start, { zone: 'UTC' }).toISODate()!;
-  const open = await availability(deps, input.expertId, { date: day, tz: 'UTC', duration: input.durationMinutes, type: input.type });
-  const slot = open.slots.find((s) => Date.parse(s.startsAt) === start.getTime() && s.slotId === input.slotId);
-  if (!slot) return fail('slot_taken');
-  const buffer = await deps.db.selectFrom('expert_schedules').select('buffer_minutes').where('expert_id', '=', input.expertId).executeTakeFirst();
-  const end = new Date(start.getTime() + input.durationMinutes * 60_000);
-  try {
-    return await inTransaction(deps, async (trx, now) => {
-      // Bookers of one expert queue here, so the constraint answers each at once: without the
-      // queue, racing inserts of overlapping ranges wait on each other and end in deadlocks.
-      await trx.selectFrom('users').select('id').where('id', '=', input.expertId).forNoKeyUpdate().execute();
+  const { slot, holds } = await openSlot(deps, input);
+  return asSlotTaken(() =>
+    inTransaction(deps, async (trx, now) => {
+      await queueForExpert(trx, input.expertId);
       const created = await insertSession(deps, trx, now, actorOf(principal), {
         kind: 'scheduled', type: input.type, clientId: principal.userId, expertId: input.expertId, scheduledAt: slot.startsAt, durationMinutes: input.durationMinutes,
-      }, { price: slot.price, holds: { start, end: new Date(end.getTime() + (buffer?.buffer_minutes ?? 0) * 60_000) } });
-      if (input.slotId) {
-        const taken = await trx.updateTable('availability_slots').set({ session_id: created.session.id })
-          .where('id', '=', input.slotId).where('session_id', 'is', null).executeTakeFirst();
-        if (Number(taken.numUpdatedRows) !== 1) fail('slot_taken');
-      }
+      }, { price: slot.price, holds });
+      await takeSlot(trx, input.slotId, created.session.id);
       return { session: created.session, link: created.links.client };
-    });
+    }),
+  );
+}
+
+/**
+ * B5: a booked session moves to another open slot of the same expert, type and duration, in one
+ * transaction; the price paid stands, the join links stay and live as long as the new time needs.
+ */
+export async function reschedule(deps: Deps, principal: Principal, id: string, input: { startsAt: string; slotId: string | null }) {
+  const current = (await sessionsRepo.byId(deps.db, id)) ?? fail('not_found', 'No such session.');
+  if (!mayRead(principal, current)) fail('forbidden');
+  if (current.kind !== 'scheduled' || current.state !== 'booked') fail('invalid_transition', undefined, { state: current.state, command: 'reschedule' });
+  const want = { expertId: current.expert_id, type: current.type, durationMinutes: current.duration_minutes as Duration, startsAt: input.startsAt, slotId: input.slotId };
+  const { slot, holds } = await openSlot(deps, want, id);
+  return asSlotTaken(() =>
+    inTransaction(deps, async (trx, now) => {
+      await queueForExpert(trx, current.expert_id);
+      const s = await loadForUpdate(trx, id);
+      if (s.state !== 'booked') fail('invalid_transition', undefined, { state: s.state, command: 'reschedule' });
+      const moved = await patchSession(trx, s, {
+        scheduled_at: new Date(slot.startsAt),
+        ...(s.booked_range !== null && { booked_range: `[${holds.start.toISOString()},${holds.end.toISOString()})` }),
+      });
+      await trx.updateTable('availability_slots').set({ session_id: null }).where('session_id', '=', id).execute();
+      await takeSlot(trx, input.slotId, id);
+      const validUntil = defaultLinkValidUntil({ kind: 'scheduled', scheduledAt: moved.scheduled_at, durationMinutes: moved.duration_minutes }, now, linkSettings(deps));
+      await trx.updateTable('session_tokens').set({ valid_until: validUntil }).where('session_id', '=', id).where('revoked_at', 'is', null).execute();
+      await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'rescheduled', data: { from: s.scheduled_at!.toISOString(), to: slot.startsAt } });
+      return presentSession(moved, now);
+    }),
+  );
+}
+
+/** The open slot asked for (as availability shows it), and the time a booking of it holds. */
+async function openSlot(deps: Deps, want: { expertId: string; type: SessionType; durationMinutes: Duration; startsAt: string; slotId: string | null }, ignoring?: string) {
+  const start = new Date(want.startsAt);
+  // The UTC day of the start holds the slot, whatever zone the client saw it in.
+  const day = DateTime.fromJSDate(start, { zone: 'UTC' }).toISODate()!;
+  const open = await availability(deps, want.expertId, { date: day, tz: 'UTC', duration: want.durationMinutes, type: want.type }, ignoring);
+  const slot = open.slots.find((s) => Date.parse(s.startsAt) === start.getTime() && s.slotId === want.slotId) ?? fail('slot_taken');
+  const buffer = await deps.db.selectFrom('expert_schedules').select('buffer_minutes').where('expert_id', '=', want.expertId).executeTakeFirst();
+  const end = start.getTime() + (want.durationMinutes + (buffer?.buffer_minutes ?? 0)) * 60_000;
+  return { slot, holds: { start, end: new Date(end) } };
+}
+
+/**
+ * Bookers of one expert queue on the expert's row, so the constraint answers each at once:
+ * without the queue, racing inserts of overlapping ranges wait on each other and deadlock.
+ */
+const queueForExpert = (trx: Database, expertId: string) => trx.selectFrom('users').select('id').where('id', '=', expertId).forNoKeyUpdate().execute();
+
+async function takeSlot(trx: Database, slotId: string | null, sessionId: string) {
+  if (!slotId) return;
+  const taken = await trx.updateTable('availability_slots').set({ session_id: sessionId }).where('id', '=', slotId).where('session_id', 'is', null).executeTakeFirst();
+  if (Number(taken.numUpdatedRows) !== 1) fail('slot_taken');
+}
+
+async function asSlotTaken<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
   } catch (err) {
     if ((err as { code?: string }).code === EXCLUSION_VIOLATION) throw new AppError('slot_taken');
     throw err;

@@ -107,8 +107,8 @@ export async function deleteSlot(deps: Deps, principal: Principal, expertId: str
   });
 }
 
-/** B2: the open slots of one date in the client's zone. */
-export async function availability(deps: Deps, expertId: string, q: z.output<typeof AvailabilityQuery>) {
+/** B2: the open slots of one date in the client's zone (`ignoring` a session: its own time when it moves). */
+export async function availability(deps: Deps, expertId: string, q: z.output<typeof AvailabilityQuery>, ignoring?: string) {
   const expert = await expertOf(deps.db, expertId);
   const s = await loadSchedule(deps.db, expertId);
   const now = await deps.clock.now(deps.db);
@@ -121,7 +121,8 @@ export async function availability(deps: Deps, expertId: string, q: z.output<typ
       .where('expert_id', '=', expertId).where('session_id', 'is', null).where('starts_at', '>=', from).where('starts_at', '<', to).execute(),
     deps.db.selectFrom('sessions').select(['scheduled_at', 'duration_minutes'])
       .where('expert_id', '=', expertId).where('kind', '=', 'scheduled').where('state', 'in', ['booked', 'open', 'live'])
-      .where('scheduled_at', '>=', new Date(from.getTime() - 86_400_000)).where('scheduled_at', '<', to).execute(),
+      .where('scheduled_at', '>=', new Date(from.getTime() - 86_400_000)).where('scheduled_at', '<', to)
+      .$if(ignoring !== undefined, (b) => b.where('id', '<>', ignoring!)).execute(),
   ]);
   const schedule: Schedule = { timeZone: s.time_zone, weekly: s.weekly, bufferMinutes: s.buffer_minutes, minNoticeMinutes: s.min_notice_minutes };
   const slots = openSlots({

@@ -25,6 +25,7 @@ export interface ExpertProfilesTable {
   presence: Generated<'online' | 'busy' | 'offline'>;
   rating_avg: ColumnType<string | null, never, string | null>;
   rating_count: Generated<number>;
+  no_show_count: Generated<number>;
 }
 
 export interface AuthSessionsTable {

@@ -20,4 +20,5 @@ export const presentExpert = (e: ExpertRow): Expert => ({
   presence: e.presence,
   ratingAvg: e.rating_avg === null ? null : Number(e.rating_avg),
   ratingCount: e.rating_count,
+  noShowCount: e.no_show_count,
 });

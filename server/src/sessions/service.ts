@@ -1,10 +1,12 @@
 import type { CreateSessionBody, EndReason, ParticipantRole } from '@hourglass/protocol';
 import type { z } from 'zod';
 import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
+import { refundAmount, refundPercent } from '../booking/policy.ts';
 import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/metering.ts';
 import type { Database } from '../db/connect.ts';
 import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
+import type { DomainEvent } from '../platform/events.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
 import { mayRead, participantRole } from './access.ts';
 import { SYSTEM, apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
@@ -14,7 +16,7 @@ import { defaultLinkValidUntil, inStartWindow, startWindow } from './rules.ts';
 import { issueTokens, resolveJoinToken } from './tokens.ts';
 
 const windowOf = (deps: Deps) => ({ beforeMin: deps.config.START_WINDOW_BEFORE_MIN, afterMin: deps.config.START_WINDOW_AFTER_MIN });
-const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours: deps.config.LINK_VALID_HOURS, escrowReleaseHours: deps.config.ESCROW_RELEASE_HOURS });
+export const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours: deps.config.LINK_VALID_HOURS, escrowReleaseHours: deps.config.ESCROW_RELEASE_HOURS });
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
@@ -227,35 +229,58 @@ export async function endSession(deps: Deps, principal: Principal, id: string, n
   });
 }
 
+/**
+ * B5: either participant or an operator cancels a session not yet live. A scheduled session's
+ * escrow goes back to the client by the refund policy (booking/policy.ts) — all of it when the
+ * expert or an operator cancels — and what is not refunded goes to the expert.
+ */
 export async function cancelSession(deps: Deps, principal: Principal, id: string) {
-  if (!isOperator(principal)) fail('forbidden');
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, id);
-    let cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now);
-    // An operator's cancellation gives the client everything back (the tiered client policy is booking's).
-    if (cancelled.escrow_state === 'held') cancelled = await refundEscrow(deps, trx, cancelled, now, outbox);
+    const by = isOperator(principal) ? 'operator' : participantRole(principal, s);
+    if (!by) return fail('forbidden');
+    const percent = s.scheduled_at ? refundPercent(by, s.scheduled_at, now, refundPolicy(deps)) : 100;
+    let cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now, {}, { by, refundPercent: percent });
+    if (cancelled !== s && cancelled.escrow_state === 'held') {
+      cancelled = await refundEscrow(deps, trx, cancelled, now, outbox, refundAmount(cancelled.price!, percent));
+    }
     return presentSession(cancelled, now);
   });
 }
 
-/**
- * A scheduled session one side did not attend (B5). Expert absent: the client gets everything
- * back at once. Client absent: the expert kept the time free, so the escrow is released after
- * the usual dispute window.
- */
+const refundPolicy = (deps: Deps) => ({
+  fullHours: deps.config.CANCEL_FULL_REFUND_HOURS,
+  partialHours: deps.config.CANCEL_PARTIAL_REFUND_HOURS,
+  partialPercent: deps.config.CANCEL_PARTIAL_REFUND_PERCENT,
+});
+
+/** An operator settles a scheduled session one side did not attend (B5): see settleNoShow. */
 export async function markNoShow(deps: Deps, principal: Principal, id: string, absent: ParticipantRole) {
   if (!isOperator(principal)) fail('forbidden');
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, id);
-    let row = await apply(deps, trx, s, { type: 'no_show' }, actorOf(principal), now, {}, { absent });
-    if (row !== s && row.escrow_state === 'held') {
-      row =
-        absent === 'expert'
-          ? await refundEscrow(deps, trx, row, now, outbox)
-          : await patchSession(trx, row, { escrow_release_at: new Date(now.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) });
-    }
-    return presentSession(row, now);
+    return presentSession(await settleNoShow(deps, trx, s, absent, actorOf(principal), now, outbox), now);
   });
+}
+
+/**
+ * Ends a scheduled session that one side missed. Expert absent: the client gets everything
+ * back at once and the expert's no-show count grows. Client absent: the expert kept the time
+ * free, so the escrow is released after the usual dispute window.
+ */
+export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, absent: ParticipantRole, actor: Actor, now: Date, outbox: DomainEvent[]) {
+  let row = await apply(deps, trx, s, { type: 'no_show' }, actor, now, {}, { absent });
+  if (row === s) return row;
+  if (absent === 'expert') {
+    await trx.updateTable('expert_profiles').set((eb) => ({ no_show_count: eb('no_show_count', '+', 1) })).where('user_id', '=', s.expert_id).execute();
+  }
+  if (row.escrow_state === 'held') {
+    row =
+      absent === 'expert'
+        ? await refundEscrow(deps, trx, row, now, outbox)
+        : await patchSession(trx, row, { escrow_release_at: new Date(now.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) });
+  }
+  return row;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Deps } from '../platform/context.ts';
 import { sweep, type TickResult } from './sweep.ts';
 import { absenceTick, nodeExpiryTick } from './presence.ts';
 import { SYSTEM, endLive } from '../sessions/lifecycle.ts';
+import { settleNoShow } from '../sessions/service.ts';
 
 /**
  * E2: every live on-demand session whose paid time has run out is charged its next minute, or
@@ -57,6 +58,23 @@ export const deadlineTick = (deps: Deps, batch = 100) =>
     batch,
   );
 
+/**
+ * B5: a scheduled session whose start window has closed without both participants is a
+ * no-show — of the expert if the expert never joined (the client is refunded), else of the client.
+ */
+export const noShowTick = (deps: Deps, batch = 100) =>
+  sweep(
+    deps,
+    'no_show',
+    (trx, now, limit) =>
+      trx.selectFrom('sessions').selectAll()
+        .where('state', 'in', ['booked', 'open'])
+        .where('scheduled_at', '<', new Date(now.getTime() - deps.config.START_WINDOW_AFTER_MIN * 60_000))
+        .orderBy('scheduled_at').limit(limit).forUpdate().skipLocked().execute(),
+    (trx, s, now, outbox) => settleNoShow(deps, trx, s, s.expert_joined_at ? 'client' : 'expert', SYSTEM, now, outbox),
+    batch,
+  );
+
 /** E5: escrow held past its release time (and not disputed) goes to the expert. */
 export const escrowReleaseTick = (deps: Deps, batch = 100) =>
   sweep(
@@ -77,6 +95,7 @@ export async function runSweeps(deps: Deps) {
     nodes: await nodeExpiryTick(deps),
     absence: await absenceTick(deps),
     deadline: await deadlineTick(deps),
+    noShow: await noShowTick(deps),
     billing: await billingTick(deps),
     escrowRelease: await escrowReleaseTick(deps),
   };
