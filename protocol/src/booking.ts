@@ -81,7 +81,8 @@ export const Schedule = z.object({
 
 export const AvailabilityQuery = z.strictObject({
   date: LocalDate,
-  tz: TimeZone.describe("The client's zone: the date is theirs, and localStart is on their clock"),
+  days: z.coerce.number().int().min(1).max(31).default(1).describe('How many dates from `date` (a month view: up to 31)'),
+  tz: TimeZone.describe("The client's zone: the dates are theirs, and localStart is on their clock"),
   duration: z.coerce.number().pipe(Duration).optional(),
   type: SessionType.optional(),
 });
@@ -96,7 +97,7 @@ export const OpenSlot = z.object({
   slotId: Id.nullable().describe("A one-off slot's id; null for weekly hours"),
 });
 
-export const Availability = z.object({ expertId: Id, date: LocalDate, timeZone: z.string(), slots: z.array(OpenSlot) });
+export const Availability = z.object({ expertId: Id, date: LocalDate, days: z.number().int(), timeZone: z.string(), slots: z.array(OpenSlot) });
 export const SlotParams = z.strictObject({ id: Id, slotId: Id });
 
 export const BookingBody = z.strictObject({

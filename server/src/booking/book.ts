@@ -72,7 +72,7 @@ async function openSlot(deps: Deps, want: { expertId: string; type: SessionType;
   const start = new Date(want.startsAt);
   // The UTC day of the start holds the slot, whatever zone the client saw it in.
   const day = DateTime.fromJSDate(start, { zone: 'UTC' }).toISODate()!;
-  const open = await availability(deps, want.expertId, { date: day, tz: 'UTC', duration: want.durationMinutes, type: want.type }, ignoring);
+  const open = await availability(deps, want.expertId, { date: day, days: 1, tz: 'UTC', duration: want.durationMinutes, type: want.type }, ignoring);
   const slot = open.slots.find((s) => Date.parse(s.startsAt) === start.getTime() && s.slotId === want.slotId) ?? fail('slot_taken');
   const buffer = await deps.db.selectFrom('expert_schedules').select('buffer_minutes').where('expert_id', '=', want.expertId).executeTakeFirst();
   const end = start.getTime() + (want.durationMinutes + (buffer?.buffer_minutes ?? 0)) * 60_000;

@@ -109,14 +109,15 @@ export async function deleteSlot(deps: Deps, principal: Principal, expertId: str
 
 /** B2: the open slots of one date in the client's zone (`ignoring` a session: its own time when it moves). */
 export async function availability(deps: Deps, expertId: string, q: z.output<typeof AvailabilityQuery>, ignoring?: string) {
-  const expert = await expertOf(deps.db, expertId);
-  const s = await loadSchedule(deps.db, expertId);
-  const now = await deps.clock.now(deps.db);
   const day = DateTime.fromISO(q.date, { zone: q.tz }).startOf('day');
-  // A day either side covers every zone's idea of the date, and sessions that reach into it.
+  // A day either side covers every zone's idea of the dates, and sessions that reach into them.
   const from = day.minus({ days: 1 }).toJSDate();
-  const to = day.plus({ days: 2 }).toJSDate();
-  const [oneOff, sessions] = await Promise.all([
+  const to = day.plus({ days: q.days + 1 }).toJSDate();
+  // Every read at once: one round trip's wait, not five.
+  const [expert, s, now, oneOff, sessions] = await Promise.all([
+    expertOf(deps.db, expertId),
+    loadSchedule(deps.db, expertId),
+    deps.clock.now(deps.db),
     deps.db.selectFrom('availability_slots').selectAll()
       .where('expert_id', '=', expertId).where('session_id', 'is', null).where('starts_at', '>=', from).where('starts_at', '<', to).execute(),
     deps.db.selectFrom('sessions').select(['scheduled_at', 'duration_minutes'])
@@ -133,10 +134,11 @@ export async function availability(deps: Deps, expertId: string, q: z.output<typ
     flatPrices: expert.flat_prices,
     types: offeredTypes(expert.rates) as SessionType[],
     date: q.date,
+    days: q.days,
     timeZone: q.tz,
     now,
     ...(q.duration !== undefined && { duration: q.duration }),
     ...(q.type !== undefined && { type: q.type }),
   });
-  return { expertId, date: q.date, timeZone: q.tz, slots };
+  return { expertId, date: q.date, days: q.days, timeZone: q.tz, slots };
 }

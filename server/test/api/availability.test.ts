@@ -45,6 +45,10 @@ describeOnDatabases('availability', (target) => {
     ]);
     // The day off.
     expect((await open('date=2026-03-10&tz=Europe/Berlin')).slots).toEqual([]);
+    // A month in one call: every Tuesday but the day off, two hour-long slots each.
+    const march = await open('date=2026-03-01&days=31&tz=Europe/Berlin&duration=60');
+    expect([...new Set(march.slots.map((s) => s.startsAt.slice(0, 10)))]).toEqual(['2026-03-03', '2026-03-17', '2026-03-24', '2026-03-31']);
+    expect(march.slots).toHaveLength(8);
     // Only the types the expert has rates for, and the one asked for.
     expect((await open('date=2026-03-03&tz=UTC&duration=60&type=video')).slots.map((s) => s.types)).toEqual([['video'], ['video']]);
   });
@@ -117,6 +121,7 @@ describeOnDatabases('availability', (target) => {
     expect(errorCode(await ask('date=2026-13-01&tz=UTC'))).toBe('validation_failed');
     expect(errorCode(await ask('date=2026-03-02&tz=Nowhere/Land'))).toBe('validation_failed');
     expect(errorCode(await ask('date=2026-03-02&tz=UTC&duration=20'))).toBe('validation_failed');
+    expect(errorCode(await ask('date=2026-03-02&tz=UTC&days=32'))).toBe('validation_failed');
     expect(errorCode(await call(server.url, 'GET', `/api/experts/00000000-0000-7000-8000-000000000000/availability?date=2026-03-02&tz=UTC`))).toBe('not_found');
   });
 });
