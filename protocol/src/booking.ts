@@ -108,6 +108,14 @@ export const BookingBody = z.strictObject({
   slotId: Id.nullable().default(null).describe('The one-off slot booked; null for weekly hours'),
 });
 export const Booking = z.object({ session: Session, link: JoinLink.describe("The client's join link (shown once)") });
+export const SessionRequestBody = z.strictObject({ expertId: Id, type: SessionType });
+export const SessionRequest = z.object({
+  session: Session,
+  link: JoinLink.describe("The client's join link (shown once): it works once the expert accepts"),
+  expiresAt: Timestamp.describe('Unanswered by then, the request expires'),
+});
+export const RequestAnswer = z.object({ session: Session, link: JoinLink.nullable().describe("Accepted: the expert's join link (shown once)") });
+
 export const RescheduleBody = z.strictObject({
   startsAt: Timestamp.describe('An open slot of the same expert, type and duration'),
   slotId: Id.nullable().default(null),

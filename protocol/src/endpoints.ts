@@ -1,13 +1,16 @@
 import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
 import { IceServers } from './realtime.ts';
-import { Availability, AvailabilityQuery, Booking, BookingBody, OneOffSlot, OneOffSlotInput, RescheduleBody, Schedule, ScheduleInput, SlotParams } from './booking.ts';
+import {
+  Availability, AvailabilityQuery, Booking, BookingBody, OneOffSlot, OneOffSlotInput, RequestAnswer, RescheduleBody, Schedule, ScheduleInput, SessionRequest, SessionRequestBody, SlotParams,
+} from './booking.ts';
 import {
   ApiKey,
   CreateApiKeyBody,
   CreateUserBody,
   CreatedApiKey,
   Expert,
+  ExpertsQuery,
   ExpertProfileUpdate,
   LoginBody,
   LoginResult,
@@ -99,7 +102,7 @@ export const endpoints = {
   }),
   listExperts: e({
     method: 'GET', path: '/api/experts', tag: 'people', summary: 'Experts with rates and presence',
-    credentials: ['public'], who: 'anyone', query: PageQuery, response: page(Expert), status: 200,
+    credentials: ['public'], who: 'anyone', query: ExpertsQuery, response: page(Expert), status: 200,
   }),
   getExpert: e({
     method: 'GET', path: '/api/experts/{id}', tag: 'people', summary: "An expert's public profile",
@@ -141,6 +144,18 @@ export const endpoints = {
   reschedule: e({
     method: 'POST', path: '/api/sessions/{id}/reschedule', tag: 'booking', summary: 'Move a booked session to another open slot',
     credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key', params: IdParams, body: RescheduleBody, response: Session, status: 200,
+  }),
+  requestSession: e({
+    method: 'POST', path: '/api/requests', tag: 'on demand', summary: 'Ask an online expert for an on-demand session',
+    credentials: ['cookie'], who: 'a signed-in client', body: SessionRequestBody, response: SessionRequest, status: 201,
+  }),
+  acceptRequest: e({
+    method: 'POST', path: '/api/requests/{id}/accept', tag: 'on demand', summary: 'Accept a request (answers your join link)',
+    credentials: ['cookie'], who: 'the expert asked', params: IdParams, body: Empty, response: RequestAnswer, status: 200,
+  }),
+  declineRequest: e({
+    method: 'POST', path: '/api/requests/{id}/decline', tag: 'on demand', summary: 'Decline a request',
+    credentials: ['cookie'], who: 'the expert asked', params: IdParams, body: Empty, response: RequestAnswer, status: 200,
   }),
   createBooking: e({
     method: 'POST', path: '/api/bookings', tag: 'booking', summary: 'Book an open slot: paid into escrow and booked in one step',

@@ -19,6 +19,7 @@ export const errorTable = {
   session_ended: { status: 409, message: 'The session has already ended.' },
   outside_start_window: { status: 409, message: 'The session cannot be joined at this time.' },
   slot_booked: { status: 409, message: 'This slot is booked and cannot be changed.' },
+  expert_unavailable: { status: 409, message: 'The expert is not available for a session now (offline or busy).' },
   slot_taken: { status: 409, message: 'This time is not open for booking (any more).' },
   insufficient_funds: { status: 402, message: 'The balance does not cover this.' },
   idempotency_conflict: { status: 409, message: 'This idempotency key was used for a different request.' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Minor, Timestamp } from './common.ts';
+import { Id, Minor, PageQuery, Timestamp } from './common.ts';
 
 export const Role = z.enum(['client', 'expert', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -69,6 +69,10 @@ export const Expert = z.object({
   noShowCount: z.number().int().describe('Scheduled sessions the expert missed'),
 });
 export type Expert = z.infer<typeof Expert>;
+
+export const ExpertsQuery = PageQuery.extend({
+  available: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: only experts online now and not in a live session'),
+});
 
 export const CreateUserBody = z.strictObject({
   email: Email,

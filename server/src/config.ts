@@ -42,6 +42,7 @@ export const configSchema = z.object({
   CANCEL_PARTIAL_REFUND_PERCENT: int(0, 100).default(50).describe('The part refunded for a late cancellation by the client; the rest goes to the expert.'),
   FILE_MAX_BYTES: int(1, 1024 ** 3).default(10 * 1024 * 1024).describe('Largest file that can be shared in a session.'),
   MIN_BALANCE_MINUTES: int(1, 600).default(3).describe('Minutes of balance an on-demand request must cover.'),
+  REQUEST_TTL_S: int(5, 3600).default(60).describe('Seconds an expert has to accept an on-demand request before it expires.'),
   REALTIME_MAX_SOCKETS: int(1, 100).default(5).describe('Open realtime connections one participant may hold at once (tabs, devices).'),
   REALTIME_RATE_PER_S: int(1, 10_000).default(20).describe('Realtime messages per second one connection may send, sustained.'),
   REALTIME_BURST: int(1, 10_000).default(60).describe('Realtime messages one connection may send in a burst before the rate applies.'),

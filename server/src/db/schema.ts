@@ -86,6 +86,7 @@ export interface SessionsTable {
   paused_ms: Generated<number>;
   /** `[start, end + buffer)` of a client's booking, as PostgreSQL's range text. */
   booked_range: Optional<string>;
+  request_expires_at: Optional<Date>;
 }
 
 export interface SessionTokensTable {

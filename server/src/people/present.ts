@@ -17,7 +17,7 @@ export const presentExpert = (e: ExpertRow): Expert => ({
   categories: e.categories,
   rates: e.rates,
   flatPrices: e.flat_prices,
-  presence: e.presence,
+  presence: e.live ? 'busy' : e.presence,
   ratingAvg: e.rating_avg === null ? null : Number(e.rating_avg),
   ratingCount: e.rating_count,
   noShowCount: e.no_show_count,

@@ -4,7 +4,7 @@ import type { ExpertProfilesTable } from '../db/schema.ts';
 import type { Selectable } from 'kysely';
 
 export type UserRow = { id: string; role: 'client' | 'expert' | 'admin'; email: string; name: string; created_at: Date };
-export type ExpertRow = Selectable<ExpertProfilesTable> & { name: string };
+export type ExpertRow = Selectable<ExpertProfilesTable> & { name: string; live: boolean };
 
 const userColumns = ['id', 'role', 'email', 'name', 'created_at'] as const;
 
@@ -39,13 +39,16 @@ export const expertsRepo = {
       .execute();
   },
   base: (db: Database) =>
-    db.selectFrom('expert_profiles as e').innerJoin('users as u', 'u.id', 'e.user_id').selectAll('e').select('u.name'),
+    db.selectFrom('expert_profiles as e').innerJoin('users as u', 'u.id', 'e.user_id').selectAll('e').select('u.name')
+      // An expert in a live session is busy, whatever they set (C1).
+      .select(sql<boolean>`exists (select 1 from sessions s where s.expert_id = e.user_id and s.state = 'live')`.as('live')),
   byId: (db: Database, id: string) =>
     expertsRepo.base(db).where('e.user_id', '=', id).executeTakeFirst() as Promise<ExpertRow | undefined>,
-  page: (db: Database, limit: number, after: string | undefined) =>
+  page: (db: Database, limit: number, after: string | undefined, onlineOnly = false) =>
     expertsRepo
       .base(db)
       .$if(after !== undefined, (q) => q.where('e.user_id', '>', after!))
+      .$if(onlineOnly, (q) => q.where('e.presence', '=', 'online').where(sql<boolean>`not exists (select 1 from sessions s where s.expert_id = e.user_id and s.state = 'live')`))
       .orderBy('e.user_id')
       .limit(limit + 1)
       .execute() as Promise<ExpertRow[]>,

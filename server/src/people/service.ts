@@ -44,8 +44,8 @@ export async function getUser(deps: Deps, principal: Principal, id: string) {
   return user ? presentUser(user) : fail('not_found', 'No such user.');
 }
 
-export async function listExperts(deps: Deps, q: { limit: number; cursor?: string | undefined }) {
-  const rows = await expertsRepo.page(deps.db, q.limit, cursorId(q.cursor));
+export async function listExperts(deps: Deps, q: { limit: number; cursor?: string | undefined; available?: boolean | undefined }) {
+  const rows = await expertsRepo.page(deps.db, q.limit, cursorId(q.cursor), q.available === true);
   return toPage(rows, q.limit, (r) => r.user_id, presentExpert);
 }
 

@@ -12,6 +12,8 @@ export type DomainEvent =
   | { type: 'presence.changed'; sessionId: string; role: 'client' | 'expert'; status: 'present' | 'away'; since: string | null }
   | { type: 'billing.charged'; sessionId: string; minute: number; amount: number; balance: number; paidUntil: string }
   | { type: 'billing.low_balance'; sessionId: string; balance: number; minutesLeft: number }
+  | { type: 'request.created'; sessionId: string; expertId: string; clientId: string; sessionType: string; expiresAt: string }
+  | { type: 'request.answered'; sessionId: string; clientId: string; state: 'accepted' | 'declined' | 'expired' }
   | { type: 'wallet.credited'; userId: string; amount: number; balance: number }
   | { type: 'escrow.released'; sessionId: string; expertId: string; amount: number }
   | { type: 'escrow.refunded'; sessionId: string; clientId: string; amount: number };

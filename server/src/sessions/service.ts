@@ -34,7 +34,16 @@ export interface BookingTerms {
  * the caller's transaction. A booking's held time is checked by the database against every
  * other booking of the expert (migration 010).
  */
-export async function insertSession(deps: Deps, trx: Database, now: Date, actor: Actor, input: z.output<typeof CreateSessionBody>, booking?: BookingTerms) {
+export async function insertSession(
+  deps: Deps,
+  trx: Database,
+  now: Date,
+  actor: Actor,
+  input: z.output<typeof CreateSessionBody>,
+  booking?: BookingTerms,
+  /** An on-demand request (booking/requests.ts): `requested` until the expert answers, no links yet. */
+  request?: { expiresAt: Date },
+) {
   const [client, expert] = await Promise.all([
     trx.selectFrom('users').select(['id', 'role']).where('id', '=', input.clientId).executeTakeFirst(),
     trx
@@ -68,7 +77,7 @@ export async function insertSession(deps: Deps, trx: Database, now: Date, actor:
     kind: input.kind,
     type: input.type,
     // A host platform creating an on-demand session has already matched the two: it starts accepted.
-    state: input.kind === 'scheduled' ? 'booked' : 'accepted',
+    state: input.kind === 'scheduled' ? 'booked' : request ? 'requested' : 'accepted',
     end_reason: null,
     client_id: input.clientId,
     expert_id: input.expertId,
@@ -97,6 +106,7 @@ export async function insertSession(deps: Deps, trx: Database, now: Date, actor:
     paused_at: null,
     paused_ms: 0,
     booked_range: booking ? `[${booking.holds.start.toISOString()},${booking.holds.end.toISOString()})` : null,
+    request_expires_at: request?.expiresAt ?? null,
   };
   const { billed_seconds: _b, version: _v, ...insertable } = row;
   await sessionsRepo.insert(trx, insertable);

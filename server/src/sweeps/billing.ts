@@ -6,6 +6,7 @@ import { sweep, type TickResult } from './sweep.ts';
 import { absenceTick, nodeExpiryTick } from './presence.ts';
 import { SYSTEM, endLive } from '../sessions/lifecycle.ts';
 import { settleNoShow } from '../sessions/service.ts';
+import { expireRequest } from '../booking/requests.ts';
 
 /**
  * E2: every live on-demand session whose paid time has run out is charged its next minute, or
@@ -75,6 +76,19 @@ export const noShowTick = (deps: Deps, batch = 100) =>
     batch,
   );
 
+/** C2: on-demand requests not answered by their deadline expire at it. */
+export const requestExpiryTick = (deps: Deps, batch = 100) =>
+  sweep(
+    deps,
+    'request_expiry',
+    (trx, now, limit) =>
+      trx.selectFrom('sessions').selectAll()
+        .where('state', '=', 'requested').where('request_expires_at', '<=', now)
+        .orderBy('request_expires_at').limit(limit).forUpdate().skipLocked().execute(),
+    (trx, s, _now, outbox) => expireRequest(deps, trx, s, outbox),
+    batch,
+  );
+
 /** E5: escrow held past its release time (and not disputed) goes to the expert. */
 export const escrowReleaseTick = (deps: Deps, batch = 100) =>
   sweep(
@@ -96,6 +110,7 @@ export async function runSweeps(deps: Deps) {
     absence: await absenceTick(deps),
     deadline: await deadlineTick(deps),
     noShow: await noShowTick(deps),
+    requests: await requestExpiryTick(deps),
     billing: await billingTick(deps),
     escrowRelease: await escrowReleaseTick(deps),
   };

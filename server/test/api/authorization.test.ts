@@ -161,6 +161,18 @@ const cases: Case[] = [
     request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/reschedule`, body: { startsAt: '2026-04-01T10:00:00Z' } }),
     expect: { ...readers, clientToken: 'slot_taken', expertToken: 'slot_taken', clientCookie: 'slot_taken', expertCookie: 'slot_taken', admin: 'slot_taken', apiKey: 'slot_taken' },
   },
+  {
+    // The matrix's expert is offline: a client passes authorization and meets the availability check.
+    name: 'requestSession',
+    request: (f) => ({ method: 'POST', path: '/api/requests', body: { expertId: f.expertId, type: 'chat' } }),
+    expect: { ...noTokens, clientCookie: 'expert_unavailable', otherClient: 'expert_unavailable', expertCookie: 'forbidden', otherExpert: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
+  },
+  // The fixture is an accepted session: its expert passes authorization and meets the state machine.
+  ...(['acceptRequest', 'declineRequest'] as const).map((name): Case => ({
+    name,
+    request: (f) => ({ method: 'POST', path: `/api/requests/${f.sessionId}/${name === 'acceptRequest' ? 'accept' : 'decline'}`, body: {} }),
+    expect: { ...noTokens, ...strangers, clientCookie: 'forbidden', expertCookie: 'invalid_transition', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
+  })),
   { name: 'deleteSlot', request: (f) => ({ method: 'DELETE', path: `/api/experts/${f.expertId}/slots/${f.slotId}` }), expect: expertOrOperators },
   { name: 'myEarnings', request: () => ({ method: 'GET', path: '/api/experts/me/earnings' }), expect: signedIn('expert') },
   { name: 'myEarningsBySession', request: () => ({ method: 'GET', path: '/api/experts/me/earnings/sessions' }), expect: signedIn('expert') },

@@ -1,0 +1,67 @@
+import type { SessionRequestBody } from '@hourglass/protocol';
+import type { z } from 'zod';
+import type { Database } from '../db/connect.ts';
+import { accounts } from '../ledger/accounts.ts';
+import { balanceOf } from '../ledger/ledger.ts';
+import { expertsRepo } from '../people/repository.ts';
+import { actorOf, type Deps, type Principal } from '../platform/context.ts';
+import { fail } from '../platform/errors.ts';
+import type { DomainEvent } from '../platform/events.ts';
+import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { SYSTEM, apply, loadForUpdate } from '../sessions/lifecycle.ts';
+import { presentSession } from '../sessions/present.ts';
+import type { SessionRow } from '../sessions/repository.ts';
+import { insertSession, myJoinLink } from '../sessions/service.ts';
+
+/**
+ * C2: a client asks an online expert for an on-demand session of a type. Refused unless the
+ * wallet covers MIN_BALANCE_MINUTES at the expert's rate. The session is `requested` until the
+ * expert accepts (`accepted`: both join with their links and the clock starts), declines, or
+ * lets REQUEST_TTL_S pass (the request sweep: `expired`). The client gets their join link now.
+ */
+export async function requestSession(deps: Deps, principal: Principal, input: z.output<typeof SessionRequestBody>) {
+  if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients request sessions.');
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    const expert = (await expertsRepo.byId(trx, input.expertId)) ?? fail('not_found', 'No such expert.');
+    const rate = expert.rates[input.type] ?? fail('validation_failed', `The expert does not offer ${input.type} sessions.`, { issues: [{ path: 'body.type', message: 'not offered' }] });
+    if (expert.presence !== 'online' || (await isLive(trx, input.expertId))) fail('expert_unavailable');
+    const required = rate * deps.config.MIN_BALANCE_MINUTES;
+    const balance = await balanceOf(trx, accounts.wallet(principal.userId));
+    if (balance < required) fail('insufficient_funds', undefined, { required, balance });
+    const expiresAt = new Date(now.getTime() + deps.config.REQUEST_TTL_S * 1000);
+    const created = await insertSession(deps, trx, now, actorOf(principal), { kind: 'on_demand', type: input.type, clientId: principal.userId, expertId: input.expertId }, undefined, { expiresAt });
+    outbox.push({ type: 'request.created', sessionId: created.session.id, expertId: input.expertId, clientId: principal.userId, sessionType: input.type, expiresAt: expiresAt.toISOString() });
+    return { session: created.session, link: created.links.client, expiresAt: expiresAt.toISOString() };
+  });
+}
+
+const isLive = async (db: Database, expertId: string) =>
+  (await db.selectFrom('sessions').select('id').where('expert_id', '=', expertId).where('state', '=', 'live').limit(1).executeTakeFirst()) !== undefined;
+
+/** The expert answers a request: accept (and get their join link) or decline. */
+export async function answerRequest(deps: Deps, principal: Principal, id: string, answer: 'accept' | 'decline') {
+  const answered = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    const s = await loadForUpdate(trx, id);
+    if (principal.kind !== 'user' || principal.userId !== s.expert_id) fail('forbidden', 'Only the expert asked answers a request.');
+    // Past its time the request is expired, even if the sweep has not come by yet.
+    if (s.state === 'requested' && s.request_expires_at && s.request_expires_at <= now) {
+      await apply(deps, trx, s, { type: 'expire' }, SYSTEM, s.request_expires_at);
+      outbox.push({ type: 'request.answered', sessionId: id, clientId: s.client_id, state: 'expired' });
+      return null;
+    }
+    const row = await apply(deps, trx, s, { type: answer }, actorOf(principal), now);
+    if (row !== s) outbox.push({ type: 'request.answered', sessionId: id, clientId: s.client_id, state: row.state as 'accepted' | 'declined' });
+    return presentSession(row, now);
+  });
+  if (!answered) return fail('invalid_transition', 'The request has expired.', { state: 'expired', command: answer });
+  if (answer === 'decline') return { session: answered, link: null };
+  // Accepted: the expert's own join link, fresh (theirs from the request was never shown).
+  return { session: answered, link: await myJoinLink(deps, principal, id) };
+}
+
+/** The request sweep: requests not answered in time expire, at their deadline. */
+export async function expireRequest(deps: Deps, trx: Database, s: SessionRow, outbox: DomainEvent[]) {
+  const row = await apply(deps, trx, s, { type: 'expire' }, SYSTEM, s.request_expires_at!);
+  if (row !== s) outbox.push({ type: 'request.answered', sessionId: s.id, clientId: s.client_id, state: 'expired' });
+  return row;
+}
