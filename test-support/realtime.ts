@@ -3,8 +3,20 @@ import { io, type Socket } from 'socket.io-client';
 
 export type RoomClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const open = (url: string, auth: unknown): RoomClient =>
-  io(url, { path: '/socket.io', auth: auth as Record<string, unknown>, transports: ['websocket'], reconnection: false, forceNew: true });
+const open = (url: string, auth: unknown, headers?: Record<string, string>): RoomClient =>
+  io(url, { path: '/socket.io', auth: auth as Record<string, unknown>, transports: ['websocket'], reconnection: false, forceNew: true, ...(headers && { extraHeaders: headers }) });
+
+/** A signed-in user's own channel: `signedIn` is what test-support's signIn returns (cookie + CSRF token). */
+export function connectUser(url: string, signedIn: { cookie: string; 'x-csrf-token': string }, csrfToken = signedIn['x-csrf-token']): Promise<RoomClient> {
+  const socket = open(url, { channel: 'user', csrfToken }, { cookie: signedIn.cookie });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(Object.assign(err, (err as Error & { data?: object }).data));
+    });
+  });
+}
 
 /** Connects with a join token and resolves with the socket once `session:state` has arrived. */
 export function connectRoom(url: string, token: string): Promise<{ socket: RoomClient; state: SessionStatePayload }> {

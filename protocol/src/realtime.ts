@@ -103,6 +103,10 @@ export interface ServerToClientEvents {
   'session:ended': (p: { reason: string; endedAt: string }) => void;
   'billing:charged': (p: { minute: number; amount: number; balance: number | null; paidUntil: string }) => void;
   'session:low_balance': (p: { balance: number | null; minutesLeft: number }) => void;
+  /** User channel (`auth: {channel: 'user', csrfToken}`, signed in): an on-demand request for this expert. */
+  'request:new': (p: { sessionId: string; clientId: string; type: string; expiresAt: string }) => void;
+  /** User channel: the expert's answer to this client's request (or its expiry). */
+  'request:answered': (p: { sessionId: string; state: 'accepted' | 'declined' | 'expired' }) => void;
   /** A refusal that is not the answer to an acknowledged event (a rate limit, a bad payload). */
   refused: (e: { code: string; message: string }) => void;
 }

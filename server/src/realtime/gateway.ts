@@ -25,9 +25,12 @@ import { ChatWriter, messagesAfter, type Participant } from './chat.ts';
 import { tokenBucket } from './limits.ts';
 import { arrive, depart, dropNode, heartbeat, openConnections } from './presence.ts';
 import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
+import { UserHandshake, resolveUser, userRoom } from './user-channel.ts';
 import { checkSignal } from './signaling.ts';
 
-type SocketData = Participant & { type: 'chat' | 'voice' | 'video' };
+type SocketData =
+  | (Participant & { kind: 'participant'; type: 'chat' | 'voice' | 'video' })
+  | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin' };
 export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -64,15 +67,20 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
 
   io.use(async (socket, next) => {
     try {
+      const asUser = UserHandshake.safeParse(socket.handshake.auth);
+      if (asUser.success) {
+        socket.data = { kind: 'user', ...(await resolveUser(deps, socket.handshake.headers.cookie, asUser.data.csrfToken)) };
+        return next();
+      }
       const parsed = Handshake.safeParse(socket.handshake.auth);
-      if (!parsed.success) fail('unauthenticated', 'Connect with auth: { token: <join token> }.');
+      if (!parsed.success) fail('unauthenticated', "Connect with auth: { token: <join token> }, or { channel: 'user', csrfToken } when signed in.");
       const now = await deps.clock.now(deps.db);
       const who = await resolveJoinToken(deps.db, parsed.data!.token, now);
       const max = deps.config.REALTIME_MAX_SOCKETS;
       if ((await openConnections(deps.db, deps.config.REALTIME_NODE_TTL_S, who.sessionId, who.role)) >= max) fail('too_many_connections', undefined, { max });
       const principal: Principal = { kind: 'participant', ...who };
       const joined = await joinSession(deps, principal, who.sessionId);
-      socket.data = { ...who, type: joined.type };
+      socket.data = { kind: 'participant', ...who, type: joined.type };
       next();
     } catch (err) {
       if (!(err instanceof AppError)) deps.log.error({ err }, 'realtime handshake failed');
@@ -80,7 +88,12 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     }
   });
 
-  io.on('connection', (socket) => void onConnection(deps, node, socket));
+  io.on('connection', (socket) => {
+    const data = socket.data;
+    // A user's own channel only listens (no events in): it joins its room, nothing else.
+    if (data.kind === 'user') void socket.join(userRoom(data.userId));
+    else void onConnection(deps, node, socket, data);
+  });
   const unsubscribe = deps.events.subscribe((e) => {
     deliverDomainEvents(io, deps, e).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
   });
@@ -156,8 +169,7 @@ async function answer<T>(deps: Deps, ack: ((r: Ack<T>) => void) | undefined, fn:
   }
 }
 
-async function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket) {
-  const p = socket.data;
+async function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extract<SocketData, { kind: 'participant' }>) {
   await socket.join([room(p.sessionId), roleRoom(p.sessionId, p.role)]);
   const bucket = tokenBucket(deps.config.REALTIME_RATE_PER_S, deps.config.REALTIME_BURST);
   // Every incoming event spends a token; over the limit the event is refused, not queued.
@@ -193,7 +205,7 @@ async function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket) {
   });
   socket.on('session:end', (_payload, ack) =>
     answer(deps, ack, async () => {
-      const s = await endSession(deps, { kind: 'participant', ...p }, p.sessionId, undefined);
+      const s = await endSession(deps, { kind: 'participant', sessionId: p.sessionId, userId: p.userId, role: p.role }, p.sessionId, undefined);
       return { state: s.state, endReason: s.endReason };
     }),
   );

@@ -9,6 +9,7 @@ import { capabilitiesOf } from '../sessions/rules.ts';
 import { recentMessages, type Participant } from './chat.ts';
 import type { Io } from './gateway.ts';
 import { presenceOf } from './presence.ts';
+import { userRoom } from './user-channel.ts';
 
 /** Every socket of a session; and those of one side, for what only that side may see. */
 export const room = (sessionId: string) => `session:${sessionId}`;
@@ -61,6 +62,12 @@ export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent) {
       return;
     case 'session.extended':
       io.to(room(e.sessionId)).emit('session:extended', { endsAt: e.endsAt, paidUntil: e.paidUntil, serverNow: await serverNow() });
+      return;
+    case 'request.created':
+      io.to(userRoom(e.expertId)).emit('request:new', { sessionId: e.sessionId, clientId: e.clientId, type: e.sessionType, expiresAt: e.expiresAt });
+      return;
+    case 'request.answered':
+      io.to(userRoom(e.clientId)).emit('request:answered', { sessionId: e.sessionId, state: e.state });
       return;
     case 'presence.changed':
       io.to(room(e.sessionId)).emit('presence', { role: e.role, status: e.status, since: e.since });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSignedIn, fund } from '../../../test-support/factories.ts';
+import { connectUser, nextEvent } from '../../../test-support/realtime.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import type { DomainEvent } from '../../src/platform/events.ts';
 import { runSweeps } from '../../src/sweeps/billing.ts';
@@ -53,6 +54,26 @@ describeOnDatabases('on-demand requests', (target) => {
     const other = await buildSignedIn(server, 'client');
     await fund(server.deps, other.user.id, 10_000);
     expect(errorCode(await request(other, expert))).toBe('expert_unavailable');
+  });
+
+  it("the expert's user channel hears the request live; the client's hears the answer", async () => {
+    const { client, expert } = await pair();
+    const expertChannel = await connectUser(server.url, expert.headers as never);
+    const clientChannel = await connectUser(server.url, client.headers as never);
+    try {
+      const heard = nextEvent(expertChannel, 'request:new');
+      const r = await request(client, expert, 'voice');
+      expect(await heard).toEqual({ sessionId: r.body.session.id, clientId: client.user.id, type: 'voice', expiresAt: new Date(T0 + 60_000).toISOString() });
+      const answered = nextEvent(clientChannel, 'request:answered');
+      await answer(expert, r.body.session.id, 'decline');
+      expect(await answered).toEqual({ sessionId: r.body.session.id, state: 'declined' });
+    } finally {
+      expertChannel.close();
+      clientChannel.close();
+    }
+    // The cookie alone is not enough (a cross-site page could send it): the CSRF token must match.
+    await expect(connectUser(server.url, expert.headers as never, 'not-the-token')).rejects.toMatchObject({ code: 'csrf_failed' });
+    await expect(connectUser(server.url, { cookie: '', 'x-csrf-token': 'x' })).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
   it('refused: a wallet short of the minimum minutes, an offline expert, a type not offered — nothing made', async () => {
