@@ -12,7 +12,10 @@ export default defineConfig({
       { extends: true, test: { name: 'main', include: ['{protocol,server,sdk}/**/*.test.ts'], env: { TZ: 'UTC' } } },
       // Time-zone code again with the machine in a far zone (+12:45/+13:45, a 45-minute offset
       // and daylight saving): the server must not depend on the process's zone. Node re-reads TZ.
-      { extends: true, test: { name: 'tz-chatham', include: ['server/src/booking/**/*.test.ts'], env: { TZ: 'Pacific/Chatham' } } },
+      {
+        extends: true,
+        test: { name: 'tz-chatham', include: ['server/src/booking/**/*.test.ts', 'server/test/api/availability.test.ts'], env: { TZ: 'Pacific/Chatham' } },
+      },
     ],
   },
 });
