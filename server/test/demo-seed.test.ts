@@ -4,6 +4,7 @@ import { buildClient } from '../../test-support/factories.ts';
 import { startServer, type TestServer } from '../../test-support/server.ts';
 import { accounts } from '../src/ledger/accounts.ts';
 import { balanceOf } from '../src/ledger/ledger.ts';
+import { availability } from '../src/booking/schedule.ts';
 import { DEMO_CREDIT, seedDemo } from '../src/demo/seed.ts';
 
 describeOnDatabases('demo seed', (target) => {
@@ -24,6 +25,11 @@ describeOnDatabases('demo seed', (target) => {
     );
     for (const c of people.filter((p) => p.role === 'client')) {
       expect(await balanceOf(server.deps.db, accounts.wallet(c.id))).toBe(DEMO_CREDIT);
+    }
+    // The demo experts have bookable hours: Tuesday 3 March, 09:00–17:00 in their zones.
+    for (const e of people.filter((p) => p.role === 'expert')) {
+      const open = await availability(server.deps, e.id, { date: '2026-03-03', days: 1, tz: 'UTC', duration: 60 });
+      expect(open.slots).toHaveLength(8);
     }
   });
 });

@@ -2,6 +2,7 @@ import type { SessionType } from '@hourglass/protocol';
 import { sql } from 'kysely';
 import type { Deps, Principal } from '../platform/context.ts';
 import { hashPassword } from '../people/passwords.ts';
+import { putSchedule } from '../booking/schedule.ts';
 import { createUser } from '../people/service.ts';
 import { createSession, reissueTokens } from '../sessions/service.ts';
 import { adminCredit } from '../billing/wallet.ts';
@@ -35,6 +36,9 @@ export const DEMO_CREDIT = 5000;
 
 const SEED_LOCK = 0x4867_5364;
 
+/** The demo experts' zones, in EXPERTS order: their weekly hours are wall-clock times there. */
+const DEMO_ZONES = ['America/New_York', 'Europe/London'];
+
 /**
  * Creates the demo people once; a second start finds them and does nothing. Each step is
  * idempotent (people found by email, credits by a fixed key), so a start that died half-way
@@ -61,8 +65,17 @@ export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
         // A fixed key: the credit is one ledger transfer however often seeding is retried.
         await adminCredit(d, root, clientId, DEMO_CREDIT, 'demo-seed');
       }
-      for (const { email, name, ...expert } of EXPERTS) {
-        ids.push(await ensure({ email, name, role: 'expert', expert: { ...expert, avatarUrl: null } }));
+      for (const [i, { email, name, ...expert }] of EXPERTS.entries()) {
+        const expertId = await ensure({ email, name, role: 'expert', expert: { ...expert, avatarUrl: null } });
+        ids.push(expertId);
+        // Bookable hours, so the booking flow has open slots to show (each expert in their own zone).
+        await putSchedule(d, root, expertId, {
+          timeZone: DEMO_ZONES[i % DEMO_ZONES.length]!,
+          weekly: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })).concat([{ weekday: 6, start: '10:00', end: '14:00' }]),
+          overrides: [],
+          bufferMinutes: 10,
+          minNoticeMinutes: 60,
+        });
       }
       // The admin last: its presence is what marks the seed as complete.
       await conn.updateTable('users').set({ password_hash: password }).where('id', 'in', ids).execute();
