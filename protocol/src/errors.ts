@@ -18,6 +18,7 @@ export const errorTable = {
   invalid_transition: { status: 409, message: 'The session cannot do that in its current state.' },
   session_ended: { status: 409, message: 'The session has already ended.' },
   outside_start_window: { status: 409, message: 'The session cannot be joined at this time.' },
+  signature_invalid: { status: 400, message: 'The webhook signature does not verify (wrong secret, altered body, or too old).' },
   slot_booked: { status: 409, message: 'This slot is booked and cannot be changed.' },
   expert_unavailable: { status: 409, message: 'The expert is not available for a session now (offline or busy).' },
   slot_taken: { status: 409, message: 'This time is not open for booking (any more).' },

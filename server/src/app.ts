@@ -13,6 +13,7 @@ import { createHttp } from './platform/http.ts';
 import type { Ids } from './platform/ids.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { opsRoutes } from './platform/ops-routes.ts';
+import { stripeWebhookRoutes } from './payments/stripe-webhook.ts';
 import { makeRouter } from './platform/router.ts';
 import { webRoutes } from './platform/web-routes.ts';
 import { attachGateway } from './realtime/gateway.ts';
@@ -48,6 +49,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   billingRoutes(route, deps);
   bookingRoutes(route, deps);
   realtimeRoutes(route, deps);
+  stripeWebhookRoutes(app, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);
   if (opts.config.ROLES.includes('realtime')) await attachGateway(app, deps);

@@ -67,6 +67,7 @@ export const configSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50).describe('Failed sign-ins per client address within LOGIN_WINDOW_MIN.'),
   LOGIN_WINDOW_MIN: int(1, 24 * 60).default(15).describe('Window of the failed sign-in throttle, in minutes.'),
   PAYMENT_PROVIDER: z.enum(['local']).default('local').describe('Payment provider for top-ups. `local` succeeds at once: for trying Hourglass only.'),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'must be a Stripe webhook signing secret (whsec_…)').optional().describe("Stripe's webhook signing secret: POST /api/webhooks/stripe verifies every delivery with it. Unset: the endpoint answers not_found."),
   TOP_UP_MIN: int(1, 100_000_000).default(100).describe('Smallest wallet top-up (minor units).'),
   TOP_UP_MAX: int(1, 100_000_000).default(100_000).describe('Largest wallet top-up (minor units).'),
   SWEEP_INTERVAL_MS: int(50, 60_000).default(1000).describe('How often the sweeper looks for due work (billing minutes, deadlines, escrow releases).'),

@@ -180,6 +180,15 @@ export interface AvailabilitySlotsTable {
   created_at: Timestamp;
 }
 
+export interface ProviderEventsTable {
+  id: string;
+  provider: string;
+  type: string;
+  created_at: Timestamp;
+  applied_at: Timestamp;
+  payload: Json<unknown>;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -196,4 +205,5 @@ export interface DB {
   realtime_connections: RealtimeConnectionsTable;
   expert_schedules: ExpertSchedulesTable;
   availability_slots: AvailabilitySlotsTable;
+  provider_events: ProviderEventsTable;
 }
