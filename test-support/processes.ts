@@ -26,7 +26,11 @@ export async function startNode(env: Record<string, string>, name: string, scrip
   const log: string[] = [];
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s:\n${log.join('\n')}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Never leave it running: a caller whose start failed has no handle to stop it with.
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within 30 s:\n${log.join('\n')}`));
+    }, 30_000);
     const onLine = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         log.push(line);
