@@ -1,5 +1,7 @@
 import type { Deps } from '../platform/context.ts';
-import { runSweeps } from './billing.ts';
+import { billingTick, escrowReleaseTick } from './billing.ts';
+import { absenceTick, nodeExpiryTick } from './presence.ts';
+import { deadlineTick, noShowTick, requestExpiryTick } from './schedule.ts';
 
 /**
  * The sweeper role: runs every sweep, then waits SWEEP_INTERVAL_MS, until stopped. A pass that
@@ -33,5 +35,19 @@ export function startSweeper(deps: Deps): { stop(): Promise<void> } {
       clearTimeout(timer);
       await running;
     },
+  };
+}
+
+/** All sweeps, once. The sweeper role calls this on an interval; tests call it after moving the clock. */
+export async function runSweeps(deps: Deps) {
+  return {
+    // Presence first: a clock that paused before its deadline or its next minute is not ended or charged.
+    nodes: await nodeExpiryTick(deps),
+    absence: await absenceTick(deps),
+    deadline: await deadlineTick(deps),
+    noShow: await noShowTick(deps),
+    requests: await requestExpiryTick(deps),
+    billing: await billingTick(deps),
+    escrowRelease: await escrowReleaseTick(deps),
   };
 }

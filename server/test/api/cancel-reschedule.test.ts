@@ -5,7 +5,7 @@ import { call, errorCode, startServer, type TestServer } from '../../../test-sup
 import { putSchedule } from '../../src/booking/schedule.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { joinSession } from '../../src/sessions/service.ts';
-import { runSweeps } from '../../src/sweeps/billing.ts';
+import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
 const hoursFromNow = (h: number) => new Date(T0 + h * 3_600_000).toISOString();

@@ -4,7 +4,7 @@ import { buildSignedIn, fund } from '../../../test-support/factories.ts';
 import { connectUser, nextEvent } from '../../../test-support/realtime.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import type { DomainEvent } from '../../src/platform/events.ts';
-import { runSweeps } from '../../src/sweeps/billing.ts';
+import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
 

@@ -6,7 +6,7 @@ import { seed, testScale } from '../../../test-support/scale.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { endSession } from '../../src/sessions/service.ts';
-import { runSweeps } from '../../src/sweeps/billing.ts';
+import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
 const RUNS = 25 * testScale;
 

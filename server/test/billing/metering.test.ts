@@ -6,7 +6,8 @@ import { accounts } from '../../src/ledger/accounts.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { balanceOf } from '../../src/ledger/ledger.ts';
 import type { DomainEvent } from '../../src/platform/events.ts';
-import { billingTick, deadlineTick, escrowReleaseTick } from '../../src/sweeps/billing.ts';
+import { billingTick, escrowReleaseTick } from '../../src/sweeps/billing.ts';
+import { deadlineTick } from '../../src/sweeps/schedule.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
 

@@ -3,7 +3,8 @@ import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSession, fund, joinBoth, signIn } from '../../../test-support/factories.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
-import { escrowReleaseTick, runSweeps } from '../../src/sweeps/billing.ts';
+import { escrowReleaseTick } from '../../src/sweeps/billing.ts';
+import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
 

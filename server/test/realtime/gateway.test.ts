@@ -4,7 +4,8 @@ import { buildSession, operator } from '../../../test-support/factories.ts';
 import { collect, connectRoom, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { revokeToken } from '../../src/sessions/service.ts';
-import { billingTick, deadlineTick } from '../../src/sweeps/billing.ts';
+import { billingTick } from '../../src/sweeps/billing.ts';
+import { deadlineTick } from '../../src/sweeps/schedule.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
 const AUDIO_OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';

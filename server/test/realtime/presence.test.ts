@@ -4,7 +4,7 @@ import { buildLiveSession, buildSession } from '../../../test-support/factories.
 import { collect, connectRoom, nextEvent, type RoomClient } from '../../../test-support/realtime.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
-import { runSweeps } from '../../src/sweeps/billing.ts';
+import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
 const iso = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
