@@ -11,7 +11,7 @@ import { presentSession } from '../sessions/present.ts';
 import { eventsRepo, sessionsRepo } from '../sessions/repository.ts';
 import { defaultLinkValidUntil } from '../sessions/rules.ts';
 import { insertSession, linkSettings } from '../sessions/service.ts';
-import { availability } from './schedule.ts';
+import { availability, queueForExpert } from './schedule.ts';
 import type { Duration, SessionType } from './slots.ts';
 
 /** PostgreSQL's exclusion_violation: another booking holds an overlapping time (migration 010). */
@@ -78,12 +78,6 @@ async function openSlot(deps: Deps, want: { expertId: string; type: SessionType;
   const end = start.getTime() + (want.durationMinutes + (buffer?.buffer_minutes ?? 0)) * 60_000;
   return { slot, holds: { start, end: new Date(end) } };
 }
-
-/**
- * Bookers of one expert queue on the expert's row, so the constraint answers each at once:
- * without the queue, racing inserts of overlapping ranges wait on each other and deadlock.
- */
-const queueForExpert = (trx: Database, expertId: string) => trx.selectFrom('users').select('id').where('id', '=', expertId).forNoKeyUpdate().execute();
 
 async function takeSlot(trx: Database, slotId: string | null, sessionId: string) {
   if (!slotId) return;

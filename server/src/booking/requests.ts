@@ -11,7 +11,7 @@ import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { SYSTEM, apply, loadForUpdate } from '../sessions/lifecycle.ts';
 import { presentSession } from '../sessions/present.ts';
 import type { SessionRow } from '../sessions/repository.ts';
-import { insertSession, myJoinLink } from '../sessions/service.ts';
+import { insertSession, issueOwnLink } from '../sessions/service.ts';
 
 /**
  * C2: a client asks an online expert for an on-demand session of a type. Refused unless the
@@ -24,7 +24,8 @@ export async function requestSession(deps: Deps, principal: Principal, input: z.
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const expert = (await expertsRepo.byId(trx, input.expertId)) ?? fail('not_found', 'No such expert.');
     const rate = expert.rates[input.type] ?? fail('validation_failed', `The expert does not offer ${input.type} sessions.`, { issues: [{ path: 'body.type', message: 'not offered' }] });
-    if (expert.presence !== 'online' || (await isLive(trx, input.expertId))) fail('expert_unavailable');
+    // `live`: the expert is in a live session, so busy whatever they set (people/repository.ts).
+    if (expert.presence !== 'online' || expert.live) fail('expert_unavailable');
     const required = rate * deps.config.MIN_BALANCE_MINUTES;
     const balance = await balanceOf(trx, accounts.wallet(principal.userId));
     if (balance < required) fail('insufficient_funds', undefined, { required, balance });
@@ -35,28 +36,23 @@ export async function requestSession(deps: Deps, principal: Principal, input: z.
   });
 }
 
-const isLive = async (db: Database, expertId: string) =>
-  (await db.selectFrom('sessions').select('id').where('expert_id', '=', expertId).where('state', '=', 'live').limit(1).executeTakeFirst()) !== undefined;
-
-/** The expert answers a request: accept (and get their join link) or decline. */
+/** The expert answers a request: accept (and get their join link, in the same transaction) or decline. */
 export async function answerRequest(deps: Deps, principal: Principal, id: string, answer: 'accept' | 'decline') {
   const answered = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, id);
     if (principal.kind !== 'user' || principal.userId !== s.expert_id) fail('forbidden', 'Only the expert asked answers a request.');
     // Past its time the request is expired, even if the sweep has not come by yet.
     if (s.state === 'requested' && s.request_expires_at && s.request_expires_at <= now) {
-      await apply(deps, trx, s, { type: 'expire' }, SYSTEM, s.request_expires_at);
-      outbox.push({ type: 'request.answered', sessionId: id, clientId: s.client_id, state: 'expired' });
+      await expireRequest(deps, trx, s, outbox);
       return null;
     }
     const row = await apply(deps, trx, s, { type: answer }, actorOf(principal), now);
     if (row !== s) outbox.push({ type: 'request.answered', sessionId: id, clientId: s.client_id, state: row.state as 'accepted' | 'declined' });
-    return presentSession(row, now);
+    // Accepted: the expert's own join link, fresh (theirs from the request was never shown).
+    const link = answer === 'accept' ? await issueOwnLink(deps, trx, row, 'expert', actorOf(principal), now) : null;
+    return { session: presentSession(row, now), link };
   });
-  if (!answered) return fail('invalid_transition', 'The request has expired.', { state: 'expired', command: answer });
-  if (answer === 'decline') return { session: answered, link: null };
-  // Accepted: the expert's own join link, fresh (theirs from the request was never shown).
-  return { session: answered, link: await myJoinLink(deps, principal, id) };
+  return answered ?? fail('invalid_transition', 'The request has expired.', { state: 'expired', command: answer });
 }
 
 /** The request sweep: requests not answered in time expire, at their deadline. */

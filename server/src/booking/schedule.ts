@@ -15,6 +15,14 @@ const mayManage = (principal: Principal, expertId: string) =>
 /** Before anyone has set one: no weekly hours (nothing open), UTC, no buffer, 2 h notice. */
 const DEFAULT_SCHEDULE = { time_zone: 'UTC', weekly: [], overrides: [], buffer_minutes: 0, min_notice_minutes: 120 };
 
+/**
+ * Changes to one expert's calendar (bookings, one-off slots) queue on the expert's row. For
+ * bookings the constraint still decides, but answers each at once: without the queue, racing
+ * inserts of overlapping ranges wait on each other and deadlock. NO KEY: the foreign keys of
+ * rows that point at the expert need not wait.
+ */
+export const queueForExpert = (trx: Database, expertId: string) => trx.selectFrom('users').select('id').where('id', '=', expertId).forNoKeyUpdate().execute();
+
 async function expertOf(db: Database, id: string) {
   return (await expertsRepo.byId(db, id)) ?? fail('not_found', 'No such expert.');
 }
@@ -80,8 +88,8 @@ export async function createSlot(deps: Deps, principal: Principal, expertId: str
     const startsAt = new Date(input.startsAt);
     if (startsAt <= now) invalid('body.startsAt', 'must be in the future');
     const endsAt = new Date(startsAt.getTime() + input.durationMinutes * 60_000);
-    // One expert's one-off slots never overlap (the expert row's lock orders concurrent adds).
-    await trx.selectFrom('users').select('id').where('id', '=', expertId).forUpdate().execute();
+    // One expert's one-off slots never overlap: concurrent adds queue on the expert's row.
+    await queueForExpert(trx, expertId);
     if (await overlapsSlot(trx, expertId, startsAt, endsAt)) invalid('body.startsAt', 'overlaps another one-off slot');
     const row = { id: deps.ids.uuid(), expert_id: expertId, starts_at: startsAt, duration_minutes: input.durationMinutes, types: JSON.stringify(input.types), price: input.price, created_at: now };
     await trx.insertInto('availability_slots').values(row).execute();

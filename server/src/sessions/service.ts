@@ -41,7 +41,7 @@ export async function insertSession(
   actor: Actor,
   input: z.output<typeof CreateSessionBody>,
   booking?: BookingTerms,
-  /** An on-demand request (booking/requests.ts): `requested` until the expert answers, no links yet. */
+  /** An on-demand request (booking/requests.ts): `requested` until the expert answers (the links work from then). */
   request?: { expiresAt: Date },
 ) {
   const [client, expert] = await Promise.all([
@@ -303,12 +303,22 @@ export async function myJoinLink(deps: Deps, principal: Principal, id: string) {
     const role = principal.kind === 'user' ? participantRole(principal, s) : null;
     if (!role) return fail('forbidden', 'Only its two participants, signed in, get links to a session.');
     if (s.state === 'ended') fail('session_ended');
-    await tokensRepo.revokeActive(trx, id, role, now);
-    const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
-    const links = await issueTokens(deps, trx, s, validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), now, [role]);
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'link_issued', data: { role } });
-    return links[role];
+    return issueOwnLink(deps, trx, s, role, actorOf(principal), now);
   });
+}
+
+/** One participant's fresh link, in the caller's transaction (their previous one is revoked). */
+export async function issueOwnLink(deps: Deps, trx: Database, s: SessionRow, role: ParticipantRole, actor: Actor, now: Date) {
+  const links = await renewLinks(deps, trx, s, [role], now);
+  await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at: now, actor, kind: 'link_issued', data: { role } });
+  return links[role];
+}
+
+/** Revokes the active links of `roles` and issues new ones, valid as long as the session needs (at least an hour). */
+async function renewLinks(deps: Deps, trx: Database, s: SessionRow, roles: readonly ParticipantRole[], now: Date) {
+  for (const role of roles) await tokensRepo.revokeActive(trx, s.id, role, now);
+  const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
+  return issueTokens(deps, trx, s, validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), now, roles);
 }
 
 /** New links for both participants; the old ones stop working at once. */
@@ -317,9 +327,7 @@ export async function reissueTokens(deps: Deps, principal: Principal, id: string
   return inTransaction(deps, async (trx, now) => {
     const s = await loadForUpdate(trx, id);
     if (s.state === 'ended') fail('session_ended');
-    await tokensRepo.revokeActive(trx, id, null, now);
-    const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
-    const links = await issueTokens(deps, trx, s, validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), now);
+    const links = await renewLinks(deps, trx, s, ['client', 'expert'], now);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'tokens_reissued' });
     return links;
   });
