@@ -96,7 +96,7 @@ try {
       // One of 200 slots a little ahead of what is already taken: collisions are frequent.
       const startsAt = new Date(first + (outcome.booked + Math.floor(Math.random() * 200)) * 15 * 60_000).toISOString();
       try {
-        await bookSlot(deps, p, { expertId: rival.id, type: 'chat', startsAt, durationMinutes: 15, slotId: null });
+        await bookSlot(deps, p, { expertId: rival.id, type: 'chat', startsAt, durationMinutes: 15, slotId: null, payWith: 'wallet' });
         outcome.booked++;
       } catch (err) {
         if ((err as { code?: string }).code === 'slot_taken') outcome.taken++;

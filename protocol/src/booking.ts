@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Minor, Timestamp } from './common.ts';
+import { PayWith } from './money.ts';
 import { FLAT_DURATIONS, SessionType } from './people.ts';
 import { JoinLink, Session } from './sessions.ts';
 
@@ -106,8 +107,13 @@ export const BookingBody = z.strictObject({
   startsAt: Timestamp.describe('An open slot\'s startsAt, as GET …/availability gave it'),
   durationMinutes: Duration,
   slotId: Id.nullable().default(null).describe('The one-off slot booked; null for weekly hours'),
+  payWith: PayWith.default('wallet').describe('checkout: the time is held CHECKOUT_HOLD_MIN minutes for the payment, then released'),
 });
-export const Booking = z.object({ session: Session, link: JoinLink.describe("The client's join link (shown once)") });
+export const Booking = z.object({
+  session: Session,
+  link: JoinLink.describe("The client's join link (shown once)"),
+  checkoutUrl: z.string().nullable().describe('Where to pay (payWith checkout); null when paid from the wallet'),
+});
 export const SessionRequestBody = z.strictObject({ expertId: Id, type: SessionType });
 export const SessionRequest = z.object({
   session: Session,

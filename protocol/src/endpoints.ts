@@ -36,6 +36,8 @@ import {
   Earnings,
   Escrow,
   EscrowStats,
+  ExtensionBody,
+  ExtensionResult,
   NoShowBody,
   Payout,
   PayoutBody,
@@ -201,6 +203,11 @@ export const endpoints = {
     method: 'POST', path: '/api/sessions/{id}/cancel', tag: 'sessions', summary: 'Cancel a session not yet live (refund by the policy)',
     credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants (the client: refund by the policy; the expert: all back), an admin or an API key',
     params: IdParams, body: Empty, response: Session, status: 200,
+  }),
+  extendSession: e({
+    method: 'POST', path: '/api/sessions/{id}/extensions', tag: 'sessions', summary: 'Buy more minutes for a live scheduled session (E6)',
+    credentials: ['joinToken', 'cookie'], who: "the session's client", idempotent: true,
+    params: IdParams, body: ExtensionBody, response: ExtensionResult, status: 201,
   }),
   sessionEvents: e({
     method: 'GET', path: '/api/sessions/{id}/events', tag: 'sessions', summary: 'The audit trail',

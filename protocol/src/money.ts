@@ -64,3 +64,26 @@ export const Payout = z.object({
   createdAt: Timestamp,
 });
 export const PayoutParams = z.strictObject({ payoutId: z.string().regex(/^payout:[0-9a-f-]{36}:[A-Za-z0-9_.:-]{1,100}$/) });
+
+/** How a booking or an extension is paid: from the wallet at once, or through the provider's checkout page. */
+export const PayWith = z.enum(['wallet', 'checkout']);
+
+/** E6: more minutes for a live scheduled session, at the expert's per-minute rate for its type. */
+export const ExtensionBody = z.strictObject({
+  minutes: z.number().int().min(1).max(240).describe('One of the lengths the server offers (EXTENSION_MINUTES; default 5, 10, 15)'),
+  payWith: PayWith.default('wallet'),
+});
+export const Extension = z.object({
+  id: Id,
+  sessionId: Id,
+  minutes: z.number().int(),
+  amount: Minor,
+  payWith: PayWith,
+  state: z.enum(['awaiting_payment', 'applied', 'refunded']).describe('refunded: paid after the session could no longer be extended'),
+  createdAt: Timestamp,
+});
+export const ExtensionResult = z.object({
+  extension: Extension,
+  endsAt: Timestamp.nullable().describe("The session's deadline now"),
+  checkoutUrl: z.string().nullable().describe('Where to pay (checkout): the deadline moves once the payment is complete'),
+});

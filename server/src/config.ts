@@ -66,7 +66,15 @@ export const configSchema = z.object({
   LOGIN_MAX_FAILURES: int(1, 1000).default(5).describe('Failed sign-ins per email within LOGIN_WINDOW_MIN before sign-in is refused.'),
   LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50).describe('Failed sign-ins per client address within LOGIN_WINDOW_MIN.'),
   LOGIN_WINDOW_MIN: int(1, 24 * 60).default(15).describe('Window of the failed sign-in throttle, in minutes.'),
-  PAYMENT_PROVIDER: z.enum(['local']).default('local').describe('Payment provider for top-ups. `local` succeeds at once: for trying Hourglass only.'),
+  PAYMENT_PROVIDER: z.enum(['local', 'stripe']).default('local').describe('Payment provider for top-ups, bookings and extensions paid by card, and their refunds. `local` succeeds at once: for trying Hourglass only. `stripe` needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.'),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_/, 'must be a Stripe secret or restricted key (sk_… or rk_…)').optional().describe('Stripe API key for Checkout Sessions, refunds and reconciliation (PAYMENT_PROVIDER=stripe).'),
+  STRIPE_API_URL: z.url().optional().describe("Where Stripe API calls go. Unset: Stripe's own API. Tests point it at a local fake."),
+  CHECKOUT_HOLD_MIN: int(30, 24 * 60).default(30).describe('Minutes a booking paid by card holds its time for the payment; unpaid, it is cancelled (Stripe allows 30 min to 24 h).'),
+  EXTENSION_MINUTES: z
+    .string()
+    .default('5,10,15')
+    .pipe(z.string().transform((v) => v.split(',').map((m) => Number(m.trim()))).pipe(z.array(z.number().int().min(1).max(240)).min(1)))
+    .describe('Lengths, in minutes, of the paid extensions a client may buy during a live scheduled session, comma-separated.'),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'must be a Stripe webhook signing secret (whsec_…)').optional().describe("Stripe's webhook signing secret: POST /api/webhooks/stripe verifies every delivery with it. Unset: the endpoint answers not_found."),
   TOP_UP_MIN: int(1, 100_000_000).default(100).describe('Smallest wallet top-up (minor units).'),
   TOP_UP_MAX: int(1, 100_000_000).default(100_000).describe('Largest wallet top-up (minor units).'),
@@ -108,6 +116,10 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
   }
   if (parsed.success && parsed.data.TOP_UP_MIN > parsed.data.TOP_UP_MAX) problems.push('TOP_UP_MIN: must not exceed TOP_UP_MAX');
   if (parsed.success && parsed.data.PRESENCE_GRACE_S >= parsed.data.REJOIN_WINDOW_S) problems.push('PRESENCE_GRACE_S: must be shorter than REJOIN_WINDOW_S');
+  if (parsed.success && parsed.data.PAYMENT_PROVIDER === 'stripe') {
+    if (!parsed.data.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: required when PAYMENT_PROVIDER=stripe');
+    if (!parsed.data.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: required when PAYMENT_PROVIDER=stripe');
+  }
   if (parsed.success && parsed.data.CLOCK_SPEEDUP > 1 && !parsed.data.CLOCK_EPOCH) problems.push('CLOCK_EPOCH: required when CLOCK_SPEEDUP > 1');
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const publicUrl = (parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/$/, '');

@@ -4,7 +4,7 @@ import { balanceOf, transfer } from '../ledger/ledger.ts';
 import { isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
-import { paymentProvider } from '../payments/provider.ts';
+import { startCheckout } from '../payments/checkout.ts';
 
 function clientOf(principal: Principal): string {
   if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients have a wallet.');
@@ -37,28 +37,21 @@ export async function walletHistory(deps: Deps, principal: Principal, q: { limit
 }
 
 /**
- * E1: a top-up through the payment provider. The provider is called outside any transaction
- * (no database lock waits on the network); the credit is transfer `topup:{user}:{key}`, so a
- * retry with the same Idempotency-Key credits once.
+ * E1: a top-up through the payment provider (payments/checkout.ts). The credit is transfer
+ * `topup:{user}:{key}`, made when the payment completes (at once for `local`, by the webhook
+ * for Stripe), so a retry with the same Idempotency-Key credits once and shows the same page.
  */
 export async function topUp(deps: Deps, principal: Principal, amount: number, key: string | undefined) {
   const userId = clientOf(principal);
-  const { TOP_UP_MIN: min, TOP_UP_MAX: max, CURRENCY: currency } = deps.config;
+  const { TOP_UP_MIN: min, TOP_UP_MAX: max } = deps.config;
   if (amount < min || amount > max) fail('validation_failed', `Top-ups are from ${min} to ${max}.`, { issues: [{ path: 'body.amount', message: `between ${min} and ${max}` }] });
   const idempotencyKey = keyOr(deps, key);
-  const provider = paymentProvider(deps.config.PAYMENT_PROVIDER);
-  const outcome = await provider.createTopUp({ userId, amount, currency, idempotencyKey });
   const id = `topup:${userId}:${idempotencyKey}`;
-  if (outcome.status === 'pending') {
-    return { id, status: 'pending' as const, amount, checkoutUrl: outcome.checkoutUrl, wallet: await getWallet(deps, principal) };
-  }
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
-    const wallet = accounts.wallet(userId);
-    await transfer(trx, now, currency, { id, debit: accounts.providerCash(provider.name), credit: wallet, amount, kind: 'top_up' });
-    const balance = await balanceOf(trx, wallet);
-    outbox.push({ type: 'wallet.credited', userId, amount, balance });
-    return { id, status: 'succeeded' as const, amount, checkoutUrl: null, wallet: { balance, currency } };
-  });
+  // A key already credited is answered from the ledger: the same key with another amount is a conflict.
+  const done = await deps.db.selectFrom('ledger_transfers').select('amount').where('id', '=', id).executeTakeFirst();
+  if (done && Number(done.amount) !== amount) fail('idempotency_conflict', undefined, { id });
+  const started = done ? ({ status: 'succeeded', checkoutUrl: null } as const) : await startCheckout(deps, { purpose: 'top_up', userId, key: idempotencyKey }, amount, { description: 'Wallet top-up', returnPath: '/wallet' });
+  return { id, status: started.status, amount, checkoutUrl: started.checkoutUrl, wallet: await getWallet(deps, principal) };
 }
 
 /** An operator's credit (goodwill, a manual payment): paid by the platform, transfer `credit:{user}:{key}`. */

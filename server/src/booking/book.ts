@@ -11,6 +11,7 @@ import { presentSession } from '../sessions/present.ts';
 import { eventsRepo, sessionsRepo } from '../sessions/repository.ts';
 import { defaultLinkValidUntil } from '../sessions/rules.ts';
 import { insertSession, linkSettings } from '../sessions/service.ts';
+import { checkoutBooking } from './payment.ts';
 import { availability, queueForExpert } from './schedule.ts';
 import type { Duration, SessionType } from './slots.ts';
 
@@ -26,16 +27,21 @@ const EXCLUSION_VIOLATION = '23P01';
 export async function bookSlot(deps: Deps, principal: Principal, input: z.output<typeof BookingBody>) {
   if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients book sessions.');
   const { slot, holds } = await openSlot(deps, input);
-  return asSlotTaken(() =>
+  const booked = await asSlotTaken(() =>
     inTransaction(deps, async (trx, now) => {
       await queueForExpert(trx, input.expertId);
+      const paymentDueAt = input.payWith === 'checkout' ? new Date(now.getTime() + deps.config.CHECKOUT_HOLD_MIN * 60_000) : undefined;
       const created = await insertSession(deps, trx, now, actorOf(principal), {
         kind: 'scheduled', type: input.type, clientId: principal.userId, expertId: input.expertId, scheduledAt: slot.startsAt, durationMinutes: input.durationMinutes,
-      }, { price: slot.price, holds });
+      }, { price: slot.price, holds, ...(paymentDueAt && { paymentDueAt }) });
       await takeSlot(trx, input.slotId, created.session.id);
-      return { session: created.session, link: created.links.client };
+      return { session: created.session, link: created.links.client, paymentDueAt };
     }),
   );
+  if (!booked.paymentDueAt) return { session: booked.session, link: booked.link, checkoutUrl: null };
+  const started = await checkoutBooking(deps, booked.session.id, principal.userId, slot.price, booked.paymentDueAt);
+  const session = presentSession((await sessionsRepo.byId(deps.db, booked.session.id))!, await deps.clock.now(deps.db));
+  return { session, link: booked.link, checkoutUrl: started.checkoutUrl };
 }
 
 /**

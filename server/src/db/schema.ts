@@ -87,6 +87,8 @@ export interface SessionsTable {
   /** `[start, end + buffer)` of a client's booking, as PostgreSQL's range text. */
   booked_range: Optional<string>;
   request_expires_at: Optional<Date>;
+  /** A booking paid through checkout: cancelled if not paid by then (migration 014). */
+  payment_due_at: Optional<Date>;
 }
 
 export interface SessionTokensTable {
@@ -189,6 +191,50 @@ export interface ProviderEventsTable {
   payload: Json<unknown>;
 }
 
+export interface ProviderCheckoutsTable {
+  id: string;
+  provider: string;
+  purpose: 'top_up' | 'booking' | 'extension';
+  user_id: string;
+  key: string;
+  amount: number;
+  session_id: string | null;
+  payment_ref: string | null;
+  state: Generated<'open' | 'paid'>;
+  created_at: Timestamp;
+  paid_at: Timestamp | null;
+}
+
+export interface SessionExtensionsTable {
+  id: string;
+  session_id: string;
+  client_id: string;
+  minutes: number;
+  amount: number;
+  pay_with: 'wallet' | 'checkout';
+  state: 'awaiting_payment' | 'applied' | 'refunded';
+  idempotency_key: string;
+  created_at: Timestamp;
+  settled_at: Timestamp | null;
+}
+
+export interface ProviderRefundsTable {
+  id: string;
+  provider: string;
+  user_id: string;
+  payment_ref: string;
+  amount: number;
+  reason: string;
+  session_id: string | null;
+  state: Generated<'pending' | 'succeeded' | 'failed'>;
+  provider_ref: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -206,4 +252,7 @@ export interface DB {
   expert_schedules: ExpertSchedulesTable;
   availability_slots: AvailabilitySlotsTable;
   provider_events: ProviderEventsTable;
+  provider_checkouts: ProviderCheckoutsTable;
+  session_extensions: SessionExtensionsTable;
+  provider_refunds: ProviderRefundsTable;
 }

@@ -1,36 +1,76 @@
 /**
- * A payment provider takes money from outside into the platform. `local` (the embedded
- * default) succeeds at once; Stripe (its own issue) answers `pending` with a checkout URL and
- * completes through its signed webhook.
+ * A payment provider takes money from outside into the platform and gives it back. `local`
+ * (the embedded default) succeeds at once; `stripe` (stripe-provider.ts) answers `pending`
+ * with a Checkout URL and completes through its signed webhook (stripe-webhook.ts).
+ * Every call carries an idempotency key, so a retried call cannot charge or refund twice.
  */
-export interface TopUpRequest {
+import type { Config } from '../config.ts';
+import { stripeProvider } from './stripe-provider.ts';
+
+export type CheckoutPurpose = 'top_up' | 'booking' | 'extension';
+
+export interface CheckoutRequest {
+  purpose: CheckoutPurpose;
   userId: string;
   amount: number;
   currency: string;
-  /** Passed on to the provider, so a retried call cannot charge twice there either. */
+  /** What the payer sees on the payment page. */
+  description: string;
+  /** Carried back, untouched, in the completion event: how the payment finds what it pays for. */
+  metadata: Record<string, string>;
+  idempotencyKey: string;
+  /** Where the payer's browser goes back to afterwards (a path of the web app). */
+  returnPath: string;
+  /** An unpaid checkout stops accepting payment then (a booking's hold). */
+  expiresAt?: Date;
+}
+
+export type CheckoutOutcome =
+  | { status: 'succeeded'; checkoutId: string; paymentRef: string }
+  | { status: 'pending'; checkoutId: string; checkoutUrl: string };
+
+export interface RefundRequest {
+  paymentRef: string;
+  amount: number;
   idempotencyKey: string;
 }
 
-export type TopUpOutcome =
-  | { status: 'succeeded'; providerRef: string }
-  | { status: 'pending'; providerRef: string; checkoutUrl: string };
+/** A provider's event as the webhook and reconciliation apply it. */
+export interface ProviderEvent {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: unknown };
+}
 
 export interface PaymentProvider {
   readonly name: string;
-  createTopUp(request: TopUpRequest): Promise<TopUpOutcome>;
+  createCheckout(request: CheckoutRequest): Promise<CheckoutOutcome>;
+  refund(request: RefundRequest): Promise<{ refundRef: string }>;
+  /** The provider's events since `since`, oldest first (reconciliation). */
+  eventsSince(since: Date): AsyncIterable<ProviderEvent>;
 }
 
-/** For trying Hourglass: every top-up succeeds immediately. Never enable it where money is real. */
+/** For trying Hourglass: every payment and refund succeeds immediately. Never enable it where money is real. */
 export const localProvider: PaymentProvider = {
   name: 'local',
-  async createTopUp(r) {
-    return { status: 'succeeded', providerRef: `local_${r.idempotencyKey}` };
+  async createCheckout(r) {
+    return { status: 'succeeded', checkoutId: `local_${r.idempotencyKey}`, paymentRef: `local_${r.idempotencyKey}` };
   },
+  async refund(r) {
+    return { refundRef: `local_${r.idempotencyKey}` };
+  },
+  async *eventsSince() {},
 };
 
-export function paymentProvider(name: 'local'): PaymentProvider {
-  switch (name) {
-    case 'local':
-      return localProvider;
+const made = new WeakMap<Config, PaymentProvider>();
+
+/** The provider the configuration names; one client per configuration (it keeps connections). */
+export function paymentProvider(config: Config): PaymentProvider {
+  let provider = made.get(config);
+  if (!provider) {
+    provider = config.PAYMENT_PROVIDER === 'stripe' ? stripeProvider(config) : localProvider;
+    made.set(config, provider);
   }
+  return provider;
 }

@@ -2,23 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import type { Database } from '../db/connect.ts';
-import { accounts } from '../ledger/accounts.ts';
-import { balanceOf, transfer } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
-import { AppError, fail } from '../platform/errors.ts';
+import { fail } from '../platform/errors.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { fulfilCheckout } from './checkout.ts';
+import type { ProviderEvent } from './provider.ts';
 
 // Verifying signatures needs no API key and makes no call; the key only satisfies the constructor.
 const verifier = new Stripe('sk_verification_only');
 
-/** What a top-up's Checkout Session carries back (set when the top-up was created). */
-const TopUpMetadata = z.object({ purpose: z.literal('top_up'), userId: z.uuid(), key: z.string().min(1).max(100) });
 const CheckoutSession = z.object({
   id: z.string(),
   amount_total: z.number().int().positive(),
   currency: z.string(),
   payment_status: z.string(),
+  payment_intent: z.string().nullable().optional(),
   metadata: z.record(z.string(), z.string()).nullable(),
 });
 
@@ -52,32 +51,23 @@ export function stripeWebhookRoutes(app: FastifyInstance, deps: Deps) {
  * rolls back both, so the next delivery applies it. Out-of-order events are harmless: each
  * effect is keyed by the object it settles, not by arrival.
  */
-export async function applyProviderEvent(deps: Deps, provider: string, event: { id: string; type: string; created: number; data: { object: unknown } }) {
+export async function applyProviderEvent(deps: Deps, provider: string, event: ProviderEvent) {
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const fresh = await trx.insertInto('provider_events')
       .values({ id: event.id, provider, type: event.type, created_at: new Date(event.created * 1000), applied_at: now, payload: JSON.stringify(event) })
       .onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
     if (!fresh) return false;
     if (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded') {
-      await fulfilCheckout(deps, trx, now, provider, event.data.object, outbox);
+      await checkoutPaid(deps, trx, now, provider, event.data.object, outbox);
     }
     return true;
   });
 }
 
-async function fulfilCheckout(deps: Deps, trx: Database, now: Date, provider: string, object: unknown, outbox: DomainEvent[]) {
+/** A completed (or later-succeeded) Checkout Session: paid, it is fulfilled (payments/checkout.ts). */
+async function checkoutPaid(deps: Deps, trx: Database, now: Date, provider: string, object: unknown, outbox: DomainEvent[]) {
   const session = CheckoutSession.safeParse(object);
   if (!session.success || session.data.payment_status !== 'paid') return;
-  const topUp = TopUpMetadata.safeParse(session.data.metadata);
-  // Not one of our top-ups (bookings and extensions arrive with their slices): recorded, no effect.
-  if (!topUp.success) return;
-  if (session.data.currency.toUpperCase() !== deps.config.CURRENCY) {
-    throw new AppError('internal', `checkout ${session.data.id} in ${session.data.currency}, wallets are in ${deps.config.CURRENCY}`);
-  }
-  const { userId, key } = topUp.data;
-  const wallet = accounts.wallet(userId);
-  const amount = session.data.amount_total;
-  // The id a pending top-up was given when it was created (billing/wallet.ts): one credit however it arrives.
-  const { created } = await transfer(trx, now, deps.config.CURRENCY, { id: `topup:${userId}:${key}`, debit: accounts.providerCash(provider), credit: wallet, amount, kind: 'top_up' });
-  if (created) outbox.push({ type: 'wallet.credited', userId, amount, balance: await balanceOf(trx, wallet) });
+  const { id, amount_total: amount, currency, payment_intent, metadata } = session.data;
+  await fulfilCheckout(deps, trx, now, outbox, provider, { checkoutId: id, amount, currency, paymentRef: payment_intent ?? id, metadata });
 }

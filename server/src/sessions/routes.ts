@@ -1,6 +1,7 @@
 import { endpoints } from '@hourglass/protocol';
 import type { Deps } from '../platform/context.ts';
 import type { makeRouter } from '../platform/router.ts';
+import { buyExtension } from './extensions.ts';
 import { listMySessions } from './lists.ts';
 import * as sessions from './service.ts';
 
@@ -11,6 +12,7 @@ export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps):
   route(endpoints.joinSession, ({ principal, params }) => sessions.joinSession(deps, principal, params.id));
   route(endpoints.endSession, ({ principal, params, body }) => sessions.endSession(deps, principal, params.id, body.notes));
   route(endpoints.cancelSession, ({ principal, params }) => sessions.cancelSession(deps, principal, params.id));
+  route(endpoints.extendSession, ({ principal, params, body, idempotencyKey }) => buyExtension(deps, principal, params.id, body, idempotencyKey));
   route(endpoints.sessionEvents, ({ principal, params }) => sessions.listEvents(deps, principal, params.id));
   route(endpoints.reissueTokens, ({ principal, params }) => sessions.reissueTokens(deps, principal, params.id));
   route(endpoints.mySessions, ({ principal, query }) => listMySessions(deps, principal, query));

@@ -1,6 +1,9 @@
 import type { CreateSessionBody, EndReason, ParticipantRole } from '@hourglass/protocol';
 import type { z } from 'zod';
 import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
+import { refundToCard } from '../booking/payment.ts';
+import { accounts } from '../ledger/accounts.ts';
+import { balanceOf } from '../ledger/ledger.ts';
 import { refundAmount, refundPercent } from '../booking/policy.ts';
 import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/metering.ts';
 import type { Database } from '../db/connect.ts';
@@ -27,6 +30,8 @@ export async function createSession(deps: Deps, principal: Principal, input: z.o
 export interface BookingTerms {
   price: number;
   holds: { start: Date; end: Date };
+  /** Paid through checkout: the time is held until then, and the escrow is funded when the payment arrives. */
+  paymentDueAt?: Date;
 }
 
 /**
@@ -107,11 +112,12 @@ export async function insertSession(
     paused_ms: 0,
     booked_range: booking ? `[${booking.holds.start.toISOString()},${booking.holds.end.toISOString()})` : null,
     request_expires_at: request?.expiresAt ?? null,
+    payment_due_at: booking?.paymentDueAt ?? null,
   };
   const { billed_seconds: _b, version: _v, ...insertable } = row;
   await sessionsRepo.insert(trx, insertable);
   // The price is paid before the booking stands (B3, E5): wallet → this session's escrow.
-  if (row.kind === 'scheduled') row = await holdEscrow(deps, trx, row, now);
+  if (row.kind === 'scheduled' && !row.payment_due_at) row = await holdEscrow(deps, trx, row, now);
   await eventsRepo.append(trx, deps.ids, {
     sessionId: row.id,
     at: now,
@@ -143,6 +149,7 @@ export async function validateToken(deps: Deps, token: string) {
 
 function canJoin(s: SessionRow, now: Date, deps: Deps): boolean {
   if (s.state === 'live' || s.state === 'accepted') return true;
+  if (s.payment_due_at) return false;
   if (s.state === 'booked' || s.state === 'open') return inStartWindow(now, s.scheduled_at!, windowOf(deps));
   return false;
 }
@@ -192,6 +199,7 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
     let s = await loadForUpdate(trx, id);
     const actor = actorOf(principal);
     if (s.state === 'ended') fail('session_ended');
+    if (s.payment_due_at) fail('invalid_transition', 'The booking has not been paid yet.', { state: s.state, command: 'join' });
     if ((s.state === 'booked' || s.state === 'open') && !inStartWindow(now, s.scheduled_at!, windowOf(deps))) {
       const w = startWindow(s.scheduled_at!, windowOf(deps));
       fail('outside_start_window', undefined, { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() });
@@ -252,7 +260,9 @@ export async function cancelSession(deps: Deps, principal: Principal, id: string
     const percent = s.scheduled_at ? refundPercent(by, s.scheduled_at, now, refundPolicy(deps)) : 100;
     let cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now, {}, { by, refundPercent: percent });
     if (cancelled !== s && cancelled.escrow_state === 'held') {
-      cancelled = await refundEscrow(deps, trx, cancelled, now, outbox, refundAmount(cancelled.price!, percent));
+      const refunded = refundAmount(Number(cancelled.price), percent);
+      cancelled = await refundEscrow(deps, trx, cancelled, now, outbox, refunded);
+      await refundToCard(deps, trx, now, cancelled, refunded, 'cancelled');
     }
     return presentSession(cancelled, now);
   });
@@ -285,6 +295,7 @@ export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, abs
     await trx.updateTable('expert_profiles').set((eb) => ({ no_show_count: eb('no_show_count', '+', 1) })).where('user_id', '=', s.expert_id).execute();
   }
   if (row.escrow_state === 'held') {
+    if (absent === 'expert') await refundToCard(deps, trx, now, row, await balanceOf(trx, accounts.escrow(row.id)), 'expert_no_show');
     row =
       absent === 'expert'
         ? await refundEscrow(deps, trx, row, now, outbox)

@@ -1,3 +1,4 @@
+import { releaseUnpaid } from '../booking/payment.ts';
 import { expireRequest } from '../booking/requests.ts';
 import type { Deps } from '../platform/context.ts';
 import { SYSTEM, endLive } from '../sessions/lifecycle.ts';
@@ -46,5 +47,18 @@ export const requestExpiryTick = (deps: Deps, batch = 100) =>
         .where('state', '=', 'requested').where('request_expires_at', '<=', now)
         .orderBy('request_expires_at').limit(limit).forUpdate().skipLocked().execute(),
     (trx, s, _now, outbox) => expireRequest(deps, trx, s, outbox),
+    batch,
+  );
+
+/** B3: a booking paid through checkout that was not paid by its due time gives its time back. */
+export const paymentDueTick = (deps: Deps, batch = 100) =>
+  sweep(
+    deps,
+    'payment_due',
+    (trx, now, limit) =>
+      trx.selectFrom('sessions').selectAll()
+        .where('state', '=', 'booked').where('payment_due_at', '<=', now)
+        .orderBy('payment_due_at').limit(limit).forUpdate().skipLocked().execute(),
+    (trx, s, now, outbox) => releaseUnpaid(deps, trx, s, now, outbox, 'payment_not_received'),
     batch,
   );

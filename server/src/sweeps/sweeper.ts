@@ -1,7 +1,8 @@
 import type { Deps } from '../platform/context.ts';
 import { billingTick, escrowReleaseTick } from './billing.ts';
 import { absenceTick, nodeExpiryTick } from './presence.ts';
-import { deadlineTick, noShowTick, requestExpiryTick } from './schedule.ts';
+import { refundTick } from '../payments/refunds.ts';
+import { deadlineTick, noShowTick, paymentDueTick, requestExpiryTick } from './schedule.ts';
 
 /**
  * The sweeper role: runs every sweep, then waits SWEEP_INTERVAL_MS, until stopped. A pass that
@@ -49,5 +50,7 @@ export async function runSweeps(deps: Deps) {
     requests: await requestExpiryTick(deps),
     billing: await billingTick(deps),
     escrowRelease: await escrowReleaseTick(deps),
+    paymentDue: await paymentDueTick(deps),
+    refunds: await refundTick(deps),
   };
 }

@@ -76,6 +76,13 @@ const cases: Case[] = [
   },
   { name: 'endSession', mode: 'live', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/end`, body: {} }), expect: readers },
   { name: 'cancelSession', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/cancel`, body: {} }), expect: readers },
+  {
+    // The live fixture is on demand: the client passes authorization and meets the rule that only scheduled sessions are extended.
+    name: 'extendSession',
+    mode: 'live',
+    request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/extensions`, body: { minutes: 5 } }),
+    expect: { ...readers, clientToken: 'invalid_transition', clientCookie: 'invalid_transition', expertToken: 'forbidden', expertCookie: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
   { name: 'reissueTokens', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens`, body: {} }), expect: operatorsOnly },
   { name: 'revokeToken', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens/revoke`, body: { role: 'client' } }), expect: operatorsOnly },
   {

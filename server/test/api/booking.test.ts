@@ -109,7 +109,7 @@ describeOnDatabases('booking', (target) => {
     for (let round = 0; round < ROUNDS; round++) {
       // Each round another 15-minute slot, from 8 March on.
       const startsAt = new Date(Date.parse('2026-03-08T00:00:00Z') + round * 30 * 60_000).toISOString();
-      const results = await Promise.allSettled(clients.map((p) => bookSlot(server.deps, p, { expertId: expert.id, type: 'chat', startsAt, durationMinutes: 15, slotId: null })));
+      const results = await Promise.allSettled(clients.map((p) => bookSlot(server.deps, p, { expertId: expert.id, type: 'chat', startsAt, durationMinutes: 15, slotId: null, payWith: 'wallet' })));
       const won = results.filter((r) => r.status === 'fulfilled');
       const codes = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code?: string }).code ?? String(r.reason)] : []));
       for (const c of codes) outcomes[c] = (outcomes[c] ?? 0) + 1;
