@@ -24,6 +24,8 @@ import {
   JoinLink,
   JoinLinks,
   MySessionsQuery,
+  Rating,
+  RatingBody,
   RevokeTokenBody,
   Session,
   SessionEvents,
@@ -208,6 +210,10 @@ export const endpoints = {
     method: 'POST', path: '/api/sessions/{id}/extensions', tag: 'sessions', summary: 'Buy more minutes for a live scheduled session (E6)',
     credentials: ['joinToken', 'cookie'], who: "the session's client", idempotent: true,
     params: IdParams, body: ExtensionBody, response: ExtensionResult, status: 201,
+  }),
+  rateSession: e({
+    method: 'POST', path: '/api/sessions/{id}/rating', tag: 'sessions', summary: 'Rate the expert after a completed session (once)',
+    credentials: ['joinToken', 'cookie'], who: "the session's client", params: IdParams, body: RatingBody, response: Rating, status: 201,
   }),
   sessionEvents: e({
     method: 'GET', path: '/api/sessions/{id}/events', tag: 'sessions', summary: 'The audit trail',

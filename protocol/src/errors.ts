@@ -21,6 +21,7 @@ export const errorTable = {
   signature_invalid: { status: 400, message: 'The webhook signature does not verify (wrong secret, altered body, or too old).' },
   slot_booked: { status: 409, message: 'This slot is booked and cannot be changed.' },
   expert_unavailable: { status: 409, message: 'The expert is not available for a session now (offline or busy).' },
+  already_rated: { status: 409, message: 'This session has already been rated.' },
   slot_taken: { status: 409, message: 'This time is not open for booking (any more).' },
   insufficient_funds: { status: 402, message: 'The balance does not cover this.' },
   idempotency_conflict: { status: 409, message: 'This idempotency key was used for a different request.' },

@@ -129,3 +129,10 @@ export const MySessionsQuery = z.strictObject({
   from: Timestamp.optional().describe("Sessions at or after (a scheduled session's time, else its creation)"),
   to: Timestamp.optional().describe('Sessions before'),
 });
+
+/** F2: the client's rating of the expert after a completed session, once. */
+export const RatingBody = z.strictObject({
+  stars: z.number().int().min(1).max(5),
+  text: z.string().trim().max(2000).default(''),
+});
+export const Rating = z.object({ sessionId: Id, stars: z.number().int(), text: z.string(), createdAt: Timestamp });

@@ -235,6 +235,16 @@ export interface ProviderRefundsTable {
   finished_at: Timestamp | null;
 }
 
+export interface SessionRatingsTable {
+  session_id: string;
+  client_id: string;
+  expert_id: string;
+  stars: number;
+  text: string;
+  counts_in_average: boolean;
+  created_at: Timestamp;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -255,4 +265,5 @@ export interface DB {
   provider_checkouts: ProviderCheckoutsTable;
   session_extensions: SessionExtensionsTable;
   provider_refunds: ProviderRefundsTable;
+  session_ratings: SessionRatingsTable;
 }

@@ -3,6 +3,7 @@ import type { Deps } from '../platform/context.ts';
 import type { makeRouter } from '../platform/router.ts';
 import { buyExtension } from './extensions.ts';
 import { listMySessions } from './lists.ts';
+import { rateSession } from './ratings.ts';
 import * as sessions from './service.ts';
 
 export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps): void {
@@ -13,6 +14,7 @@ export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps):
   route(endpoints.endSession, ({ principal, params, body }) => sessions.endSession(deps, principal, params.id, body.notes));
   route(endpoints.cancelSession, ({ principal, params }) => sessions.cancelSession(deps, principal, params.id));
   route(endpoints.extendSession, ({ principal, params, body, idempotencyKey }) => buyExtension(deps, principal, params.id, body, idempotencyKey));
+  route(endpoints.rateSession, ({ principal, params, body }) => rateSession(deps, principal, params.id, body));
   route(endpoints.sessionEvents, ({ principal, params }) => sessions.listEvents(deps, principal, params.id));
   route(endpoints.reissueTokens, ({ principal, params }) => sessions.reissueTokens(deps, principal, params.id));
   route(endpoints.mySessions, ({ principal, query }) => listMySessions(deps, principal, query));

@@ -83,6 +83,12 @@ const cases: Case[] = [
     request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/extensions`, body: { minutes: 5 } }),
     expect: { ...readers, clientToken: 'invalid_transition', clientCookie: 'invalid_transition', expertToken: 'forbidden', expertCookie: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated' },
   },
+  {
+    name: 'rateSession',
+    mode: 'completed',
+    request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/rating`, body: { stars: 5 } }),
+    expect: { ...readers, expertToken: 'forbidden', expertCookie: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
   { name: 'reissueTokens', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens`, body: {} }), expect: operatorsOnly },
   { name: 'revokeToken', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens/revoke`, body: { role: 'client' } }), expect: operatorsOnly },
   {
