@@ -16,6 +16,12 @@ export default defineConfig({
         extends: true,
         test: { name: 'tz-chatham', include: ['server/src/booking/**/*.test.ts', 'server/test/api/availability.test.ts'], env: { TZ: 'Pacific/Chatham' } },
       },
+      // Real Chromium with real media: after everything else (groupOrder), one file at a time, so
+      // two call-making browsers never compete with each other or the database suites for two cores.
+      {
+        extends: true,
+        test: { name: 'browser', include: ['web/**/*.test.ts'], env: { TZ: 'UTC' }, sequence: { groupOrder: 1 }, fileParallelism: false, testTimeout: 120_000 },
+      },
     ],
   },
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createClient } from 'redis';
 import type { TestProject } from 'vitest/node';
+import { chromiumPath } from './chromium-path.ts';
 
 /**
  * Decides which real services the suite runs against and says so loudly. With
@@ -35,6 +36,9 @@ export default async function setup(project: TestProject) {
   } else {
     skipped.push('multi-node suites (set TEST_REDIS_URL, with TEST_DATABASE_URL: several nodes share one PostgreSQL server)');
   }
+  const browser = chromiumPath();
+  if (browser) console.log(`[hourglass] browser suites: ${browser}`);
+  else skipped.push('browser suites (no Chromium: apt-get install -y chromium, or set HG_CHROMIUM)');
   for (const s of skipped) console.warn(`\n[hourglass] ***** SKIPPED: ${s} *****\n`);
   if (required && skipped.length) throw new Error(`HG_REQUIRE_ALL=1 but these would be skipped:\n- ${skipped.join('\n- ')}`);
   project.provide('hgRunId', runId);

@@ -13,16 +13,20 @@ export interface ClientOptions {
 }
 
 type Part<K extends string, T> = [T] extends [undefined] ? object : { [P in K]: T };
-export type CallInput<N extends EndpointName> = Part<'params', ParamsOf<N>> & Part<'body', BodyOf<N>> & Partial<Part<'query', QueryOf<N>>>;
+type BaseInput<N extends EndpointName> = Part<'params', ParamsOf<N>> & Part<'body', BodyOf<N>> & Partial<Part<'query', QueryOf<N>>>;
+export type CallInput<N extends EndpointName> = BaseInput<N> & {
+  /** Money-moving calls: the same key repeats the same movement once (sent as `Idempotency-Key`). */
+  idempotencyKey?: string;
+};
 
 /** The typed REST client: one method, `call(name, input)`, over the protocol's endpoint table. */
 export function createClient(options: ClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.baseUrl.replace(/\/$/, '');
 
-  async function call<N extends EndpointName>(name: N, ...[input]: keyof CallInput<N> extends never ? [CallInput<N>?] : [CallInput<N>]): Promise<ResponseOf<N>> {
+  async function call<N extends EndpointName>(name: N, ...[input]: keyof BaseInput<N> extends never ? [CallInput<N>?] : [CallInput<N>]): Promise<ResponseOf<N>> {
     const ep = endpoints[name];
-    const { params, query, body } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    const { params, query, body, idempotencyKey } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; idempotencyKey?: string };
     const path = ep.path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(params?.[k] ?? ''));
     const qs = new URLSearchParams(
       Object.entries(query ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
@@ -31,6 +35,7 @@ export function createClient(options: ClientOptions) {
     if (ep.method !== 'GET') headers['content-type'] = 'application/json';
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     if (options.joinToken) headers['x-join-token'] = options.joinToken;
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     const csrf = options.csrfToken?.();
     if (csrf && ep.method !== 'GET') headers['x-csrf-token'] = csrf;
     const res = await doFetch(`${base}${path}${qs ? `?${qs}` : ''}`, {

@@ -6,12 +6,16 @@ import type { FastifyInstance } from 'fastify';
 const webRoot = fileURLToPath(new URL('../../../web/', import.meta.url));
 
 /**
- * Serves the web app: the built bundle when there is one, else the placeholder in web/public.
- * Client-side routes (`/session/{token}`, …) get index.html.
+ * Serves the web app built into web/dist (`npm start` builds it when stale: scripts/build-web.ts).
+ * Client-side routes (`/session/{token}`, …) get index.html. Not built: a page that says how.
  */
 export async function webRoutes(app: FastifyInstance): Promise<void> {
-  const root = existsSync(`${webRoot}dist/index.html`) ? `${webRoot}dist` : `${webRoot}public`;
-  await app.register(fastifyStatic, { root, prefix: '/', index: 'index.html', wildcard: false });
+  if (!existsSync(`${webRoot}dist/index.html`)) {
+    const notBuilt = '<!doctype html><title>Hourglass</title><p>The web app is not built: run <code>npm run build:web</code>.</p>';
+    for (const path of ['/', '/session/:token']) app.get(path, async (_req, reply) => reply.type('text/html').send(notBuilt));
+    return;
+  }
+  await app.register(fastifyStatic, { root: `${webRoot}dist`, prefix: '/', index: 'index.html', wildcard: false });
   const page = (_req: unknown, reply: { sendFile(f: string): unknown }) => reply.sendFile('index.html');
   app.get('/session/:token', page);
 }

@@ -1,0 +1,270 @@
+import type {
+  Ack, ChatMessage, ClientToServerEvents, RoomPresence, ServerToClientEvents, SessionStatePayload, SignalSend,
+} from '@hourglass/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { Emitter } from './emitter.ts';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** A chat message as this side sees it: the server's, or one of ours not yet acknowledged. */
+export type RoomMessage = (ChatMessage & { delivery: 'sent' }) | { clientMsgId: string; from: 'client' | 'expert'; text: string; delivery: 'sending'; seq: null; sentAt: null };
+
+export interface TimerView {
+  /** Time on the session's clock so far (0 before it starts), in ms. */
+  elapsedMs: number;
+  /** Until the deadline (scheduled) or the end of paid time (on demand); null when there is none. */
+  remainingMs: number | null;
+  paused: boolean;
+}
+
+export interface RoomEvents extends Record<string, unknown> {
+  state: SessionStatePayload;
+  messages: RoomMessage[];
+  connection: ConnectionStatus;
+  presence: RoomPresence;
+  timer: null;
+  ended: { reason: string; endedAt: string };
+  lowBalance: { balance: number | null; minutesLeft: number };
+  media: { role: 'client' | 'expert'; audio: boolean; video: boolean };
+  refused: { code: string; message: string };
+  /** The handshake was refused (a bad or expired link): the room will not retry. */
+  failed: { code: string; message: string };
+}
+
+export interface SessionRoomOptions {
+  baseUrl: string;
+  token: string;
+  /** Backoff of the automatic reconnection (socket.io's, with jitter). */
+  reconnectDelayMs?: number;
+  reconnectDelayMaxMs?: number;
+}
+
+type RoomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * One live session room for one participant: the socket (the handshake is the join), the
+ * server's clock (its offset from ours), the chat (ordered by the server's seq, resumed
+ * without gaps or duplicates after a reconnect, unacknowledged sends retried with their id),
+ * and the signaling channel media uses (media.ts). The web app's room is a view of this.
+ */
+export class SessionRoom extends Emitter<RoomEvents> {
+  state: SessionStatePayload | null = null;
+  status: ConnectionStatus = 'connecting';
+  /** Server time − local time, in ms: what `serverNow()` adds. */
+  offsetMs = 0;
+  private readonly socket: RoomSocket;
+  private readonly received = new Map<number, ChatMessage>();
+  private readonly unsent = new Map<string, string>();
+  private readonly signalQueue: (SignalSend & { from: 'client' | 'expert' })[] = [];
+  private signalHandler: ((s: SignalSend & { from: 'client' | 'expert' }) => void) | null = null;
+  private firstState: Promise<SessionStatePayload>;
+
+  constructor(private readonly options: SessionRoomOptions) {
+    super();
+    this.socket = io(options.baseUrl, {
+      path: '/socket.io',
+      auth: { token: options.token },
+      transports: ['websocket'],
+      autoConnect: false,
+      reconnectionDelay: options.reconnectDelayMs ?? 500,
+      reconnectionDelayMax: options.reconnectDelayMaxMs ?? 5000,
+    });
+    this.firstState = new Promise((resolve, reject) => {
+      this.socket.once('session:state', resolve);
+      this.socket.once('connect_error', (err) => {
+        if (!this.state) reject(Object.assign(new Error(err.message), (err as Error & { data?: object }).data));
+      });
+    });
+    this.wire();
+  }
+
+  /** Opens the room; resolves with the first state (it rejects with the server's code if the link is refused). */
+  connect(): Promise<SessionStatePayload> {
+    this.socket.connect();
+    return this.firstState;
+  }
+
+  get you() {
+    return this.state?.you ?? null;
+  }
+
+  /** The server's clock now, in ms since the epoch. */
+  serverNow(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  timer(): TimerView {
+    const t = this.state?.timer;
+    if (!t?.startedAt) return { elapsedMs: 0, remainingMs: null, paused: false };
+    const now = t.pausedAt ? Date.parse(t.pausedAt) : this.serverNow();
+    const deadline = t.endsAt ?? t.paidUntil;
+    const ended = this.state!.state === 'ended';
+    return {
+      elapsedMs: Math.max(0, now - Date.parse(t.startedAt)),
+      remainingMs: deadline && !ended ? Math.max(0, Date.parse(deadline) - now) : null,
+      paused: t.pausedAt !== null,
+    };
+  }
+
+  /** Messages in the server's order, then ours still on their way. */
+  messages(): RoomMessage[] {
+    const sent = [...this.received.values()].sort((a, b) => a.seq - b.seq).map((m) => ({ ...m, delivery: 'sent' as const }));
+    const mine = new Set(sent.map((m) => m.clientMsgId));
+    const sending = [...this.unsent].filter(([id]) => !mine.has(id)).map(([clientMsgId, text]) => ({
+      clientMsgId, text, from: this.you ?? 'client', delivery: 'sending' as const, seq: null, sentAt: null,
+    }));
+    return [...sent, ...sending];
+  }
+
+  /** Sends a chat message; if the connection drops first, it is sent again (same id: once) on reconnect. */
+  async send(text: string): Promise<ChatMessage> {
+    const clientMsgId = globalThis.crypto.randomUUID();
+    this.unsent.set(clientMsgId, text);
+    this.emit('messages', this.messages());
+    return this.deliver(clientMsgId, text);
+  }
+
+  async end(): Promise<void> {
+    const r = await new Promise<Ack<{ state: string; endReason: string | null }>>((resolve) => this.socket.emit('session:end', {}, resolve));
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+  }
+
+  signal(payload: SignalSend): void {
+    this.socket.emit('signal', payload);
+  }
+
+  /** Media (media.ts) takes the signals; any that came before it are handed over at once. */
+  onSignal(handler: (s: SignalSend & { from: 'client' | 'expert' }) => void): () => void {
+    this.signalHandler = handler;
+    for (const s of this.signalQueue.splice(0)) handler(s);
+    return () => {
+      if (this.signalHandler === handler) this.signalHandler = null;
+    };
+  }
+
+  setMediaState(state: { audio: boolean; video: boolean }): void {
+    this.socket.emit('media:state', state);
+  }
+
+  /** The manual "retry now" of the reconnect banner: skips the rest of the backoff. */
+  reconnectNow(): void {
+    if (this.status === 'closed' || this.socket.connected) return;
+    this.socket.disconnect().connect();
+  }
+
+  close(): void {
+    this.setStatus('closed');
+    this.socket.disconnect();
+  }
+
+  private deliver(clientMsgId: string, text: string): Promise<ChatMessage> {
+    return new Promise((resolve, reject) => {
+      this.socket.emit('chat:send', { clientMsgId, text }, (r: Ack<ChatMessage>) => {
+        if (!r.ok) {
+          this.unsent.delete(clientMsgId);
+          this.emit('messages', this.messages());
+          reject(Object.assign(new Error(r.error.message), { code: r.error.code }));
+          return;
+        }
+        this.unsent.delete(clientMsgId);
+        this.take([r.data]);
+        resolve(r.data);
+      });
+    });
+  }
+
+  private take(messages: ChatMessage[]) {
+    for (const m of messages) this.received.set(m.seq, m);
+    this.emit('messages', this.messages());
+  }
+
+  private clock(serverNow: string) {
+    this.offsetMs = Date.parse(serverNow) - Date.now();
+  }
+
+  private setStatus(status: ConnectionStatus) {
+    if (this.status === status || this.status === 'closed') return;
+    this.status = status;
+    this.emit('connection', status);
+  }
+
+  private patchTimer(patch: Partial<SessionStatePayload['timer']>) {
+    if (!this.state) return;
+    this.state = { ...this.state, timer: { ...this.state.timer, ...patch } };
+    this.emit('timer', null);
+    this.emit('state', this.state);
+  }
+
+  /** After a reconnect: everything after the last seq we hold, page by page. */
+  private async resume() {
+    for (;;) {
+      const last = Math.max(0, ...this.received.keys());
+      const r = await new Promise<Ack<{ messages: ChatMessage[]; more: boolean }>>((resolve) => this.socket.emit('resume', { afterSeq: last }, resolve));
+      if (!r.ok) return;
+      this.take(r.data.messages);
+      if (!r.data.more) return;
+    }
+  }
+
+  private wire() {
+    const s = this.socket;
+    s.on('connect', () => this.setStatus('connected'));
+    s.on('disconnect', (reason) => {
+      // The server closing the room (session over) is final; anything else is retried.
+      this.setStatus(reason === 'io server disconnect' && this.state?.state === 'ended' ? 'closed' : 'reconnecting');
+      if (reason === 'io server disconnect' && this.status !== 'closed') s.connect();
+    });
+    s.io.on('reconnect_attempt', () => this.setStatus('reconnecting'));
+    s.on('connect_error', (err) => {
+      const data = (err as Error & { data?: { code?: string } }).data;
+      // A refused handshake (bad link, session over) is not retried by socket.io: tell the view.
+      if (data?.code) {
+        this.setStatus('closed');
+        this.emit('failed', { code: data.code, message: err.message });
+      }
+    });
+    s.on('session:state', (state) => {
+      const reconnected = this.state !== null;
+      this.state = state;
+      this.clock(state.timer.serverNow);
+      this.take(state.messages);
+      this.emit('state', state);
+      if (reconnected) {
+        void this.resume();
+        for (const [id, text] of this.unsent) void this.deliver(id, text).catch(() => undefined);
+      }
+    });
+    s.on('chat:message', (m) => this.take([m]));
+    s.on('presence', (p) => {
+      if (this.state) this.state = { ...this.state, participants: this.state.participants.map((x) => (x.role === p.role ? p : x)) };
+      this.emit('presence', p);
+      if (this.state) this.emit('state', this.state);
+    });
+    s.on('session:started', (p) => {
+      this.clock(p.serverNow);
+      if (this.state) this.state = { ...this.state, state: 'live' };
+      this.patchTimer({ startedAt: p.startedAt, endsAt: p.endsAt, paidUntil: p.paidUntil, serverNow: p.serverNow });
+    });
+    s.on('session:paused', (p) => {
+      this.clock(p.serverNow);
+      this.patchTimer({ pausedAt: p.pausedAt, serverNow: p.serverNow });
+    });
+    s.on('session:extended', (p) => {
+      this.clock(p.serverNow);
+      this.patchTimer({ endsAt: p.endsAt, paidUntil: p.paidUntil, pausedAt: null, serverNow: p.serverNow });
+    });
+    s.on('billing:charged', (p) => {
+      if (this.state) this.state = { ...this.state, balance: p.balance };
+      this.patchTimer({ paidUntil: p.paidUntil });
+    });
+    s.on('session:low_balance', (p) => this.emit('lowBalance', p));
+    s.on('session:ended', (p) => {
+      if (this.state) this.state = { ...this.state, state: 'ended', endReason: p.reason as SessionStatePayload['endReason'] };
+      this.emit('ended', p);
+      if (this.state) this.emit('state', this.state);
+    });
+    s.on('media:state', (p) => this.emit('media', p));
+    s.on('signal', (p) => (this.signalHandler ? this.signalHandler(p) : this.signalQueue.push(p)));
+    s.on('refused', (e) => this.emit('refused', e));
+  }
+}

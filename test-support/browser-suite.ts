@@ -1,0 +1,63 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import type { ConfigEnv } from '../server/src/config.ts';
+import { launchChromium, participantPage } from './browser.ts';
+import { chromiumPath } from './chromium-path.ts';
+import { pgliteTarget } from './databases.ts';
+import { buildClient, buildSession } from './factories.ts';
+import { startServer, type TestServer } from './server.ts';
+
+/** Browser suites run when a Chromium is found; global-setup announces (or, under HG_REQUIRE_ALL, refuses) the skip. */
+export const describeInBrowser = (name: string, fn: () => void) => (chromiumPath() ? describe(name, fn) : describe.skip(name, fn));
+
+export interface BrowserHarness {
+  server: TestServer;
+  browser: Browser;
+  /** Both participants open their join links, press Join and are in the room. */
+  joinBoth(type: 'chat' | 'voice' | 'video', o?: { clientName?: string; widths?: [number, number]; credit?: number; scheduledAt?: Date }): Promise<{
+    s: Awaited<ReturnType<typeof buildSession>>;
+    client: Page;
+    expert: Page;
+    contexts: [BrowserContext, BrowserContext];
+  }>;
+  /** Closes the contexts of the test so far (a finished call must not keep encoding video). */
+  closeAll(): Promise<void>;
+}
+
+/**
+ * A browser suite's setup: the real server (embedded database, no STUN: loopback only) and one
+ * Chromium for the suite; every test's browser contexts closed after it. `env` may be a
+ * function, for settings known only once an earlier `beforeAll` ran (a fake provider's URL).
+ */
+export function browserHarness(env: ConfigEnv | (() => ConfigEnv) = {}): BrowserHarness {
+  const open: BrowserContext[] = [];
+  const h = {
+    closeAll: async () => {
+      for (const c of open.splice(0)) await c.close();
+    },
+    async joinBoth(type, o = {}) {
+      const deps = h.server.deps;
+      const client = o.clientName ? await buildClient(deps, { name: o.clientName }) : undefined;
+      const s = await buildSession(deps, { kind: 'scheduled', type, scheduledAt: o.scheduledAt ?? (await deps.clock.now(deps.db)), ...(client && { client }), ...(o.credit !== undefined && { credit: o.credit }) });
+      const [cw, ew] = o.widths ?? [1280, 1280];
+      const [c, e] = await Promise.all([participantPage(h.browser, h.server.url, cw), participantPage(h.browser, h.server.url, ew)]);
+      open.push(c.context, e.context);
+      await Promise.all([c.page.goto(`/session/${s.links.client.token}`), e.page.goto(`/session/${s.links.expert.token}`)]);
+      for (const page of [c.page, e.page]) {
+        await page.getByTestId('join').click();
+        await page.getByTestId('room').waitFor();
+      }
+      return { s, client: c.page, expert: e.page, contexts: [c.context, e.context] };
+    },
+  } as BrowserHarness;
+  beforeAll(async () => {
+    h.server = await startServer(pgliteTarget, { STUN_URLS: 'none', ...(typeof env === 'function' ? env() : env) });
+    h.browser = await launchChromium();
+  });
+  afterEach(() => h.closeAll());
+  afterAll(async () => {
+    await h.browser?.close();
+    await h.server?.close();
+  });
+  return h;
+}

@@ -1,0 +1,119 @@
+import { useEffect, useState } from 'react';
+import { MediaSession, SessionRoom, type ResponseOf } from '@hourglass/sdk';
+import { asParticipant } from '../api.ts';
+import { Chat } from './Chat.tsx';
+import { Extend } from './Extend.tsx';
+import { Preflight } from './Preflight.tsx';
+import { Summary } from './Summary.tsx';
+import { Video, Voice } from './Media.tsx';
+import { Timer } from './Timer.tsx';
+import { useRoomUpdates } from './useRoom.ts';
+
+type Check = ResponseOf<'validateToken'>;
+
+const typeName = { chat: 'Chat', voice: 'Voice call', video: 'Video call' } as const;
+
+/**
+ * The session room behind a join link: what the link is for, then (on Join) the live room —
+ * only what the booked type allows: chat, or voice (no video at all), or video.
+ */
+export function Room({ token }: { token: string }) {
+  const [check, setCheck] = useState<Check | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [joined, setJoined] = useState(false);
+  const [devices, setDevices] = useState<MediaStream | null>(null);
+  useEffect(() => {
+    asParticipant(token).call('validateToken', { query: { token } }).then(setCheck, (err: Error) => setError(err.message));
+  }, [token]);
+
+  if (error) return <div className="card"><h2>This link does not work</h2><p className="error" data-testid="link-error">{error}</p></div>;
+  if (!check) return <p className="muted">Loading…</p>;
+  if (!joined) {
+    const w = check.startWindow;
+    return (
+      <div className="card" data-testid="lobby">
+        <h2>{typeName[check.session.type]} with <span data-testid="counterpart">{check.counterpart.name}</span></h2>
+        <p className="muted">You join as the {check.participant.role}, {check.participant.name}.</p>
+        {w && <p className="muted">It can be joined from {new Date(w.opensAt).toLocaleString()} to {new Date(w.closesAt).toLocaleString()}.</p>}
+        {!check.canJoinNow ? (
+          <p className="muted">Not open now.</p>
+        ) : check.session.type === 'chat' ? (
+          <button data-testid="join" onClick={() => setJoined(true)}>Join</button>
+        ) : (
+          <Preflight kind={check.session.type} onReady={(stream) => { setDevices(stream); setJoined(true); }} />
+        )}
+      </div>
+    );
+  }
+  return <LiveRoom token={token} check={check} devices={devices} />;
+}
+
+function LiveRoom({ token, check, devices }: { token: string; check: Check; devices: MediaStream | null }) {
+  const [room, setRoom] = useState<SessionRoom | null>(null);
+  const [media, setMedia] = useState<MediaSession | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [lowBalance, setLowBalance] = useState<number | null>(null);
+  useRoomUpdates(room);
+
+  useEffect(() => {
+    const r = new SessionRoom({ baseUrl: location.origin, token });
+    let m: MediaSession | null = null;
+    let cancelled = false;
+    const offs = [r.on('failed', (e) => setFailure(e.message)), r.on('lowBalance', (p) => setLowBalance(p.minutesLeft))];
+    (async () => {
+      // The ICE servers are asked for while the socket joins: neither waits for the other.
+      const ice = check.session.type === 'chat' ? null : asParticipant(token).call('iceServers', { params: { id: check.session.id } });
+      ice?.catch(() => undefined);
+      const state = await r.connect();
+      if (cancelled) return;
+      setRoom(r);
+      if (state.type === 'chat' || !ice) return;
+      const { iceServers } = await ice;
+      if (cancelled) return;
+      m = new MediaSession(r, state.type, iceServers);
+      // A handle for debugging from the console (and for the browser tests' getStats checks).
+      (globalThis as { hourglass?: object }).hourglass = { room: r, media: m };
+      await m.start(devices ? { stream: devices } : {});
+      if (!cancelled) setMedia(m);
+    })().catch((err: Error) => !cancelled && setFailure(err.message));
+    return () => {
+      cancelled = true;
+      offs.forEach((off) => off());
+      m?.close();
+      r.close();
+    };
+  }, [token, check.session.id, check.session.type]);
+
+  if (failure) return <div className="card"><h2>Could not join</h2><p className="error" data-testid="room-error">{failure}</p></div>;
+  if (!room?.state) return <p className="muted">Joining…</p>;
+  const s = room.state;
+  if (s.state === 'ended') return <Summary token={token} sessionId={s.sessionId} you={s.you} reason={s.endReason} counterpart={check.counterpart.name} />;
+  const other = s.participants.find((p) => p.role !== s.you);
+  const offline = room.status === 'reconnecting';
+  return (
+    <div className="room" data-testid="room" data-type={s.type}>
+      {offline && (
+        <div className="banner" data-testid="reconnect-banner" role="status">
+          Connection lost — reconnecting… <button className="link" onClick={() => room.reconnectNow()}>Retry now</button>
+        </div>
+      )}
+      {lowBalance !== null && (
+        <div className="banner" data-testid="low-balance" role="status">Your balance covers about {lowBalance} more minute{lowBalance === 1 ? '' : 's'}.</div>
+      )}
+      <div className="room-head">
+        <div>
+          <strong data-testid="counterpart">{check.counterpart.name}</strong>{' '}
+          <span className={`badge ${other?.status === 'present' ? 'ok' : ''}`} data-testid="presence">{other?.status === 'present' ? 'here' : other?.status === 'away' ? 'away' : 'not joined yet'}</span>
+        </div>
+        <Timer room={room} />
+      </div>
+      {s.type === 'chat' && <Chat room={room} disabled={offline} />}
+      {s.type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
+      {s.type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
+      {s.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
+      <div className="row end-row">
+        <button className="secondary" data-testid="end" onClick={() => void room.end().catch((err: Error) => alert(err.message))}>End session</button>
+      </div>
+    </div>
+  );
+}

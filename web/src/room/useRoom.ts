@@ -1,0 +1,26 @@
+import { useEffect, useReducer } from 'react';
+import type { SessionRoom } from '@hourglass/sdk';
+
+/** Re-renders on any of the room's changes; the room object itself holds the truth. */
+export function useRoomUpdates(room: SessionRoom | null) {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    if (!room) return undefined;
+    const offs = (['state', 'messages', 'connection', 'timer', 'ended'] as const).map((e) => room.on(e, bump));
+    return () => offs.forEach((off) => off());
+  }, [room]);
+}
+
+/** Re-renders every `ms` (a running clock). */
+export function useTick(ms: number) {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    const t = setInterval(bump, ms);
+    return () => clearInterval(t);
+  }, [ms]);
+}
+
+export const mmss = (ms: number) => {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+};
