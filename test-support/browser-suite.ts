@@ -22,6 +22,8 @@ export interface BrowserHarness {
   }>;
   /** Closes the contexts of the test so far (a finished call must not keep encoding video). */
   closeAll(): Promise<void>;
+  /** A context the test made itself, closed with the others after the test. */
+  track(context: BrowserContext): void;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface BrowserHarness {
 export function browserHarness(env: ConfigEnv | (() => ConfigEnv) = {}): BrowserHarness {
   const open: BrowserContext[] = [];
   const h = {
+    track: (context: BrowserContext) => void open.push(context),
     closeAll: async () => {
       for (const c of open.splice(0)) await c.close();
     },

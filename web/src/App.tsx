@@ -1,4 +1,7 @@
 import { useEffect, useState } from 'react';
+import { go } from './nav.ts';
+import { ExpertPage } from './pages/ExpertPage.tsx';
+import { Experts } from './pages/Experts.tsx';
 import { Home } from './pages/Home.tsx';
 import { Room } from './room/Room.tsx';
 
@@ -6,6 +9,9 @@ import { Room } from './room/Room.tsx';
 function route(path: string) {
   const session = /^\/session\/([^/]+)$/.exec(path);
   if (session) return <Room token={decodeURIComponent(session[1]!)} />;
+  const expert = /^\/experts\/([0-9a-f-]{36})$/.exec(path);
+  if (expert) return <ExpertPage id={expert[1]!} />;
+  if (path === '/experts') return <Experts />;
   return <Home />;
 }
 
@@ -22,7 +28,7 @@ export function App() {
         <a href="/" className="brand">
           <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M6 2h12v5l-4 5 4 5v5H6v-5l4-5-4-5V2zm2 2v2.3L12 11l4-4.7V4H8z" /></svg> Hourglass
         </a>
-        <nav><a href="/docs">API docs</a></nav>
+        <nav className="row"><a href="/experts" onClick={(e) => go(e, '/experts')}>Experts</a><a href="/docs">API docs</a></nav>
       </header>
       <main>{route(path)}</main>
     </>

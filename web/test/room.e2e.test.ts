@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it } from 'vitest';
 import { darkBlues, inboundBytes, participantPage, screenshot } from '../../test-support/browser.ts';
 import { browserHarness, describeInBrowser } from '../../test-support/browser-suite.ts';
 import { buildSession } from '../../test-support/factories.ts';
@@ -108,7 +108,7 @@ describeInBrowser('the session room in Chromium', () => {
   it('preflight: blocked devices keep Join disabled with the reason; Retry after allowing passes every check', async () => {
     const s = await buildSession(h.server.deps, { kind: 'scheduled', type: 'video', scheduledAt: T0 });
     const { context, page } = await participantPage(h.browser, h.server.url, 375, { denyDevices: true });
-    onTestFinished(() => context.close());
+    h.track(context);
     await page.goto(`/session/${s.links.client.token}`);
     await expect.poll(() => page.getByTestId('check-microphone').getAttribute('data-state')).toBe('failed');
     expect(await page.getByTestId('check-camera').textContent()).toContain('blocked');

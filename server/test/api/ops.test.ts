@@ -57,9 +57,9 @@ describeOnDatabases('health, metrics and the API description', (target) => {
     expect(errorCode(m)).toBe('not_found');
   });
 
-  it('the web page is served at / and at /session/{token}', async () => {
-    const { links } = await buildSession(server.deps);
-    for (const p of ['/', new URL(links.client.url).pathname]) {
+  it("the web app is served at each of its routes: /, /session/{token}, /experts, /experts/{id}", async () => {
+    const { links, expert } = await buildSession(server.deps);
+    for (const p of ['/', new URL(links.client.url).pathname, '/experts', `/experts/${expert.id}`]) {
       const r = await fetch(server.url + p);
       expect(r.status).toBe(200);
       expect(await r.text()).toContain('<title>Hourglass</title>');

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
+import { go } from '../nav.ts';
 
 type Me = Awaited<ReturnType<typeof api.call<'me'>>>;
 
@@ -28,6 +29,7 @@ export function Home() {
       <div className="card">
         <h2>Signed in as {me.user.name}</h2>
         <p className="muted">{me.user.role} · {me.user.email}</p>
+        <p><a href="/experts" onClick={(e) => go(e, '/experts')} data-testid="to-experts">Find an expert and book a session</a></p>
         <button className="secondary" onClick={() => void api.call('logout', { body: {} }).then(() => setMe(null))}>Sign out</button>
       </div>
     );
