@@ -8,7 +8,7 @@ import type { DomainEvent } from '../platform/events.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { payBooking } from '../booking/payment.ts';
 import { payExtension } from '../sessions/extensions.ts';
-import { paymentProvider, type CheckoutPurpose } from './provider.ts';
+import { paymentProvider } from './provider.ts';
 
 /**
  * What a checkout carries to the provider and back: who pays, our idempotency key, and what it
@@ -50,7 +50,7 @@ export async function startCheckout(
   const currency = deps.config.CURRENCY;
   const sessionId = meta.purpose === 'booking' ? meta.sessionId : null;
   const outcome = await provider.createCheckout({
-    purpose: meta.purpose as CheckoutPurpose,
+    purpose: meta.purpose,
     userId: meta.userId,
     amount,
     currency,

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { MediaSession, QualityStats, SessionRoom } from '@hourglass/sdk';
+import type { MediaSession, QualityStats } from '@hourglass/sdk';
 
 function Quality({ media }: { media: MediaSession }) {
   const [q, setQ] = useState<QualityStats | null>(null);
@@ -67,4 +67,3 @@ export function Video({ media }: { media: MediaSession }) {
   );
 }
 
-export type { SessionRoom };
