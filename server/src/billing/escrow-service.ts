@@ -1,4 +1,3 @@
-import { refundToCard } from '../booking/payment.ts';
 import { sql } from 'kysely';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
@@ -57,11 +56,9 @@ export async function settleEscrow(deps: Deps, principal: Principal, id: string,
     const wanted = how === 'release' ? ['released'] : how.refund === 'all' ? ['refunded'] : ['settled', 'refunded'];
     if (s.escrow_state && wanted.includes(s.escrow_state) && s.escrow_release_at === null) return present(trx, s);
     if (s.escrow_state !== 'held' && s.escrow_state !== 'disputed') return fail('escrow_not_held', undefined, { state: s.escrow_state });
-    const held = await balanceOf(trx, accounts.escrow(s.id));
     const settled = how === 'release'
       ? await releaseEscrow(deps, trx, s, now, outbox)
-      : await refundEscrow(deps, trx, s, now, outbox, how.refund === 'all' ? undefined : how.refund);
-    if (how !== 'release') await refundToCard(deps, trx, now, settled, Math.min(how.refund === 'all' ? held : how.refund, held), 'operator_refund');
+      : await refundEscrow(deps, trx, s, now, outbox, how.refund === 'all' ? undefined : how.refund, 'operator_refund');
     const kind = how === 'release' ? 'escrow_released' : 'escrow_refunded';
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind, data: { from: s.escrow_state } });
     return present(trx, settled);

@@ -1,3 +1,4 @@
+import { refundToCard } from '../booking/payment.ts';
 import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf, transfer } from '../ledger/ledger.ts';
@@ -46,9 +47,10 @@ export async function releaseEscrow(deps: Deps, trx: Database, s: SessionRow, no
 
 /**
  * `amount` (default: all) goes back to the client; anything left is released to the expert.
- * A refund of everything leaves the escrow `refunded`; a part of it, `settled`.
+ * A refund of everything leaves the escrow `refunded`; a part of it, `settled`. Money a card
+ * paid goes on to the card (booking/payment.ts), whatever the refund's cause (`reason`).
  */
-export async function refundEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[], amount?: number) {
+export async function refundEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[], amount?: number, reason = 'escrow_refund') {
   const held = await balanceOf(trx, accounts.escrow(s.id));
   const refund = Math.min(amount ?? held, held);
   if (refund > 0) {
@@ -61,6 +63,7 @@ export async function refundEscrow(deps: Deps, trx: Database, s: SessionRow, now
       sessionId: s.id,
     });
     outbox.push({ type: 'escrow.refunded', sessionId: s.id, clientId: s.client_id, amount: refund });
+    await refundToCard(deps, trx, now, s, refund, reason);
   }
   if (refund < held) await release(deps, trx, s, now, outbox);
   return patchSession(trx, s, { escrow_state: refund === held ? 'refunded' : 'settled', escrow_release_at: null });

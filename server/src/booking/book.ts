@@ -16,7 +16,7 @@ import { availability, queueForExpert } from './schedule.ts';
 import type { Duration, SessionType } from './slots.ts';
 
 /** PostgreSQL's exclusion_violation: another booking holds an overlapping time (migration 010). */
-const EXCLUSION_VIOLATION = '23P01';
+export const isOverlap = (err: unknown) => (err as { code?: string }).code === '23P01';
 
 /**
  * B3: a client books an open slot. The slot must be open now (read), then the session, the
@@ -91,11 +91,12 @@ async function takeSlot(trx: Database, slotId: string | null, sessionId: string)
   if (Number(taken.numUpdatedRows) !== 1) fail('slot_taken');
 }
 
-async function asSlotTaken<T>(fn: () => Promise<T>): Promise<T> {
+/** Runs `fn`; the database refusing an overlapping booking becomes `refusal` (default `slot_taken`). */
+export async function asSlotTaken<T>(fn: () => Promise<T>, refusal = () => new AppError('slot_taken')): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if ((err as { code?: string }).code === EXCLUSION_VIOLATION) throw new AppError('slot_taken');
+    if (isOverlap(err)) throw refusal();
     throw err;
   }
 }

@@ -9,6 +9,7 @@ import { actorOf, type Actor, type Deps, type Principal } from '../platform/cont
 import { AppError, fail } from '../platform/errors.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
+import { asSlotTaken, isOverlap } from '../booking/book.ts';
 import { startCheckout, type ProviderPayment } from '../payments/checkout.ts';
 import { queueRefund } from '../payments/refunds.ts';
 import { participantRole } from './access.ts';
@@ -16,7 +17,6 @@ import { SYSTEM, loadForUpdate, patchSession } from './lifecycle.ts';
 import { eventsRepo, sessionsRepo, type SessionRow } from './repository.ts';
 
 type ExtensionRow = Selectable<SessionExtensionsTable>;
-const EXCLUSION_VIOLATION = '23P01';
 
 const present = (e: ExtensionRow) => ({
   id: e.id, sessionId: e.session_id, minutes: e.minutes, amount: Number(e.amount), payWith: e.pay_with, state: e.state, createdAt: new Date(e.created_at).toISOString(),
@@ -40,7 +40,7 @@ export async function buyExtension(deps: Deps, principal: Principal, sessionId: 
   const actor = actorOf(principal);
 
   if (input.payWith === 'wallet') {
-    return asExpertBusy(() =>
+    return asSlotTaken(() =>
       inTransactionWithEvents(deps, async (trx, now, outbox) => {
         // The session's row lock also orders two purchases with one key: the second finds the first.
         const locked = await loadForUpdate(trx, sessionId);
@@ -50,6 +50,7 @@ export async function buyExtension(deps: Deps, principal: Principal, sessionId: 
         const extended = await applyExtension(deps, trx, now, outbox, locked, ext, actor);
         return { extension: present(ext), endsAt: extended.ends_at!.toISOString(), checkoutUrl: null };
       }),
+      () => new AppError('expert_unavailable', 'The expert has another booking right after this session.'),
     );
   }
 
@@ -86,7 +87,7 @@ export async function payExtension(deps: Deps, trx: Database, now: Date, outbox:
       await sql`release savepoint extend`.execute(trx);
       return;
     } catch (err) {
-      if ((err as { code?: string }).code !== EXCLUSION_VIOLATION) throw err;
+      if (!isOverlap(err)) throw err;
       await sql`rollback to savepoint extend`.execute(trx);
     }
   }
@@ -134,13 +135,4 @@ async function insertExtension(deps: Deps, trx: Database, now: Date, s: SessionR
   return trx.insertInto('session_extensions')
     .values({ id: deps.ids.uuid(), session_id: s.id, client_id: s.client_id, minutes: input.minutes, amount, pay_with: input.payWith, state, idempotency_key: key, created_at: now, settled_at: null })
     .returningAll().executeTakeFirstOrThrow();
-}
-
-async function asExpertBusy<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if ((err as { code?: string }).code === EXCLUSION_VIOLATION) throw new AppError('expert_unavailable', 'The expert has another booking right after this session.');
-    throw err;
-  }
 }

@@ -1,9 +1,6 @@
 import type { CreateSessionBody, EndReason, ParticipantRole } from '@hourglass/protocol';
 import type { z } from 'zod';
 import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
-import { refundToCard } from '../booking/payment.ts';
-import { accounts } from '../ledger/accounts.ts';
-import { balanceOf } from '../ledger/ledger.ts';
 import { refundAmount, refundPercent } from '../booking/policy.ts';
 import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/metering.ts';
 import type { Database } from '../db/connect.ts';
@@ -261,8 +258,7 @@ export async function cancelSession(deps: Deps, principal: Principal, id: string
     let cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now, {}, { by, refundPercent: percent });
     if (cancelled !== s && cancelled.escrow_state === 'held') {
       const refunded = refundAmount(Number(cancelled.price), percent);
-      cancelled = await refundEscrow(deps, trx, cancelled, now, outbox, refunded);
-      await refundToCard(deps, trx, now, cancelled, refunded, 'cancelled');
+      cancelled = await refundEscrow(deps, trx, cancelled, now, outbox, refunded, 'cancelled');
     }
     return presentSession(cancelled, now);
   });
@@ -295,10 +291,9 @@ export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, abs
     await trx.updateTable('expert_profiles').set((eb) => ({ no_show_count: eb('no_show_count', '+', 1) })).where('user_id', '=', s.expert_id).execute();
   }
   if (row.escrow_state === 'held') {
-    if (absent === 'expert') await refundToCard(deps, trx, now, row, await balanceOf(trx, accounts.escrow(row.id)), 'expert_no_show');
     row =
       absent === 'expert'
-        ? await refundEscrow(deps, trx, row, now, outbox)
+        ? await refundEscrow(deps, trx, row, now, outbox, undefined, 'expert_no_show')
         : await patchSession(trx, row, { escrow_release_at: new Date(now.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) });
   }
   return row;
