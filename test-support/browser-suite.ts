@@ -4,7 +4,7 @@ import type { ConfigEnv } from '../server/src/config.ts';
 import { launchChromium, participantPage } from './browser.ts';
 import { chromiumPath } from './chromium-path.ts';
 import { pgliteTarget } from './databases.ts';
-import { buildClient, buildSession } from './factories.ts';
+import { PASSWORD, buildClient, buildSession } from './factories.ts';
 import { startServer, type TestServer } from './server.ts';
 
 /** Browser suites run when a Chromium is found; global-setup announces (or, under HG_REQUIRE_ALL, refuses) the skip. */
@@ -14,12 +14,14 @@ export interface BrowserHarness {
   server: TestServer;
   browser: Browser;
   /** Both participants open their join links, press Join and are in the room. */
-  joinBoth(type: 'chat' | 'voice' | 'video', o?: { clientName?: string; widths?: [number, number]; credit?: number; scheduledAt?: Date }): Promise<{
+  joinBoth(type: 'chat' | 'voice' | 'video', o?: { clientName?: string; widths?: [number, number]; credit?: number; scheduledAt?: Date; kind?: 'scheduled' | 'on_demand' }): Promise<{
     s: Awaited<ReturnType<typeof buildSession>>;
     client: Page;
     expert: Page;
     contexts: [BrowserContext, BrowserContext];
   }>;
+  /** A new browser context signed in as `user` (password PASSWORD), on the page sign-in leads to. */
+  signIn(user: { email: string }, width?: number): Promise<Page>;
   /** Closes the contexts of the test so far (a finished call must not keep encoding video). */
   closeAll(): Promise<void>;
   /** A context the test made itself, closed with the others after the test. */
@@ -38,10 +40,23 @@ export function browserHarness(env: ConfigEnv | (() => ConfigEnv) = {}): Browser
     closeAll: async () => {
       for (const c of open.splice(0)) await c.close();
     },
+    async signIn(user, width = 1280) {
+      const { context, page } = await participantPage(h.browser, h.server.url, width);
+      open.push(context);
+      await page.goto('/');
+      await page.fill('input[name=email]', user.email);
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('button[type=submit]');
+      await page.getByTestId('sign-out').waitFor();
+      return page;
+    },
     async joinBoth(type, o = {}) {
       const deps = h.server.deps;
       const client = o.clientName ? await buildClient(deps, { name: o.clientName }) : undefined;
-      const s = await buildSession(deps, { kind: 'scheduled', type, scheduledAt: o.scheduledAt ?? (await deps.clock.now(deps.db)), ...(client && { client }), ...(o.credit !== undefined && { credit: o.credit }) });
+      const kind = o.kind ?? 'scheduled';
+      const s = await buildSession(deps, {
+        kind, type, ...(kind === 'scheduled' && { scheduledAt: o.scheduledAt ?? (await deps.clock.now(deps.db)) }), ...(client && { client }), ...(o.credit !== undefined && { credit: o.credit }),
+      });
       const [cw, ew] = o.widths ?? [1280, 1280];
       const [c, e] = await Promise.all([participantPage(h.browser, h.server.url, cw), participantPage(h.browser, h.server.url, ew)]);
       open.push(c.context, e.context);

@@ -56,9 +56,11 @@ export async function buildSession(
     credit?: number;
     /** An existing client (a second session on the same wallet); a new one by default. */
     client?: Awaited<ReturnType<typeof buildClient>>;
+    /** An existing expert (one signed in elsewhere in the test); a new one by default. */
+    expert?: Awaited<ReturnType<typeof buildExpert>>;
   } = {},
 ) {
-  const [client, expert] = await Promise.all([o.client ?? buildClient(deps), buildExpert(deps)]);
+  const [client, expert] = await Promise.all([o.client ?? buildClient(deps), o.expert ?? buildExpert(deps)]);
   const credit = o.credit ?? 10_000;
   if (credit > 0) await adminCredit(deps, operator, client.id, credit, 'factory');
   const kind = o.kind ?? 'on_demand';

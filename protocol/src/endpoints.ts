@@ -23,6 +23,7 @@ import {
   EndBody,
   JoinLink,
   JoinLinks,
+  MySession,
   MySessionsQuery,
   Rating,
   RatingBody,
@@ -139,7 +140,7 @@ export const endpoints = {
   }),
   mySessions: e({
     method: 'GET', path: '/api/me/sessions', tag: 'booking', summary: "My sessions (an expert's) or bookings (a client's), newest first",
-    credentials: ['cookie'], who: 'a signed-in client or expert', query: MySessionsQuery, response: page(Session), status: 200,
+    credentials: ['cookie'], who: 'a signed-in client or expert', query: MySessionsQuery, response: page(MySession), status: 200,
   }),
   myJoinLink: e({
     method: 'POST', path: '/api/sessions/{id}/link', tag: 'sessions', summary: 'A fresh join link for myself (the previous one stops working)',
@@ -237,7 +238,7 @@ export const endpoints = {
   }),
   wallet: e({
     method: 'GET', path: '/api/wallet', tag: 'wallet', summary: 'My wallet balance',
-    credentials: ['cookie'], who: 'a client', response: Wallet, status: 200,
+    credentials: ['cookie', 'joinToken'], who: "a client, signed in or by a session's join link", response: Wallet, status: 200,
   }),
   walletHistory: e({
     method: 'GET', path: '/api/wallet/transactions', tag: 'wallet', summary: 'My wallet history, newest first',
@@ -245,7 +246,7 @@ export const endpoints = {
   }),
   topUp: e({
     method: 'POST', path: '/api/wallet/top-ups', tag: 'wallet', summary: 'Add funds through the payment provider',
-    credentials: ['cookie'], who: 'a client', idempotent: true, body: TopUpBody, response: TopUp, status: 201,
+    credentials: ['cookie', 'joinToken'], who: "a client, signed in or by a session's join link (a top-up from inside the room)", idempotent: true, body: TopUpBody, response: TopUp, status: 201,
   }),
   adminCredit: e({
     method: 'POST', path: '/api/admin/wallets/{userId}/credit', tag: 'admin', summary: "Credit a client's wallet",

@@ -52,6 +52,7 @@ export const Earnings = z.object({
   paidOut: Minor,
   payoutsPending: Minor,
   available: Minor.describe('net − paid out − pending payouts'),
+  serverNow: Timestamp.describe('The server clock: what "the last 30 days" of a chart count back from'),
 });
 export const SessionEarnings = z.object({ sessionId: Id, gross: Minor, fees: Minor, net: Minor, at: Timestamp });
 

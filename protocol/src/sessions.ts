@@ -103,6 +103,15 @@ export const TokenCheck = z.object({
   canJoinNow: z.boolean(),
 });
 
+/** B4: a row of "my sessions": the session, who is on the other side, and when it can be joined. */
+export const MySession = Session.extend({
+  counterpart: z.object({ role: ParticipantRole, userId: Id, name: z.string() }),
+  startWindow: StartWindow.nullable().describe('Scheduled sessions: when joining opens and closes'),
+  canJoinNow: z.boolean(),
+  requestExpiresAt: Timestamp.nullable().describe('An unanswered on-demand request: when it expires'),
+});
+export type MySession = z.infer<typeof MySession>;
+
 export const EndBody = z.strictObject({
   notes: z.string().max(10_000).optional().describe('Session notes kept with the final record'),
 });

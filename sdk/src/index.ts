@@ -3,3 +3,4 @@ export { HourglassError } from './errors.ts';
 export { SessionRoom, type ConnectionStatus, type RoomEvents, type RoomMessage, type SessionRoomOptions, type TimerView } from './room.ts';
 export { MediaSession, type MediaEvents, type QualityStats } from './media.ts';
 export type * from '@hourglass/protocol';
+export { UserChannel, type UserChannelEvents, type UserChannelOptions } from './user-channel.ts';

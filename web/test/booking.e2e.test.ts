@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { darkBlues, participantPage, screenshot } from '../../test-support/browser.ts';
+import { darkBlues, screenshot } from '../../test-support/browser.ts';
 import { browserHarness, describeInBrowser } from '../../test-support/browser-suite.ts';
 import { PASSWORD, buildClient, buildExpert, fund, operator } from '../../test-support/factories.ts';
 import { putSchedule } from '../../server/src/booking/schedule.ts';
@@ -14,14 +14,7 @@ describeInBrowser('booking in Chromium', () => {
   async function signedInClient(width: number): Promise<Page> {
     const client = await buildClient(h.server.deps, { password: PASSWORD });
     await fund(h.server.deps, client.id, 20_000);
-    const { context, page } = await participantPage(h.browser, h.server.url, width);
-    h.track(context);
-    await page.goto('/');
-    await page.fill('input[name=email]', client.email);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.getByTestId('to-experts').waitFor();
-    return page;
+    return h.signIn(client, width);
   }
 
   it('a client finds the expert, picks a time and books it; the page shows the bio as text; 1280 px and 375 px', async () => {
@@ -30,8 +23,8 @@ describeInBrowser('booking in Chromium', () => {
       timeZone: 'America/New_York', weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })), overrides: [], bufferMinutes: 0, minNoticeMinutes: 0,
     });
     for (const width of [1280, 375]) {
+      // A client signing in lands on the directory.
       const page = await signedInClient(width);
-      await page.getByTestId('to-experts').click();
       await page.getByTestId('expert-card').filter({ hasText: 'Aria <b>Moon</b>' }).click();
       await page.getByTestId('slot').first().waitFor();
       expect(await page.getByTestId('expert-name').textContent()).toBe('Aria <b>Moon</b>');

@@ -28,7 +28,7 @@ export async function earnings(deps: Deps, principal: Principal) {
     from ledger_transfers where debit_account = ${account} or credit_account = ${account} or credit_account = ${accounts.payouts(expertId)}`.execute(deps.db);
   const r = rows[0]!;
   const [gross, fees, paidOut, payoutsPending] = [Number(r.gross), Number(r.fees), Number(r.paid), Number(r.pending)];
-  return { expertId, currency: deps.config.CURRENCY, gross, fees, net: gross - fees, paidOut, payoutsPending, available: await balanceOf(deps.db, account) };
+  return { expertId, currency: deps.config.CURRENCY, gross, fees, net: gross - fees, paidOut, payoutsPending, available: await balanceOf(deps.db, account), serverNow: (await deps.clock.now(deps.db)).toISOString() };
 }
 
 /** Per session, newest session first; `cursor` is the last session id of the previous page. */

@@ -6,15 +6,21 @@ import { fail } from '../platform/errors.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { startCheckout } from '../payments/checkout.ts';
 
-function clientOf(principal: Principal): string {
-  if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients have a wallet.');
-  return principal.userId;
+/**
+ * The wallet's owner: a signed-in client, or the client of a session by their join link — so a
+ * client whose money runs low can top up from inside the room (a link to a host platform's
+ * session carries no sign-in). The link reads the balance and adds money; it lists no history.
+ */
+function clientOf(principal: Principal, viaLink = false): string {
+  if (principal.kind === 'user' && principal.role === 'client') return principal.userId;
+  if (viaLink && principal.kind === 'participant' && principal.role === 'client') return principal.userId;
+  return fail('forbidden', 'Only clients have a wallet.');
 }
 
 const keyOr = (deps: Deps, key: string | undefined) => key ?? deps.ids.uuid();
 
 export async function getWallet(deps: Deps, principal: Principal) {
-  const userId = clientOf(principal);
+  const userId = clientOf(principal, true);
   return { balance: await balanceOf(deps.db, accounts.wallet(userId)), currency: deps.config.CURRENCY };
 }
 
@@ -42,7 +48,7 @@ export async function walletHistory(deps: Deps, principal: Principal, q: { limit
  * for Stripe), so a retry with the same Idempotency-Key credits once and shows the same page.
  */
 export async function topUp(deps: Deps, principal: Principal, amount: number, key: string | undefined) {
-  const userId = clientOf(principal);
+  const userId = clientOf(principal, true);
   const { TOP_UP_MIN: min, TOP_UP_MAX: max } = deps.config;
   if (amount < min || amount > max) fail('validation_failed', `Top-ups are from ${min} to ${max}.`, { issues: [{ path: 'body.amount', message: `between ${min} and ${max}` }] });
   const idempotencyKey = keyOr(deps, key);

@@ -4,6 +4,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 const webRoot = fileURLToPath(new URL('../../../web/', import.meta.url));
+/** The web app's client-side routes (web/src/App.tsx): each is answered with index.html. */
+const pages = ['/session/:token', '/experts', '/experts/:id', '/sessions', '/wallet', '/dashboard'];
 
 /**
  * Serves the web app built into web/dist (`npm start` builds it when stale: scripts/build-web.ts).
@@ -12,12 +14,10 @@ const webRoot = fileURLToPath(new URL('../../../web/', import.meta.url));
 export async function webRoutes(app: FastifyInstance): Promise<void> {
   if (!existsSync(`${webRoot}dist/index.html`)) {
     const notBuilt = '<!doctype html><title>Hourglass</title><p>The web app is not built: run <code>npm run build:web</code>.</p>';
-    for (const path of ['/', '/session/:token', '/experts', '/experts/:id']) app.get(path, async (_req, reply) => reply.type('text/html').send(notBuilt));
+    for (const path of ['/', ...pages]) app.get(path, async (_req, reply) => reply.type('text/html').send(notBuilt));
     return;
   }
   await app.register(fastifyStatic, { root: `${webRoot}dist`, prefix: '/', index: 'index.html', wildcard: false });
   const page = (_req: unknown, reply: { sendFile(f: string): unknown }) => reply.sendFile('index.html');
-  app.get('/session/:token', page);
-  app.get('/experts', page);
-  app.get('/experts/:id', page);
+  for (const path of pages) app.get(path, page);
 }

@@ -134,11 +134,18 @@ export async function validateToken(deps: Deps, token: string) {
   const nameOf = (id: string) => names.find((n) => n.id === id)?.name ?? '';
   const other: ParticipantRole = p.role === 'client' ? 'expert' : 'client';
   const otherId = other === 'client' ? s.client_id : s.expert_id;
-  const window = s.scheduled_at ? startWindow(s.scheduled_at, windowOf(deps)) : null;
   return {
     session: presentSession(s, now),
     participant: { role: p.role, userId: p.userId, name: nameOf(p.userId) },
     counterpart: { role: other, userId: otherId, name: nameOf(otherId) },
+    ...joinView(deps, s, now),
+  };
+}
+
+/** When a participant can come in: the start window (scheduled sessions) and whether it is now. */
+export function joinView(deps: Deps, s: SessionRow, now: Date) {
+  const window = s.scheduled_at ? startWindow(s.scheduled_at, windowOf(deps)) : null;
+  return {
     startWindow: window && { opensAt: window.opensAt.toISOString(), closesAt: window.closesAt.toISOString() },
     canJoinNow: canJoin(s, now, deps),
   };

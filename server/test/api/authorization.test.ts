@@ -43,6 +43,14 @@ const signedIn = (role: 'client' | 'expert'): Record<Caller, Outcome> => ({
   anonymous: 'unauthenticated',
 });
 
+/**
+ * A client's own wallet: signed in, or by any live join link of theirs (the in-room top-up). The
+ * "other session" token here is the same client's link to another session: their wallet still.
+ */
+const clientWallet: Record<Caller, Outcome> = {
+  ...signedIn('client'), clientToken: 'ok', expertToken: 'forbidden', ...tokenTrouble, otherSessionToken: 'ok',
+};
+
 /** An expert's own availability: that expert (signed in), or an operator. */
 const expertOrOperators: Record<Caller, Outcome> = { ...operatorsOnly, expertCookie: 'ok' };
 let slotHour = 0;
@@ -120,9 +128,9 @@ const cases: Case[] = [
     expect: { ...noTokens, clientCookie: 'forbidden', expertCookie: 'ok', otherClient: 'forbidden', otherExpert: 'ok', admin: 'forbidden', apiKey: 'unauthenticated', anonymous: 'unauthenticated' },
   },
   { name: 'noShow', mode: 'booked', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/no-show`, body: { absent: 'expert' } }), expect: operatorsOnly },
-  { name: 'wallet', request: () => ({ method: 'GET', path: '/api/wallet' }), expect: signedIn('client') },
+  { name: 'wallet', request: () => ({ method: 'GET', path: '/api/wallet' }), expect: clientWallet },
   { name: 'walletHistory', request: () => ({ method: 'GET', path: '/api/wallet/transactions' }), expect: signedIn('client') },
-  { name: 'topUp', request: () => ({ method: 'POST', path: '/api/wallet/top-ups', body: { amount: 500 } }), expect: signedIn('client') },
+  { name: 'topUp', request: () => ({ method: 'POST', path: '/api/wallet/top-ups', body: { amount: 500 } }), expect: clientWallet },
   { name: 'adminCredit', request: (f) => ({ method: 'POST', path: `/api/admin/wallets/${f.clientId}/credit`, body: { amount: 100, reason: 'goodwill' } }), expect: operatorsOnly },
   { name: 'sessionEscrow', mode: 'completed', request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}/escrow` }), expect: readers },
   {

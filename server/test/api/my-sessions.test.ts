@@ -1,3 +1,4 @@
+import type { MySession } from '@hourglass/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSignedIn, fund, operator } from '../../../test-support/factories.ts';
@@ -53,6 +54,36 @@ describeOnDatabases('my sessions', (target) => {
     expect(window.items.map((s) => s.scheduledAt)).toEqual(['2026-03-05T10:00:00.000Z', '2026-03-04T10:00:00.000Z']);
     expect(errorCode(await call(server.url, 'GET', '/api/me/sessions?state=sleeping', { headers: client.headers }))).toBe('validation_failed');
     expect(errorCode(await call(server.url, 'GET', '/api/me/sessions?cursor=nope', { headers: client.headers }))).toBe('validation_failed');
+  });
+
+  it("each row names the other side and says when it can be joined; a request carries its expiry", async () => {
+    // The server's clock is 2026-03-02T12:00Z: one session two minutes from now (its window, 5 min before, is open).
+    const soon = await createSession(server.deps, operator, {
+      kind: 'scheduled', type: 'chat', clientId: client.user.id, expertId: expert.user.id, scheduledAt: '2026-03-02T12:02:00.000Z', durationMinutes: 30,
+    });
+    try {
+      const mine = (await list(client.headers, '?limit=100')).items as unknown as MySession[];
+      const row = (id: string) => mine.find((s) => s.id === id)!;
+      expect(row(soon.session.id)).toMatchObject({
+        counterpart: { role: 'expert', userId: expert.user.id, name: expert.user.name },
+        startWindow: { opensAt: '2026-03-02T11:57:00.000Z', closesAt: '2026-03-02T12:17:00.000Z' },
+        canJoinNow: true,
+        requestExpiresAt: null,
+      });
+      expect(row(ids[0]!)).toMatchObject({ canJoinNow: false, startWindow: { opensAt: '2026-03-03T09:55:00.000Z' } });
+      const asker = await buildSignedIn(server, 'client');
+      await fund(server.deps, asker.user.id, 10_000);
+      expect((await call(server.url, 'PATCH', '/api/experts/me', { headers: expert.headers, body: { presence: 'online' } })).status).toBe(200);
+      const asked = await call(server.url, 'POST', '/api/requests', { headers: asker.headers, body: { expertId: expert.user.id, type: 'chat' } });
+      expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+      const theirs = (await list(expert.headers, '?state=requested')).items as unknown as MySession[];
+      expect(theirs).toHaveLength(1);
+      expect(theirs[0]!.counterpart.role).toBe('client');
+      expect(theirs[0]!.requestExpiresAt).toBe(asked.body.expiresAt);
+      expect(theirs[0]!.startWindow).toBeNull();
+    } finally {
+      await cancelSession(server.deps, operator, soon.session.id);
+    }
   });
 
   it('a participant signed in gets a fresh join link for themself; the previous one stops working', async () => {

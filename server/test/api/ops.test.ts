@@ -59,7 +59,7 @@ describeOnDatabases('health, metrics and the API description', (target) => {
 
   it("the web app is served at each of its routes: /, /session/{token}, /experts, /experts/{id}", async () => {
     const { links, expert } = await buildSession(server.deps);
-    for (const p of ['/', new URL(links.client.url).pathname, '/experts', `/experts/${expert.id}`]) {
+    for (const p of ['/', new URL(links.client.url).pathname, '/experts', `/experts/${expert.id}`, '/sessions', '/wallet', '/dashboard']) {
       const r = await fetch(server.url + p);
       expect(r.status).toBe(200);
       expect(await r.text()).toContain('<title>Hourglass</title>');

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Expert, ResponseOf } from '@hourglass/sdk';
 import { api } from '../api.ts';
 import { localZone, money, today } from '../format.ts';
+import { TalkNow } from './TalkNow.tsx';
 
 type Slot = ResponseOf<'availability'>['slots'][number];
 type Booking = ResponseOf<'createBooking'>;
@@ -58,6 +59,7 @@ export function ExpertPage({ id }: { id: string }) {
         <p className="bio" data-testid="expert-bio">{expert.bio}</p>
         <p className="muted">{Object.entries(expert.rates).map(([t, r]) => `${t} ${money(r)}/min`).join(' · ')}</p>
       </div>
+      {expert.presence === 'online' && <TalkNow expert={expert} />}
       {booked ? (
         <div className="card" data-testid="booked">
           <h3>Booked</h3>

@@ -1,23 +1,21 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
+import { refreshMe, useMe } from '../me.ts';
 import { go } from '../nav.ts';
 
-type Me = Awaited<ReturnType<typeof api.call<'me'>>>;
-
-/** Sign-in, or who is signed in. (The directory, booking and dashboards come next.) */
+/** Sign-in; signed in, where to go next for one's role. */
 export function Home() {
-  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const me = useMe();
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api.call('me').then(setMe, () => setMe(null));
-  }, []);
 
   async function signIn(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     try {
-      await api.call('login', { body: { email: String(form.get('email')), password: String(form.get('password')) } });
-      setMe(await api.call('me'));
+      const r = await api.call('login', { body: { email: String(form.get('email')), password: String(form.get('password')) } });
+      refreshMe();
+      // A page that asked for sign-in (/wallet, /sessions, /dashboard) shows itself now; home goes on by role.
+      if (location.pathname === '/') go(null, r.user.role === 'expert' ? '/dashboard' : '/experts');
     } catch (err) {
       setError((err as Error).message);
     }
@@ -27,16 +25,22 @@ export function Home() {
   if (me) {
     return (
       <div className="card">
-        <h2>Signed in as {me.user.name}</h2>
+        <h2>Signed in as <span className="name">{me.user.name}</span></h2>
         <p className="muted">{me.user.role} · {me.user.email}</p>
-        <p><a href="/experts" onClick={(e) => go(e, '/experts')} data-testid="to-experts">Find an expert and book a session</a></p>
-        <button className="secondary" onClick={() => void api.call('logout', { body: {} }).then(() => setMe(null))}>Sign out</button>
+        {me.user.role === 'expert' ? (
+          <p><a href="/dashboard" onClick={(e) => go(e, '/dashboard')}>Your dashboard</a>: requests, upcoming sessions, earnings and availability.</p>
+        ) : (
+          <>
+            <p><a href="/experts" onClick={(e) => go(e, '/experts')} data-testid="to-experts">Find an expert and book a session</a></p>
+            <p><a href="/sessions" onClick={(e) => go(e, '/sessions')}>Your sessions</a> · <a href="/wallet" onClick={(e) => go(e, '/wallet')}>Your wallet</a></p>
+          </>
+        )}
       </div>
     );
   }
   return (
     <>
-      <form className="card" onSubmit={(e) => void signIn(e)}>
+      <form className="card" onSubmit={(e) => void signIn(e)} data-testid="sign-in">
         <h2>Sign in</h2>
         <input name="email" type="email" placeholder="email" autoComplete="username" required />
         <input name="password" type="password" placeholder="password" autoComplete="current-password" required />

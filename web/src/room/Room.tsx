@@ -7,6 +7,7 @@ import { Preflight } from './Preflight.tsx';
 import { Summary } from './Summary.tsx';
 import { Video, Voice } from './Media.tsx';
 import { Timer } from './Timer.tsx';
+import { TopUp } from '../wallet/TopUp.tsx';
 import { useRoomUpdates } from './useRoom.ts';
 
 type Check = ResponseOf<'validateToken'>;
@@ -97,8 +98,11 @@ function LiveRoom({ token, check, devices }: { token: string; check: Check; devi
           Connection lost — reconnecting… <button className="link" onClick={() => room.reconnectNow()}>Retry now</button>
         </div>
       )}
-      {lowBalance !== null && (
-        <div className="banner" data-testid="low-balance" role="status">Your balance covers about {lowBalance} more minute{lowBalance === 1 ? '' : 's'}.</div>
+      {lowBalance !== null && s.you === 'client' && (
+        <div className="banner" data-testid="low-balance" role="status">
+          Your balance covers about {lowBalance} more minute{lowBalance === 1 ? '' : 's'}. Add money without leaving:
+          <TopUp client={asParticipant(token)} compact onDone={(w) => w.balance >= 2 * (s.ratePerMinute ?? 0) && setLowBalance(null)} />
+        </div>
       )}
       <div className="room-head">
         <div>

@@ -1,5 +1,6 @@
 import type { SessionRoom } from '@hourglass/sdk';
-import { mmss, useTick } from './useRoom.ts';
+import { useTick } from '../tick.ts';
+import { mmss } from './useRoom.ts';
 
 /** Elapsed and remaining time on the server's clock (its deadline, corrected by its offset). */
 export function Timer({ room }: { room: SessionRoom }) {

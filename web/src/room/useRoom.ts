@@ -11,15 +11,6 @@ export function useRoomUpdates(room: SessionRoom | null) {
   }, [room]);
 }
 
-/** Re-renders every `ms` (a running clock). */
-export function useTick(ms: number) {
-  const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => {
-    const t = setInterval(bump, ms);
-    return () => clearInterval(t);
-  }, [ms]);
-}
-
 export const mmss = (ms: number) => {
   const s = Math.floor(ms / 1000);
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;

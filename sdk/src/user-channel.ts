@@ -1,0 +1,55 @@
+import type { ClientToServerEvents, ServerToClientEvents } from '@hourglass/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { Emitter } from './emitter.ts';
+
+type Payload<K extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[K]>[0];
+
+export interface UserChannelEvents extends Record<string, unknown> {
+  /** For an expert: a client asks for an on-demand session (answer before `expiresAt`). */
+  request: Payload<'request:new'>;
+  /** For a client: the expert's answer to their request, or its expiry. */
+  answered: Payload<'request:answered'>;
+  connected: boolean;
+  /** The handshake was refused (signed out, a stale CSRF token): it will not retry. */
+  failed: { code: string; message: string };
+}
+
+export interface UserChannelOptions {
+  baseUrl: string;
+  /** The CSRF token from sign-in: the sign-in cookie alone does not open the channel. */
+  csrfToken: string;
+}
+
+/**
+ * A signed-in user's own live channel, outside any session room: what concerns them now
+ * (an expert's incoming requests, a client's answers). Reconnects by itself; `close()` ends it.
+ */
+export class UserChannel extends Emitter<UserChannelEvents> {
+  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+
+  constructor(options: UserChannelOptions) {
+    super();
+    this.socket = io(options.baseUrl, {
+      path: '/socket.io',
+      auth: { channel: 'user', csrfToken: options.csrfToken },
+      transports: ['websocket'],
+      withCredentials: true,
+    });
+    this.socket.on('request:new', (p) => this.emit('request', p));
+    this.socket.on('request:answered', (p) => this.emit('answered', p));
+    this.socket.on('connect', () => this.emit('connected', true));
+    this.socket.on('disconnect', () => this.emit('connected', false));
+    this.socket.on('connect_error', (err) => {
+      // A refusal by the server is final (socket.io stops retrying after a middleware error).
+      if (!this.socket.active) this.emit('failed', { code: (err as Error & { data?: { code?: string } }).data?.code ?? 'unavailable', message: err.message });
+    });
+  }
+
+  get connected() {
+    return this.socket.connected;
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
