@@ -54,6 +54,7 @@ export const SessionStatePayload = z.object({
   participants: z.array(RoomPresence),
   timer: Timer,
   balance: Minor.nullable().describe("The client's wallet balance; null for the expert"),
+  extensionMinutes: z.array(z.number().int()).describe('The lengths the client may buy (EXTENSION_MINUTES) for a scheduled session; empty for the expert and on demand'),
   messages: z.array(ChatMessage).describe('The most recent messages, oldest first'),
 });
 export type SessionStatePayload = z.infer<typeof SessionStatePayload>;

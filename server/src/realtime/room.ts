@@ -36,6 +36,7 @@ export async function roomState(deps: Deps, p: Participant): Promise<SessionStat
     participants: [client, expert],
     timer: { startedAt: iso(s.started_at), endsAt: iso(s.ends_at), paidUntil: iso(s.paid_until), pausedAt: iso(s.paused_at), serverNow: now.toISOString() },
     balance,
+    extensionMinutes: p.role === 'client' && s.kind === 'scheduled' ? deps.config.EXTENSION_MINUTES : [],
     messages,
   };
 }

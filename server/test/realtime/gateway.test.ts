@@ -90,7 +90,7 @@ describeOnDatabases('realtime gateway', (target) => {
       const s = await buildSession(server.deps, { credit: 1000 });
       const client = await connectRoom(server.url, s.links.client.token);
       sockets.push(client.socket);
-      expect(client.state).toMatchObject({ sessionId: s.session.id, you: 'client', type: 'chat', state: 'accepted', balance: 1000, messages: [] });
+      expect(client.state).toMatchObject({ sessionId: s.session.id, you: 'client', type: 'chat', state: 'accepted', balance: 1000, messages: [], extensionMinutes: [] });
       const started = nextEvent(client.socket, 'session:started');
       const charged = nextEvent(client.socket, 'billing:charged');
       const present = nextEvent(client.socket, 'presence', (p) => p.role === 'expert');
@@ -197,6 +197,8 @@ describeOnDatabases('realtime gateway', (target) => {
       at(0);
       const { client, expert } = await room({ kind: 'scheduled', scheduledAt: new Date(T0), durationMinutes: 15 });
       expect(expert.state.timer.endsAt).toBe(new Date(T0 + 15 * 60_000).toISOString());
+      // Only the client of a scheduled session is offered more time, in the server's lengths.
+      expect([client.state.extensionMinutes, expert.state.extensionMinutes]).toEqual([[5, 10, 15], []]);
       const ended = [nextEvent(client.socket, 'session:ended'), nextEvent(expert.socket, 'session:ended')];
       at(15 * 60);
       await deadlineTick(server.deps);

@@ -1,10 +1,8 @@
 import { useState } from 'react';
 import type { SessionRoom } from '@hourglass/sdk';
 import { asParticipant } from '../api.ts';
+import { money } from '../format.ts';
 
-/** The server's default lengths (EXTENSION_MINUTES); it refuses any it does not offer. */
-const LENGTHS = [5, 10, 15] as const;
-const money = (minor: number) => (minor / 100).toLocaleString(undefined, { style: 'currency', currency: 'USD' });
 
 /**
  * E6, the client's side: more minutes at the expert's rate, from the wallet at once, or by card
@@ -15,6 +13,8 @@ export function Extend({ room, token }: { room: SessionRoom; token: string }) {
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const [checkout, setCheckout] = useState<string | null>(null);
+  // The lengths this server offers (EXTENSION_MINUTES), as the room's state says.
+  const lengths = room.state?.extensionMinutes ?? [];
 
   async function buy(minutes: number, payWith: 'wallet' | 'checkout') {
     setBusy(true);
@@ -38,13 +38,14 @@ export function Extend({ room, token }: { room: SessionRoom; token: string }) {
     }
   }
 
+  if (lengths.length === 0) return null;
   return (
     <div className="extend" data-testid="extend">
       <span className="muted">More time:</span>
-      {LENGTHS.map((m) => (
+      {lengths.map((m) => (
         <button key={m} className="secondary" disabled={busy} data-testid={`extend-${m}`} onClick={() => void buy(m, 'wallet')}>+{m} min</button>
       ))}
-      {checkout === '' && LENGTHS.map((m) => (
+      {checkout === '' && lengths.map((m) => (
         <button key={`card-${m}`} className="secondary" disabled={busy} data-testid={`extend-card-${m}`} onClick={() => void buy(m, 'checkout')}>+{m} min by card</button>
       ))}
       {checkout && <a href={checkout} target="_blank" rel="noopener noreferrer" data-testid="checkout-link">Complete the payment</a>}

@@ -54,6 +54,7 @@ function LiveRoom({ token, check, devices }: { token: string; check: Check; devi
   const [media, setMedia] = useState<MediaSession | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [lowBalance, setLowBalance] = useState<number | null>(null);
+  const [endError, setEndError] = useState<string | null>(null);
   useRoomUpdates(room);
 
   useEffect(() => {
@@ -116,7 +117,8 @@ function LiveRoom({ token, check, devices }: { token: string; check: Check; devi
       {s.type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
       {s.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
       <div className="row end-row">
-        <button className="secondary" data-testid="end" onClick={() => void room.end().catch((err: Error) => alert(err.message))}>End session</button>
+        {endError && <span className="error" data-testid="end-error">{endError}</span>}
+        <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>
       </div>
     </div>
   );
