@@ -12,7 +12,8 @@
  * remote <video> (requestVideoFrameCallback). Includes the handshake (token check, attendance,
  * the clock starting), the state, the ICE servers' request and perfect negotiation.
  * Raw: the same two roles; Join opens the relay's WebSocket and the joiner offers.
- * Reported: median and p90 of each, and the ratio of medians (goal ≤ 1.15×).
+ * The two alternate call by call. Reported: median and p90 of each, and the ratio of medians
+ * (goal ≤ 1.15×).
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -68,7 +69,8 @@ async function openDatabase() {
   return { database, drop: () => dropDatabase(base, name) };
 }
 
-async function hourglass(browser: Browser): Promise<number[]> {
+/** The Hourglass side: the server in this process; each call a fresh session, the expert already in the room. */
+async function hourglass(browser: Browser) {
   const { database, drop } = await openDatabase();
   await migrate(database.db);
   const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_SEED: 'false', PORT: '0', HOST: '127.0.0.1', STUN_URLS: 'none' });
@@ -76,40 +78,41 @@ async function hourglass(browser: Browser): Promise<number[]> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   deps.config.publicUrl = url;
-  const times: number[] = [];
-  try {
-    for (let i = 0; i <= RUNS; i++) {
+  return {
+    async call(): Promise<number> {
       const s = await buildSession(deps, { kind: 'scheduled', type: 'video', scheduledAt: await deps.clock.now(deps.db) });
       const [expert, client] = [await participantPage(browser, url), await participantPage(browser, url)];
-      await expert.page.goto(`/session/${s.links.expert.token}`);
-      await expert.page.getByTestId('join').click();
-      await expert.page.getByTestId('local-video').waitFor();
-      await client.page.goto(`/session/${s.links.client.token}`);
-      await client.page.waitForSelector('[data-testid=preflight][data-ready=true]');
       try {
-        times.push(await timeJoin(client.page));
-      } catch (err) {
-        for (const [name, p] of [['expert', expert.page], ['client', client.page]] as const) {
-          console.error(name, await p.evaluate(() => {
-            const m = (window as unknown as { hourglass?: { media: { pc: RTCPeerConnection; remote: MediaStream } } }).hourglass?.media;
-            const v = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
-            return m && { sig: m.pc.signalingState, conn: m.pc.connectionState, ice: m.pc.iceConnectionState, remote: m.remote.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`), video: v && { w: v.videoWidth, t: v.currentTime, src: !!v.srcObject, paused: v.paused } };
-          }));
-        }
-        throw err;
+        await expert.page.goto(`/session/${s.links.expert.token}`);
+        await expert.page.getByTestId('join').click();
+        await expert.page.getByTestId('local-video').waitFor();
+        await client.page.goto(`/session/${s.links.client.token}`);
+        await client.page.waitForSelector('[data-testid=preflight][data-ready=true]');
+        return await timeJoin(client.page).catch(async (err: unknown) => {
+          for (const [name, p] of [['expert', expert.page], ['client', client.page]] as const) console.error(name, await peerState(p));
+          throw err;
+        });
+      } finally {
+        await Promise.all([expert.context.close(), client.context.close()]);
       }
-      await Promise.all([expert.context.close(), client.context.close()]);
-    }
-  } finally {
-    await app.close();
-    await database.close();
-    await drop();
-  }
-  return times;
+    },
+    async close() {
+      await app.close();
+      await database.close();
+      await drop();
+    },
+  };
 }
 
+/** What a stuck call looked like, for the error output. */
+const peerState = (p: Page) => p.evaluate(() => {
+  const m = (window as unknown as { hourglass?: { media: { pc: RTCPeerConnection; remote: MediaStream } } }).hourglass?.media;
+  const v = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+  return m && { sig: m.pc.signalingState, conn: m.pc.connectionState, ice: m.pc.iceConnectionState, remote: m.remote.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`), video: v && { w: v.videoWidth, t: v.currentTime, src: !!v.srcObject, paused: v.paused } };
+});
+
 /** The baseline: raw.html and a relay that passes each message to the other socket of its room. */
-async function raw(browser: Browser): Promise<number[]> {
+async function raw(browser: Browser) {
   const page = readFileSync(new URL('./raw.html', import.meta.url));
   const http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
   const rooms = new Map<string, Set<WebSocket>>();
@@ -125,36 +128,51 @@ async function raw(browser: Browser): Promise<number[]> {
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const times: number[] = [];
-  try {
-    for (let i = 0; i <= RUNS; i++) {
+  let n = 0;
+  return {
+    async call(): Promise<number> {
+      const room = n++;
       const [waiting, joiner] = [await participantPage(browser, url), await participantPage(browser, url)];
-      await waiting.page.goto(`/?role=waiting&room=${i}`);
-      await waiting.page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready);
-      await waiting.page.locator('#join').click();
-      await joiner.page.goto(`/?role=joiner&room=${i}`);
-      await joiner.page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready);
-      times.push(await timeJoin(joiner.page));
-      await Promise.all([waiting.context.close(), joiner.context.close()]);
-    }
-  } finally {
-    wss.close();
-    http.close();
-  }
-  return times;
+      try {
+        await waiting.page.goto(`/?role=waiting&room=${room}`);
+        await waiting.page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready);
+        await waiting.page.locator('#join').click();
+        await joiner.page.goto(`/?role=joiner&room=${room}`);
+        await joiner.page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready);
+        return await timeJoin(joiner.page);
+      } finally {
+        await Promise.all([waiting.context.close(), joiner.context.close()]);
+      }
+    },
+    async close() {
+      wss.close();
+      http.close();
+    },
+  };
 }
 
 await buildWeb();
 const browser = await launchChromium();
+const [hg, base] = [await hourglass(browser), await raw(browser)];
 try {
-  // Each side's first call (warm-up: code caches, the first encoder) is left out.
-  const hg = summary((await hourglass(browser)).slice(1));
-  const base = summary((await raw(browser)).slice(1));
-  const ratio = hg.median / base.median;
-  console.log(`call setup (Join → first remote video frame), ${RUNS} calls each, Chromium on loopback, ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server' : 'embedded database'}:`);
-  console.log(`  raw WebRTC + bare WebSocket relay: median ${base.median.toFixed(0)} ms, p90 ${base.p90.toFixed(0)} ms`);
-  console.log(`  Hourglass room:                    median ${hg.median.toFixed(0)} ms, p90 ${hg.p90.toFixed(0)} ms`);
-  console.log(`  ratio (median): ${ratio.toFixed(2)}× (goal ≤ 1.15×)`);
+  // Interleaved — one call of each in turn, which goes first alternating — so that the
+  // machine's drift (two cores, a browser warming up) falls on both alike. The first call of
+  // each (code caches, the first encoder) is a warm-up and left out.
+  const times = { hg: [] as number[], base: [] as number[] };
+  for (let i = 0; i <= RUNS; i++) {
+    const order = i % 2 ? (['hg', 'base'] as const) : (['base', 'hg'] as const);
+    for (const side of order) {
+      const t = await (side === 'hg' ? hg : base).call();
+      if (i > 0) times[side].push(t);
+    }
+  }
+  const [h, b] = [summary(times.hg), summary(times.base)];
+  console.log(`call setup (Join → first remote video frame), ${RUNS} calls each, interleaved, Chromium on loopback, ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server' : 'embedded database'}:`);
+  console.log(`  raw WebRTC + bare WebSocket relay: median ${b.median.toFixed(0)} ms, p90 ${b.p90.toFixed(0)} ms`);
+  console.log(`  Hourglass room:                    median ${h.median.toFixed(0)} ms, p90 ${h.p90.toFixed(0)} ms`);
+  console.log(`  ratio (median): ${(h.median / b.median).toFixed(2)}× (goal ≤ 1.15×)`);
 } finally {
+  await hg.close();
+  await base.close();
   await browser.close();
 }
