@@ -25,6 +25,8 @@ import {
   JoinLinks,
   MySession,
   MySessionsQuery,
+  Note,
+  NoteBody,
   Rating,
   RatingBody,
   RevokeTokenBody,
@@ -215,6 +217,22 @@ export const endpoints = {
   rateSession: e({
     method: 'POST', path: '/api/sessions/{id}/rating', tag: 'sessions', summary: 'Rate the expert after a completed session (once)',
     credentials: ['joinToken', 'cookie'], who: "the session's client", params: IdParams, body: RatingBody, response: Rating, status: 201,
+  }),
+  getSummary: e({
+    method: 'GET', path: '/api/sessions/{id}/summary', tag: 'sessions', summary: "The expert's summary of the session (F3)",
+    credentials: ['joinToken', 'cookie', 'apiKey'], who: 'its two participants, an admin or an API key', params: IdParams, response: Note, status: 200,
+  }),
+  putSummary: e({
+    method: 'PUT', path: '/api/sessions/{id}/summary', tag: 'sessions', summary: 'Write the summary after the session (the expert; replaces it)',
+    credentials: ['joinToken', 'cookie'], who: "the session's expert, once it has taken place and ended", params: IdParams, body: NoteBody, response: Note, status: 200,
+  }),
+  getMyNotes: e({
+    method: 'GET', path: '/api/sessions/{id}/notes', tag: 'sessions', summary: 'My private notes on the session',
+    credentials: ['joinToken', 'cookie'], who: 'each participant, their own (no one else, operators included)', params: IdParams, response: Note, status: 200,
+  }),
+  putMyNotes: e({
+    method: 'PUT', path: '/api/sessions/{id}/notes', tag: 'sessions', summary: 'Keep private notes on the session (replaces them)',
+    credentials: ['joinToken', 'cookie'], who: 'each participant, their own', params: IdParams, body: NoteBody, response: Note, status: 200,
   }),
   sessionEvents: e({
     method: 'GET', path: '/api/sessions/{id}/events', tag: 'sessions', summary: 'The audit trail',

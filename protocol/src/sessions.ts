@@ -144,4 +144,14 @@ export const RatingBody = z.strictObject({
   stars: z.number().int().min(1).max(5),
   text: z.string().trim().max(2000).default(''),
 });
+/** F3: the expert's summary after the session (both read it), or one's own private notes. */
+export const NoteBody = z.strictObject({ text: z.string().max(10_000).describe('Plain text; an empty text clears it') });
+export const Note = z.object({
+  sessionId: Id,
+  kind: z.enum(['summary', 'private']),
+  text: z.string(),
+  updatedAt: Timestamp.nullable().describe('null: nothing written yet'),
+});
+export type Note = z.infer<typeof Note>;
+
 export const Rating = z.object({ sessionId: Id, stars: z.number().int(), text: z.string(), createdAt: Timestamp });

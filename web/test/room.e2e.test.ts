@@ -54,7 +54,7 @@ describeInBrowser('the session room in Chromium', () => {
     }
   });
 
-  it('video: real media both ways, no chat, the timers agree, one side ends, the other sees it, the rating is saved', async () => {
+  it('video: real media both ways, no chat, the timers agree, one side ends, the other sees it, the rating is saved, the summary reaches the client, private notes are kept', async () => {
     const { s, client, expert } = await joinBoth('video');
     for (const page of [client, expert]) {
       // The remote <video> shows decoded frames of the other side's camera.
@@ -84,6 +84,23 @@ describeInBrowser('the session room in Chromium', () => {
     await client.getByTestId('rating-saved').waitFor();
     const rating = await h.server.deps.db.selectFrom('session_ratings').select(['stars', 'text']).where('session_id', '=', s.session.id).executeTakeFirstOrThrow();
     expect(rating).toEqual({ stars: 4, text: 'Clear answers, good call.' });
+
+    // F3: the expert writes the summary; the client's summary shows it (as text) without a reload.
+    const summary = 'Saturn: <img src=x onerror="window.__xss=1"> patience.\nNext time: the 7th house.';
+    expect(await client.getByTestId('summary-input').count()).toBe(0);
+    await expert.getByTestId('summary-input').fill(summary);
+    await expert.getByTestId('summary-save').click();
+    await expert.getByTestId('summary-saved').waitFor();
+    await expect.poll(() => client.getByTestId('summary-text').textContent(), { timeout: 8000 }).toBe(summary);
+    expect(await client.locator('[data-testid=session-summary] img').count()).toBe(0);
+    // Private notes: the client's own, kept; the expert's stay empty.
+    await client.locator('[data-testid=private-notes] summary').click();
+    await client.getByTestId('notes-input').fill('Book again in a month.');
+    await client.getByTestId('notes-save').click();
+    await client.getByTestId('notes-saved').waitFor();
+    const notes = await h.server.deps.db.selectFrom('session_notes').select(['author_id', 'kind', 'text']).where('session_id', '=', s.session.id).orderBy('kind').execute();
+    expect(notes).toEqual([{ author_id: s.client.id, kind: 'private', text: 'Book again in a month.' }, { author_id: s.expert.id, kind: 'summary', text: summary }]);
+    expect(await client.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   });
 
   it('each room type at 1280 px and 375 px: screenshots saved, no dark blue rendered, nothing wider than the screen', async () => {

@@ -245,6 +245,14 @@ export interface SessionRatingsTable {
   created_at: Timestamp;
 }
 
+export interface SessionNotesTable {
+  session_id: string;
+  author_id: string;
+  kind: 'summary' | 'private';
+  text: string;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -266,4 +274,5 @@ export interface DB {
   session_extensions: SessionExtensionsTable;
   provider_refunds: ProviderRefundsTable;
   session_ratings: SessionRatingsTable;
+  session_notes: SessionNotesTable;
 }

@@ -3,6 +3,7 @@ import type { Deps } from '../platform/context.ts';
 import type { makeRouter } from '../platform/router.ts';
 import { buyExtension } from './extensions.ts';
 import { listMySessions } from './lists.ts';
+import { getMyNotes, getSummary, putMyNotes, putSummary } from './notes.ts';
 import { rateSession } from './ratings.ts';
 import * as sessions from './service.ts';
 
@@ -15,6 +16,10 @@ export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps):
   route(endpoints.cancelSession, ({ principal, params }) => sessions.cancelSession(deps, principal, params.id));
   route(endpoints.extendSession, ({ principal, params, body, idempotencyKey }) => buyExtension(deps, principal, params.id, body, idempotencyKey));
   route(endpoints.rateSession, ({ principal, params, body }) => rateSession(deps, principal, params.id, body));
+  route(endpoints.getSummary, ({ principal, params }) => getSummary(deps, principal, params.id));
+  route(endpoints.putSummary, ({ principal, params, body }) => putSummary(deps, principal, params.id, body.text));
+  route(endpoints.getMyNotes, ({ principal, params }) => getMyNotes(deps, principal, params.id));
+  route(endpoints.putMyNotes, ({ principal, params, body }) => putMyNotes(deps, principal, params.id, body.text));
   route(endpoints.sessionEvents, ({ principal, params }) => sessions.listEvents(deps, principal, params.id));
   route(endpoints.reissueTokens, ({ principal, params }) => sessions.reissueTokens(deps, principal, params.id));
   route(endpoints.mySessions, ({ principal, query }) => listMySessions(deps, principal, query));

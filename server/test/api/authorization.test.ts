@@ -97,6 +97,24 @@ const cases: Case[] = [
     request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/rating`, body: { stars: 5 } }),
     expect: { ...readers, expertToken: 'forbidden', expertCookie: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated' },
   },
+  {
+    name: 'getSummary', mode: 'completed',
+    request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}/summary` }), expect: readers,
+  },
+  {
+    name: 'putSummary', mode: 'completed',
+    request: (f) => ({ method: 'PUT', path: `/api/sessions/${f.sessionId}/summary`, body: { text: 'We covered the chart.' } }),
+    expect: { ...readers, clientToken: 'forbidden', clientCookie: 'forbidden', admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
+  // Private notes: each participant's own; not even an operator reads them.
+  {
+    name: 'getMyNotes',
+    request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}/notes` }), expect: { ...readers, admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
+  {
+    name: 'putMyNotes',
+    request: (f) => ({ method: 'PUT', path: `/api/sessions/${f.sessionId}/notes`, body: { text: 'ask about Saturn' } }), expect: { ...readers, admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
   { name: 'reissueTokens', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens`, body: {} }), expect: operatorsOnly },
   { name: 'revokeToken', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens/revoke`, body: { role: 'client' } }), expect: operatorsOnly },
   {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { MediaSession, SessionRoom, type ResponseOf } from '@hourglass/sdk';
 import { asParticipant } from '../api.ts';
 import { Chat } from './Chat.tsx';
+import { PrivateNotes } from './Notes.tsx';
 import { Extend } from './Extend.tsx';
 import { Preflight } from './Preflight.tsx';
 import { Summary } from './Summary.tsx';
@@ -116,6 +117,7 @@ function LiveRoom({ token, check, devices }: { token: string; check: Check; devi
       {s.type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
       {s.type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
       {s.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
+      <PrivateNotes token={token} sessionId={s.sessionId} />
       <div className="row end-row">
         {endError && <span className="error" data-testid="end-error">{endError}</span>}
         <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>

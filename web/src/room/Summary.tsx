@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { asParticipant } from '../api.ts';
+import { PrivateNotes, SessionSummary } from './Notes.tsx';
 
 const reasons: Record<string, string> = {
   completed: 'The session is complete.',
@@ -11,7 +12,7 @@ const reasons: Record<string, string> = {
   participant_lost: 'A participant did not come back in time.',
 };
 
-/** Where both sides land when the session ends; the client is asked for a rating (F2). */
+/** Where both sides land when the session ends: the client is asked for a rating (F2); the expert writes the summary both read (F3); each keeps private notes. */
 export function Summary(p: { token: string; sessionId: string; you: 'client' | 'expert'; reason: string | null; counterpart: string }) {
   return (
     <div className="card" data-testid="summary">
@@ -19,6 +20,8 @@ export function Summary(p: { token: string; sessionId: string; you: 'client' | '
       <p data-testid="end-reason" data-reason={p.reason ?? ''}>{p.reason ? reasons[p.reason] ?? p.reason : ''}</p>
       <p className="muted">with {p.counterpart}</p>
       {p.you === 'client' && <RateDialog token={p.token} sessionId={p.sessionId} counterpart={p.counterpart} />}
+      <SessionSummary token={p.token} sessionId={p.sessionId} you={p.you} />
+      <PrivateNotes token={p.token} sessionId={p.sessionId} />
     </div>
   );
 }
