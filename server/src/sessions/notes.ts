@@ -1,8 +1,8 @@
 import type { Database } from '../db/connect.ts';
-import { isOperator, type Deps, type Principal } from '../platform/context.ts';
+import type { Deps, Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import { participantRole } from './access.ts';
+import { mayRead, participantRole } from './access.ts';
 import { loadForUpdate } from './lifecycle.ts';
 import { eventsRepo, sessionsRepo, type SessionRow } from './repository.ts';
 
@@ -19,7 +19,7 @@ const load = async (deps: Deps, id: string) => (await sessionsRepo.byId(deps.db,
 /** F3: the expert's summary — its two participants and operators read it (empty until written). */
 export async function getSummary(deps: Deps, principal: Principal, id: string) {
   const s = await load(deps, id);
-  if (!isOperator(principal) && !participantRole(principal, s)) fail('forbidden');
+  if (!mayRead(principal, s)) fail('forbidden');
   return read(deps.db, s, s.expert_id, 'summary');
 }
 
