@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
 import { IceServers } from './realtime.ts';
 import {
+  CreatedWebhookSubscription, DeliveriesQuery, MarkReadBody, NotificationsPage, NotificationsQuery, UnreadCount, WebhookDelivery, WebhookParams, WebhookSubscription, WebhookSubscriptionBody,
+} from './notify.ts';
+import {
   Availability, AvailabilityQuery, Booking, BookingBody, OneOffSlot, OneOffSlotInput, RequestAnswer, RescheduleBody, Schedule, ScheduleInput, SessionRequest, SessionRequestBody, SlotParams,
 } from './booking.ts';
 import {
@@ -315,6 +318,34 @@ export const endpoints = {
   failPayout: e({
     method: 'POST', path: '/api/admin/payouts/{payoutId}/fail', tag: 'admin', summary: 'Record that a payout failed (earnings return)',
     credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: PayoutParams, body: Empty, response: Payout, status: 200,
+  }),
+  listNotifications: e({
+    method: 'GET', path: '/api/me/notifications', tag: 'notifications', summary: 'My notifications, newest first, with the unread count',
+    credentials: ['cookie'], who: 'the signed-in user, their own', query: NotificationsQuery, response: NotificationsPage, status: 200,
+  }),
+  markNotificationsRead: e({
+    method: 'POST', path: '/api/me/notifications/read', tag: 'notifications', summary: 'Mark some or all of my notifications read',
+    credentials: ['cookie'], who: 'the signed-in user, their own (other ids change nothing)', body: MarkReadBody, response: UnreadCount, status: 200,
+  }),
+  createWebhook: e({
+    method: 'POST', path: '/api/admin/webhooks', tag: 'webhooks', summary: 'Subscribe a URL to events (signing secret shown once)',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', body: WebhookSubscriptionBody, response: CreatedWebhookSubscription, status: 201,
+  }),
+  listWebhooks: e({
+    method: 'GET', path: '/api/admin/webhooks', tag: 'webhooks', summary: 'Webhook subscriptions (no secrets)',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', query: PageQuery, response: page(WebhookSubscription), status: 200,
+  }),
+  disableWebhook: e({
+    method: 'DELETE', path: '/api/admin/webhooks/{id}', tag: 'webhooks', summary: 'Stop a subscription (its waiting deliveries are given up)',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: WebhookParams, response: NoContent, status: 204,
+  }),
+  webhookDeliveries: e({
+    method: 'GET', path: '/api/admin/webhooks/{id}/deliveries', tag: 'webhooks', summary: "A subscription's delivery log, newest first",
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: WebhookParams, query: DeliveriesQuery, response: page(WebhookDelivery), status: 200,
+  }),
+  retryDelivery: e({
+    method: 'POST', path: '/api/admin/webhooks/deliveries/{id}/retry', tag: 'webhooks', summary: 'Send a failed delivery again now',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: WebhookParams, body: Empty, response: WebhookDelivery, status: 200,
   }),
 } as const;
 

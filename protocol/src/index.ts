@@ -6,3 +6,4 @@ export * from './money.ts';
 export * from './endpoints.ts';
 export * from './realtime.ts';
 export * from './booking.ts';
+export * from './notify.ts';

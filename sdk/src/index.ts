@@ -4,3 +4,4 @@ export { SessionRoom, type ConnectionStatus, type RoomEvents, type RoomMessage, 
 export { MediaSession, type MediaEvents, type QualityStats } from './media.ts';
 export type * from '@hourglass/protocol';
 export { UserChannel, type UserChannelEvents, type UserChannelOptions } from './user-channel.ts';
+export { verifyWebhook, WebhookSignatureError, type VerifyOptions } from './webhooks.ts';

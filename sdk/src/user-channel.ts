@@ -9,6 +9,8 @@ export interface UserChannelEvents extends Record<string, unknown> {
   request: Payload<'request:new'>;
   /** For a client: the expert's answer to their request, or its expiry. */
   answered: Payload<'request:answered'>;
+  /** A new notification for this user (the same as `listNotifications` shows). */
+  notification: Payload<'notification'>;
   connected: boolean;
   /** The handshake was refused (signed out, a stale CSRF token): it will not retry. */
   failed: { code: string; message: string };
@@ -22,7 +24,7 @@ export interface UserChannelOptions {
 
 /**
  * A signed-in user's own live channel, outside any session room: what concerns them now
- * (an expert's incoming requests, a client's answers). Reconnects by itself; `close()` ends it.
+ * (an expert's incoming requests, a client's answers, notifications). Reconnects by itself; `close()` ends it.
  */
 export class UserChannel extends Emitter<UserChannelEvents> {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -37,6 +39,7 @@ export class UserChannel extends Emitter<UserChannelEvents> {
     });
     this.socket.on('request:new', (p) => this.emit('request', p));
     this.socket.on('request:answered', (p) => this.emit('answered', p));
+    this.socket.on('notification', (n) => this.emit('notification', n));
     this.socket.on('connect', () => this.emit('connected', true));
     this.socket.on('disconnect', () => this.emit('connected', false));
     this.socket.on('connect_error', (err) => {

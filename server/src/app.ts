@@ -4,6 +4,8 @@ import { bookingRoutes } from './booking/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
+import { notifyRecorder } from './notify/record.ts';
+import { notifyRoutes } from './notify/routes.ts';
 import { peopleRoutes } from './people/routes.ts';
 import { makeAuthenticate } from './people/authenticate.ts';
 import type { Clock } from './platform/clock.ts';
@@ -42,6 +44,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     metrics,
     events: opts.events ?? new DomainEvents(),
   };
+  // Every outbox records its notifications and webhook deliveries in its own transaction.
+  deps.events.setRecorder(notifyRecorder(deps.ids));
   await app.register(fastifyCookie);
   const route = makeRouter(app, makeAuthenticate(deps));
   peopleRoutes(route, deps);
@@ -49,6 +53,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   billingRoutes(route, deps);
   bookingRoutes(route, deps);
   realtimeRoutes(route, deps);
+  notifyRoutes(route, deps);
   stripeWebhookRoutes(app, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);

@@ -76,6 +76,8 @@ export const configSchema = z.object({
     .pipe(z.string().transform((v) => v.split(',').map((m) => Number(m.trim()))).pipe(z.array(z.number().int().min(1).max(240)).min(1)))
     .describe('Lengths, in minutes, of the paid extensions a client may buy during a live scheduled session, comma-separated.'),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'must be a Stripe webhook signing secret (whsec_…)').optional().describe("Stripe's webhook signing secret: POST /api/webhooks/stripe verifies every delivery with it. Unset: the endpoint answers not_found."),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(10_000).describe('How long an outbound webhook receiver has to answer before the attempt counts as failed.'),
+  WEBHOOK_RETRY_HOURS: int(1, 24 * 30).default(72).describe('Hours a failing webhook delivery is retried, with exponential backoff, before it is given up.'),
   TOP_UP_MIN: int(1, 100_000_000).default(100).describe('Smallest wallet top-up (minor units).'),
   TOP_UP_MAX: int(1, 100_000_000).default(100_000).describe('Largest wallet top-up (minor units).'),
   SWEEP_INTERVAL_MS: int(50, 60_000).default(1000).describe('How often the sweeper looks for due work (billing minutes, deadlines, escrow releases).'),

@@ -4,7 +4,7 @@ import { accounts } from '../ledger/accounts.ts';
 import { balanceOf, transfer } from '../ledger/ledger.ts';
 import { split } from '../ledger/split.ts';
 import type { Deps } from '../platform/context.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import { refOf, type DomainEvent } from '../platform/events.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 import { patchSession } from '../sessions/lifecycle.ts';
 
@@ -14,7 +14,7 @@ import { patchSession } from '../sessions/lifecycle.ts';
  * (with the platform's fee), refunded to the client, or split between the two.
  * Transfer ids: `escrow:{session}:hold`, `…:refund`, `…:release` and `…:release:fee`.
  */
-export async function holdEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date): Promise<SessionRow> {
+export async function holdEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
   await transfer(trx, now, deps.config.CURRENCY, {
     id: `escrow:${s.id}:hold`,
     debit: accounts.wallet(s.client_id),
@@ -23,6 +23,8 @@ export async function holdEscrow(deps: Deps, trx: Database, s: SessionRow, now: 
     kind: 'escrow_hold',
     sessionId: s.id,
   });
+  // Paid is when a booking stands (B3), whether from the wallet at once or by card later.
+  outbox.push({ type: 'session.booked', ...refOf(s), scheduledAt: s.scheduled_at!.toISOString(), price: s.price! });
   return patchSession(trx, s, { escrow_state: 'held' });
 }
 
@@ -36,7 +38,7 @@ async function release(deps: Deps, trx: Database, s: SessionRow, now: Date, outb
   if (fee > 0) {
     await transfer(trx, now, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'escrow_release_fee', sessionId: s.id });
   }
-  outbox.push({ type: 'escrow.released', sessionId: s.id, expertId: s.expert_id, amount });
+  outbox.push({ type: 'escrow.released', ...refOf(s), amount });
 }
 
 /** Everything left in escrow goes to the expert, less the platform's fee. */
@@ -62,7 +64,7 @@ export async function refundEscrow(deps: Deps, trx: Database, s: SessionRow, now
       kind: 'escrow_refund',
       sessionId: s.id,
     });
-    outbox.push({ type: 'escrow.refunded', sessionId: s.id, clientId: s.client_id, amount: refund });
+    outbox.push({ type: 'escrow.refunded', ...refOf(s), amount: refund });
     await refundToCard(deps, trx, now, s, refund, reason);
   }
   if (refund < held) await release(deps, trx, s, now, outbox);

@@ -69,9 +69,10 @@ export async function adminCredit(deps: Deps, principal: Principal, userId: stri
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const wallet = accounts.wallet(userId);
     const id = `credit:${userId}:${keyOr(deps, key)}`;
-    await transfer(trx, now, deps.config.CURRENCY, { id, debit: accounts.platformRevenue, credit: wallet, amount, kind: 'admin_credit' });
+    const { created } = await transfer(trx, now, deps.config.CURRENCY, { id, debit: accounts.platformRevenue, credit: wallet, amount, kind: 'admin_credit' });
     const balance = await balanceOf(trx, wallet);
-    outbox.push({ type: 'wallet.credited', userId, amount, balance });
+    // A repeated request (same key) credited nothing new: nothing to tell.
+    if (created) outbox.push({ type: 'wallet.credited', userId, amount, balance });
     return { balance, currency: deps.config.CURRENCY };
   });
 }

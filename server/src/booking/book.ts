@@ -2,10 +2,11 @@ import type { BookingBody } from '@hourglass/protocol';
 import { DateTime } from 'luxon';
 import type { z } from 'zod';
 import type { Database } from '../db/connect.ts';
-import { actorOf, type Deps, type Principal } from '../platform/context.ts';
+import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
-import { inTransaction } from '../platform/transaction.ts';
-import { mayRead } from '../sessions/access.ts';
+import { refOf } from '../platform/events.ts';
+import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { mayRead, participantRole } from '../sessions/access.ts';
 import { loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
 import { presentSession } from '../sessions/present.ts';
 import { eventsRepo, sessionsRepo } from '../sessions/repository.ts';
@@ -28,10 +29,10 @@ export async function bookSlot(deps: Deps, principal: Principal, input: z.output
   if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients book sessions.');
   const { slot, holds } = await openSlot(deps, input);
   const booked = await asSlotTaken(() =>
-    inTransaction(deps, async (trx, now) => {
+    inTransactionWithEvents(deps, async (trx, now, outbox) => {
       await queueForExpert(trx, input.expertId);
       const paymentDueAt = input.payWith === 'checkout' ? new Date(now.getTime() + deps.config.CHECKOUT_HOLD_MIN * 60_000) : undefined;
-      const created = await insertSession(deps, trx, now, actorOf(principal), {
+      const created = await insertSession(deps, trx, now, outbox, actorOf(principal), {
         kind: 'scheduled', type: input.type, clientId: principal.userId, expertId: input.expertId, scheduledAt: slot.startsAt, durationMinutes: input.durationMinutes,
       }, { price: slot.price, holds, ...(paymentDueAt && { paymentDueAt }) });
       await takeSlot(trx, input.slotId, created.session.id);
@@ -55,7 +56,7 @@ export async function reschedule(deps: Deps, principal: Principal, id: string, i
   const want = { expertId: current.expert_id, type: current.type, durationMinutes: current.duration_minutes as Duration, startsAt: input.startsAt, slotId: input.slotId };
   const { slot, holds } = await openSlot(deps, want, id);
   return asSlotTaken(() =>
-    inTransaction(deps, async (trx, now) => {
+    inTransactionWithEvents(deps, async (trx, now, outbox) => {
       await queueForExpert(trx, current.expert_id);
       const s = await loadForUpdate(trx, id);
       if (s.state !== 'booked') fail('invalid_transition', undefined, { state: s.state, command: 'reschedule' });
@@ -67,7 +68,9 @@ export async function reschedule(deps: Deps, principal: Principal, id: string, i
       await takeSlot(trx, input.slotId, id);
       const validUntil = defaultLinkValidUntil({ kind: 'scheduled', scheduledAt: moved.scheduled_at, durationMinutes: moved.duration_minutes }, now, linkSettings(deps));
       await trx.updateTable('session_tokens').set({ valid_until: validUntil }).where('session_id', '=', id).where('revoked_at', 'is', null).execute();
-      await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'rescheduled', data: { from: s.scheduled_at!.toISOString(), to: slot.startsAt } });
+      const actor = actorOf(principal);
+      await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor, kind: 'rescheduled', data: { from: s.scheduled_at!.toISOString(), to: slot.startsAt } });
+      outbox.push({ type: 'session.rescheduled', ...refOf(s), from: s.scheduled_at!.toISOString(), to: slot.startsAt, by: isOperator(principal) ? 'operator' : participantRole(principal, s)! });
       return presentSession(moved, now);
     }),
   );

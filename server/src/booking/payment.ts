@@ -31,10 +31,10 @@ export async function checkoutBooking(deps: Deps, sessionId: string, clientId: s
  * the wallet it was credited to into the session's escrow, as a wallet booking's does. A
  * payment for a booking no longer held (the hold lapsed, it was cancelled) is refunded.
  */
-export async function payBooking(deps: Deps, trx: Database, now: Date, _outbox: DomainEvent[], sessionId: string, payment: ProviderPayment) {
+export async function payBooking(deps: Deps, trx: Database, now: Date, outbox: DomainEvent[], sessionId: string, payment: ProviderPayment) {
   const s = await loadForUpdate(trx, sessionId);
   if (s.state === 'booked' && s.payment_due_at && Number(s.price) === payment.amount && s.client_id === payment.userId) {
-    await patchSession(trx, await holdEscrow(deps, trx, s, now), { payment_due_at: null });
+    await patchSession(trx, await holdEscrow(deps, trx, s, now, outbox), { payment_due_at: null });
     return;
   }
   await queueRefund(deps, trx, now, payment, payment.amount, 'booking_not_held', s.id);

@@ -6,7 +6,7 @@ import { balanceOf } from '../ledger/ledger.ts';
 import { expertsRepo } from '../people/repository.ts';
 import { actorOf, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import { refOf, type DomainEvent } from '../platform/events.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { SYSTEM, apply, loadForUpdate } from '../sessions/lifecycle.ts';
 import { presentSession } from '../sessions/present.ts';
@@ -30,8 +30,8 @@ export async function requestSession(deps: Deps, principal: Principal, input: z.
     const balance = await balanceOf(trx, accounts.wallet(principal.userId));
     if (balance < required) fail('insufficient_funds', undefined, { required, balance });
     const expiresAt = new Date(now.getTime() + deps.config.REQUEST_TTL_S * 1000);
-    const created = await insertSession(deps, trx, now, actorOf(principal), { kind: 'on_demand', type: input.type, clientId: principal.userId, expertId: input.expertId }, undefined, { expiresAt });
-    outbox.push({ type: 'request.created', sessionId: created.session.id, expertId: input.expertId, clientId: principal.userId, sessionType: input.type, expiresAt: expiresAt.toISOString() });
+    const created = await insertSession(deps, trx, now, outbox, actorOf(principal), { kind: 'on_demand', type: input.type, clientId: principal.userId, expertId: input.expertId }, undefined, { expiresAt });
+    outbox.push({ type: 'request.created', sessionId: created.session.id, clientId: principal.userId, expertId: input.expertId, kind: 'on_demand', sessionType: input.type, expiresAt: expiresAt.toISOString() });
     return { session: created.session, link: created.links.client, expiresAt: expiresAt.toISOString() };
   });
 }
@@ -47,7 +47,7 @@ export async function answerRequest(deps: Deps, principal: Principal, id: string
       return null;
     }
     const row = await apply(deps, trx, s, { type: answer }, actorOf(principal), now);
-    if (row !== s) outbox.push({ type: 'request.answered', sessionId: id, clientId: s.client_id, state: row.state as 'accepted' | 'declined' });
+    if (row !== s) outbox.push({ type: 'request.answered', ...refOf(s), state: row.state as 'accepted' | 'declined' });
     // Accepted: the expert's own join link, fresh (theirs from the request was never shown).
     const link = answer === 'accept' ? await issueOwnLink(deps, trx, row, 'expert', actorOf(principal), now) : null;
     return { session: presentSession(row, now), link };
@@ -58,6 +58,6 @@ export async function answerRequest(deps: Deps, principal: Principal, id: string
 /** The request sweep: requests not answered in time expire, at their deadline. */
 export async function expireRequest(deps: Deps, trx: Database, s: SessionRow, outbox: DomainEvent[]) {
   const row = await apply(deps, trx, s, { type: 'expire' }, SYSTEM, s.request_expires_at!);
-  if (row !== s) outbox.push({ type: 'request.answered', sessionId: s.id, clientId: s.client_id, state: 'expired' });
+  if (row !== s) outbox.push({ type: 'request.answered', ...refOf(s), state: 'expired' });
   return row;
 }

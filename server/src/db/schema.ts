@@ -253,6 +253,41 @@ export interface SessionNotesTable {
   updated_at: Timestamp;
 }
 
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  session_id: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  secret: string;
+  event_types: string[];
+  description: string | null;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  payload: Json<Record<string, unknown>>;
+  state: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -275,4 +310,7 @@ export interface DB {
   provider_refunds: ProviderRefundsTable;
   session_ratings: SessionRatingsTable;
   session_notes: SessionNotesTable;
+  notifications: NotificationsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

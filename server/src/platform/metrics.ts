@@ -40,7 +40,13 @@ export function createMetrics() {
     help: 'Unix time of the last sweep pass that completed without error',
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, sessionTransitions, sweepRows, sweepRuns, sweepLastSuccess };
+  const webhookAttempts = new Counter({
+    name: 'hourglass_webhook_attempts_total',
+    help: 'Outbound webhook delivery attempts by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return { registry, webhookAttempts, httpRequests, httpDuration, sessionTransitions, sweepRows, sweepRuns, sweepLastSuccess };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -11,15 +11,20 @@ export function inTransaction<T>(deps: Pick<Deps, 'db' | 'clock'>, fn: (trx: Dat
 }
 
 /**
- * As `inTransaction`, with an outbox: events pushed during the transaction are published once
- * it has committed, and dropped if it rolls back.
+ * As `inTransaction`, with an outbox: events pushed during the transaction are recorded in it
+ * (notifications, webhook deliveries: a transactional outbox, so none is lost or invented by a
+ * crash or a rollback), then published once it has committed, and dropped if it rolls back.
  */
 export async function inTransactionWithEvents<T>(
   deps: Pick<Deps, 'db' | 'clock' | 'events'>,
   fn: (trx: Database, now: Date, outbox: DomainEvent[]) => Promise<T>,
 ): Promise<T> {
   const outbox: DomainEvent[] = [];
-  const result = await inTransaction(deps, (trx, now) => fn(trx, now, outbox));
+  const result = await inTransaction(deps, async (trx, now) => {
+    const value = await fn(trx, now, outbox);
+    outbox.push(...(await deps.events.record(trx, now, outbox)));
+    return value;
+  });
   deps.events.publish(outbox);
   return result;
 }

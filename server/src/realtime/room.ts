@@ -3,6 +3,7 @@ import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
+import { presentNotifications } from '../notify/notifications.ts';
 import { iso } from '../sessions/present.ts';
 import { sessionsRepo } from '../sessions/repository.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
@@ -77,6 +78,11 @@ export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent) {
       const body = { minute: e.minute, amount: e.amount, paidUntil: e.paidUntil };
       io.to(roleRoom(e.sessionId, 'client')).emit('billing:charged', { ...body, balance: e.balance });
       io.to(roleRoom(e.sessionId, 'expert')).emit('billing:charged', { ...body, balance: null });
+      return;
+    }
+    case 'notification.created': {
+      const [n] = await presentNotifications(deps.db, e.userId, [e.notification]);
+      io.to(userRoom(e.userId)).emit('notification', n!);
       return;
     }
     case 'billing.low_balance':

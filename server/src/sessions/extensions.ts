@@ -7,7 +7,7 @@ import { accounts } from '../ledger/accounts.ts';
 import { transfer } from '../ledger/ledger.ts';
 import { actorOf, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import { refOf, type DomainEvent } from '../platform/events.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
 import { asSlotTaken, isOverlap } from '../booking/book.ts';
 import { startCheckout, type ProviderPayment } from '../payments/checkout.ts';
@@ -108,7 +108,7 @@ async function applyExtension(deps: Deps, trx: Database, now: Date, outbox: Doma
   }
   await trx.updateTable('session_extensions').set({ state: 'applied', settled_at: now }).where('id', '=', ext.id).execute();
   await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at: now, actor, kind: 'extended', data: { extensionId: ext.id, minutes: ext.minutes, amount: Number(ext.amount), endsAt: endsAt.toISOString() } });
-  outbox.push({ type: 'session.extended', sessionId: s.id, endsAt: endsAt.toISOString(), paidUntil: null });
+  outbox.push({ type: 'session.extended', ...refOf(s), endsAt: endsAt.toISOString(), paidUntil: null, minutes: ext.minutes });
   return extended;
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../db/connect.ts';
 import type { SessionsTable } from '../db/schema.ts';
 import type { Actor, Deps } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import { refOf, type DomainEvent } from '../platform/events.ts';
 import { eventsRepo, sessionsRepo, type SessionRow } from './repository.ts';
 import { transition, type SessionCommand } from './state-machine.ts';
 
@@ -70,7 +70,7 @@ export async function startLive(deps: Deps, trx: Database, s: SessionRow, now: D
     ends_at: endsAt,
     ...(s.kind === 'on_demand' && { paid_until: now }),
   });
-  outbox.push({ type: 'session.started', sessionId: s.id, startedAt: now.toISOString(), endsAt: endsAt?.toISOString() ?? null });
+  outbox.push({ type: 'session.started', ...refOf(s), startedAt: now.toISOString(), endsAt: endsAt?.toISOString() ?? null });
   return live;
 }
 
@@ -100,6 +100,6 @@ export async function endLive(
     ended_at: endedAt,
     ...(releaseAt && { escrow_release_at: releaseAt }),
   });
-  outbox.push({ type: 'session.ended', sessionId: s.id, reason, endedAt: endedAt.toISOString() });
+  outbox.push({ type: 'session.ended', ...refOf(s), reason, endedAt: endedAt.toISOString() });
   return ended;
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../db/connect.ts';
 import { chargeDueMinutes } from '../billing/metering.ts';
 import type { Actor, Deps } from '../platform/context.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import { refOf, type DomainEvent } from '../platform/events.ts';
 import { SYSTEM, endLive, patchSession } from './lifecycle.ts';
 import { eventsRepo, type SessionRow } from './repository.ts';
 
@@ -35,7 +35,7 @@ export async function resumeClock(deps: Deps, trx: Database, s: SessionRow, now:
     ...(s.kind === 'on_demand' ? { paid_until: later(s.paid_until) } : { ends_at: later(s.ends_at) }),
   });
   await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at: now, actor, kind: 'resumed', data: { pausedMs } });
-  outbox.push({ type: 'session.extended', sessionId: s.id, endsAt: resumed.ends_at?.toISOString() ?? null, paidUntil: resumed.paid_until?.toISOString() ?? null });
+  outbox.push({ type: 'session.extended', ...refOf(s), endsAt: resumed.ends_at?.toISOString() ?? null, paidUntil: resumed.paid_until?.toISOString() ?? null, minutes: null });
   return resumed;
 }
 

@@ -6,7 +6,7 @@ import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/
 import type { Database } from '../db/connect.ts';
 import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import { refOf, type DomainEvent } from '../platform/events.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
 import { mayRead, participantRole } from './access.ts';
 import { SYSTEM, apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
@@ -20,7 +20,7 @@ export const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransaction(deps, (trx, now) => insertSession(deps, trx, now, actorOf(principal), input));
+  return inTransactionWithEvents(deps, (trx, now, outbox) => insertSession(deps, trx, now, outbox, actorOf(principal), input));
 }
 
 /** A client's booking (booking/book.ts): its price, and the time it holds against every other booking. */
@@ -40,6 +40,7 @@ export async function insertSession(
   deps: Deps,
   trx: Database,
   now: Date,
+  outbox: DomainEvent[],
   actor: Actor,
   input: z.output<typeof CreateSessionBody>,
   booking?: BookingTerms,
@@ -114,7 +115,7 @@ export async function insertSession(
   const { billed_seconds: _b, version: _v, ...insertable } = row;
   await sessionsRepo.insert(trx, insertable);
   // The price is paid before the booking stands (B3, E5): wallet → this session's escrow.
-  if (row.kind === 'scheduled' && !row.payment_due_at) row = await holdEscrow(deps, trx, row, now);
+  if (row.kind === 'scheduled' && !row.payment_due_at) row = await holdEscrow(deps, trx, row, now, outbox);
   await eventsRepo.append(trx, deps.ids, {
     sessionId: row.id,
     at: now,
@@ -263,6 +264,7 @@ export async function cancelSession(deps: Deps, principal: Principal, id: string
     if (!by) return fail('forbidden');
     const percent = s.scheduled_at ? refundPercent(by, s.scheduled_at, now, refundPolicy(deps)) : 100;
     let cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now, {}, { by, refundPercent: percent });
+    if (cancelled !== s) outbox.push({ type: 'session.cancelled', ...refOf(s), by, refundPercent: percent });
     if (cancelled !== s && cancelled.escrow_state === 'held') {
       const refunded = refundAmount(Number(cancelled.price), percent);
       cancelled = await refundEscrow(deps, trx, cancelled, now, outbox, refunded, 'cancelled');
@@ -294,6 +296,7 @@ export async function markNoShow(deps: Deps, principal: Principal, id: string, a
 export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, absent: ParticipantRole, actor: Actor, now: Date, outbox: DomainEvent[]) {
   let row = await apply(deps, trx, s, { type: 'no_show' }, actor, now, {}, { absent });
   if (row === s) return row;
+  outbox.push({ type: 'session.no_show', ...refOf(s), absent });
   if (absent === 'expert') {
     await trx.updateTable('expert_profiles').set((eb) => ({ no_show_count: eb('no_show_count', '+', 1) })).where('user_id', '=', s.expert_id).execute();
   }

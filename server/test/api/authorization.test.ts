@@ -6,6 +6,7 @@ import { PASSWORD, buildApiKey, buildClient, buildExpert, buildSignedIn, fund, s
 import { createPayout } from '../../src/billing/earnings.ts';
 import { createSlot } from '../../src/booking/schedule.ts';
 import { settleEscrow } from '../../src/billing/escrow-service.ts';
+import { createSubscription } from '../../src/notify/webhooks.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { hashSecret, randomIds } from '../../src/platform/ids.ts';
 import { createSession, endSession, joinSession } from '../../src/sessions/service.ts';
@@ -72,6 +73,8 @@ interface Fixture {
   apiKeyId: string;
   payoutId: string;
   slotId: string;
+  webhookId: string;
+  deliveryId: string;
 }
 
 const cases: Case[] = [
@@ -165,6 +168,17 @@ const cases: Case[] = [
   },
   { name: 'releaseEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/release`, body: {} }), expect: operatorsOnly },
   { name: 'refundEscrow', mode: 'completed', request: (f) => ({ method: 'POST', path: `/api/admin/escrow/${f.sessionId}/refund`, body: { amount: 100 } }), expect: operatorsOnly },
+  // Notifications: any signed-in user, their own (the service scopes every query to the caller).
+  { name: 'listNotifications', request: () => ({ method: 'GET', path: '/api/me/notifications' }), expect: { ...signedIn('client'), expertCookie: 'ok', otherExpert: 'ok', admin: 'ok' } },
+  {
+    name: 'markNotificationsRead', request: () => ({ method: 'POST', path: '/api/me/notifications/read', body: { all: true } }),
+    expect: { ...signedIn('client'), expertCookie: 'ok', otherExpert: 'ok', admin: 'ok' },
+  },
+  { name: 'createWebhook', request: () => ({ method: 'POST', path: '/api/admin/webhooks', body: { url: 'http://127.0.0.1:9/hooks', eventTypes: ['session.ended'] } }), expect: operatorsOnly },
+  { name: 'listWebhooks', request: () => ({ method: 'GET', path: '/api/admin/webhooks' }), expect: operatorsOnly },
+  { name: 'disableWebhook', request: (f) => ({ method: 'DELETE', path: `/api/admin/webhooks/${f.webhookId}` }), expect: operatorsOnly },
+  { name: 'webhookDeliveries', request: (f) => ({ method: 'GET', path: `/api/admin/webhooks/${f.webhookId}/deliveries` }), expect: operatorsOnly },
+  { name: 'retryDelivery', request: (f) => ({ method: 'POST', path: `/api/admin/webhooks/deliveries/${f.deliveryId}/retry`, body: {} }), expect: operatorsOnly },
   { name: 'escrowStats', request: () => ({ method: 'GET', path: '/api/admin/escrow/stats' }), expect: operatorsOnly },
   { name: 'getSchedule', request: (f) => ({ method: 'GET', path: `/api/experts/${f.expertId}/schedule` }), expect: expertOrOperators },
   {
@@ -270,6 +284,18 @@ describeOnDatabases('authorization matrix', (target) => {
   }
   afterAll(() => server?.close());
 
+  /** A subscription (a fresh one, which a DELETE may disable) and a failed delivery of another, which a retry sends again. */
+  async function webhookFixture() {
+    const deps = server.deps;
+    const now = await deps.clock.now(deps.db);
+    const [hook, kept] = [await createSubscription(deps, operator(), { url: 'http://127.0.0.1:9/a', eventTypes: ['session.ended'] }), await createSubscription(deps, operator(), { url: 'http://127.0.0.1:9/b', eventTypes: ['session.ended'] })];
+    const deliveryId = randomIds.uuid();
+    await deps.db.insertInto('webhook_deliveries').values({
+      id: deliveryId, subscription_id: kept.id, event_id: randomIds.uuid(), event_type: 'session.ended', payload: '{}', state: 'failed', next_attempt_at: null, created_at: now,
+    }).execute();
+    return { webhookId: hook.id, deliveryId };
+  }
+
   async function fixture(mode: Mode) {
     const deps = server.deps;
     const main = mode === 'completed' ? await completedSession() : await make(mode);
@@ -284,7 +310,7 @@ describeOnDatabases('authorization matrix', (target) => {
     await deps.db.updateTable('session_tokens').set({ revoked_at: past }).where('token_hash', '=', hashSecret(revoked.links.client.token)).execute();
     const key = await call(server.url, 'POST', '/api/api-keys', { headers: cookies.admin, body: { name: 'victim' } });
     return {
-      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id, slotId: slot.id },
+      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id, slotId: slot.id, ...(await webhookFixture()) },
       headers: {
         clientToken: { 'x-join-token': main.links.client.token },
         expertToken: { 'x-join-token': main.links.expert.token },

@@ -89,7 +89,7 @@ describeOnDatabases('booking', (target) => {
     // Straight to the insert, past every check that reads: the constraint (migration 010) stands.
     const insert = (start: string, minutes: number) =>
       inTransaction(server.deps, (trx, now) =>
-        insertSession(server.deps, trx, now, { id: null, role: 'system' }, {
+        insertSession(server.deps, trx, now, [], { id: null, role: 'system' }, {
           kind: 'scheduled', type: 'chat', clientId: client.id, expertId: expert.id, scheduledAt: start, durationMinutes: 30,
         }, { price: 2500, holds: { start: new Date(start), end: new Date(Date.parse(start) + minutes * 60_000) } }));
     await insert('2026-03-07T09:00:00Z', 45);

@@ -38,13 +38,13 @@ describeOnDatabases('on-demand requests', (target) => {
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body).toMatchObject({ session: { kind: 'on_demand', state: 'requested', ratePerMinute: 100 }, link: { role: 'client' }, expiresAt: new Date(T0 + 60_000).toISOString() });
     const id = r.body.session.id;
-    expect(events).toContainEqual({ type: 'request.created', sessionId: id, expertId: expert.user.id, clientId: client.user.id, sessionType: 'chat', expiresAt: new Date(T0 + 60_000).toISOString() });
+    expect(events).toContainEqual({ type: 'request.created', sessionId: id, expertId: expert.user.id, clientId: client.user.id, kind: 'on_demand', sessionType: 'chat', expiresAt: new Date(T0 + 60_000).toISOString() });
     // Not joinable before the answer.
     expect(errorCode(await join(r.body.link.token, id))).toBe('invalid_transition');
     const a = await answer(expert, id, 'accept');
     expect(a.status, JSON.stringify(a.body)).toBe(200);
     expect(a.body).toMatchObject({ session: { state: 'accepted' }, link: { role: 'expert' } });
-    expect(events).toContainEqual({ type: 'request.answered', sessionId: id, clientId: client.user.id, state: 'accepted' });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'request.answered', sessionId: id, clientId: client.user.id, state: 'accepted' }));
     await join(r.body.link.token, id);
     expect((await join(a.body.link.token, id)).body.state).toBe('live');
     // Live: the expert shows as busy, and is not offered to others.

@@ -76,7 +76,7 @@ describeOnDatabases('per-minute billing and deadlines', (target) => {
     expect(row.ended_at).toEqual(new Date(T0 + 180_000));
     expect(row.paid_until).toEqual(row.ended_at);
     expect(await balanceOf(server.deps.db, accounts.wallet(s.client.id))).toBe(0);
-    expect(events).toContainEqual({ type: 'session.ended', sessionId: s.session.id, reason: 'insufficient_funds', endedAt: new Date(T0 + 180_000).toISOString() });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'session.ended', sessionId: s.session.id, reason: 'insufficient_funds', endedAt: new Date(T0 + 180_000).toISOString() }));
     at(3600);
     await billingTick(server.deps);
     expect(await charges(s.session.id)).toHaveLength(3);

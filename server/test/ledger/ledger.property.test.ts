@@ -163,10 +163,10 @@ describeOnDatabases('ledger property test', (target) => {
                   const b = w.bookings[c.booking]!;
                   if (b.escrow_state !== null) break;
                   if (model.wallet[c.booking]! < b.price!) {
-                    await expectFail('insufficient_funds', () => holdEscrow(deps, trx, b, now));
+                    await expectFail('insufficient_funds', () => holdEscrow(deps, trx, b, now, []));
                     break;
                   }
-                  w.bookings[c.booking] = await holdEscrow(deps, trx, b, now);
+                  w.bookings[c.booking] = await holdEscrow(deps, trx, b, now, []);
                   model.wallet[c.booking]! -= b.price!;
                   model.escrow[c.booking] = b.price!;
                   break;
