@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ErrorBody } from '@hourglass/protocol';
 import { buildApp } from '../server/src/app.ts';
 import { loadConfig, type ConfigEnv } from '../server/src/config.ts';
@@ -20,7 +23,9 @@ export interface TestServer {
 export async function startServer(target: DatabaseTarget, env: ConfigEnv = {}): Promise<TestServer> {
   const database = await target.open();
   const clock = new ManualClock(new Date('2026-03-02T12:00:00Z'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_SEED: 'false', PORT: '0', HOST: '127.0.0.1', ...env });
+  // Shared files go to a folder of this server's own, removed with it.
+  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'hg-data-')));
+  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_SEED: 'false', PORT: '0', HOST: '127.0.0.1', ...env, DATA_DIR: dataDir });
   const { app, deps } = await buildApp({ config, database, clock, ids: randomIds });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -33,6 +38,7 @@ export async function startServer(target: DatabaseTarget, env: ConfigEnv = {}): 
     close: async () => {
       await app.close();
       await database.close();
+      if (!env.DATA_DIR) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
 import { IceServers } from './realtime.ts';
+import { FileLink, FileList, FileParams } from './files.ts';
 import {
   CreatedWebhookSubscription, DeliveriesQuery, MarkReadBody, NotificationsPage, NotificationsQuery, UnreadCount, WebhookDelivery, WebhookParams, WebhookSubscription, WebhookSubscriptionBody,
 } from './notify.ts';
@@ -318,6 +319,14 @@ export const endpoints = {
   failPayout: e({
     method: 'POST', path: '/api/admin/payouts/{payoutId}/fail', tag: 'admin', summary: 'Record that a payout failed (earnings return)',
     credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', params: PayoutParams, body: Empty, response: Payout, status: 200,
+  }),
+  listFiles: e({
+    method: 'GET', path: '/api/sessions/{id}/files', tag: 'files', summary: 'Files shared in the session, oldest first (upload: POST with the raw bytes, docs/PROTOCOL.md)',
+    credentials: ['joinToken', 'cookie'], who: 'its two participants', params: IdParams, response: FileList, status: 200,
+  }),
+  fileLink: e({
+    method: 'POST', path: '/api/sessions/{id}/files/{fileId}/link', tag: 'files', summary: 'A signed download link for me, valid one hour',
+    credentials: ['joinToken', 'cookie'], who: 'its two participants', params: FileParams, body: Empty, response: FileLink, status: 201,
   }),
   listNotifications: e({
     method: 'GET', path: '/api/me/notifications', tag: 'notifications', summary: 'My notifications, newest first, with the unread count',

@@ -7,3 +7,4 @@ export * from './endpoints.ts';
 export * from './realtime.ts';
 export * from './booking.ts';
 export * from './notify.ts';
+export * from './files.ts';

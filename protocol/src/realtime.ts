@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, Minor, Timestamp } from './common.ts';
 import { SessionType } from './people.ts';
 import { Capabilities, EndReason, ParticipantRole, SessionState } from './sessions.ts';
+import type { SessionFile } from './files.ts';
 import type { Notification } from './notify.ts';
 
 /**
@@ -109,6 +110,8 @@ export interface ServerToClientEvents {
   'request:new': (p: { sessionId: string; clientId: string; type: string; expiresAt: string }) => void;
   /** User channel: the expert's answer to this client's request (or its expiry). */
   'request:answered': (p: { sessionId: string; state: 'accepted' | 'declined' | 'expired' }) => void;
+  /** A participant shared a file in the session (D9): fetch it through a link (`fileLink`). */
+  'file:shared': (f: SessionFile) => void;
   /** User channel: a new notification for this user (F1); the same as the list shows. */
   notification: (n: Notification) => void;
   /** A refusal that is not the answer to an acknowledged event (a rate limit, a bad payload). */

@@ -1,4 +1,4 @@
-import { endpoints, type BodyOf, type EndpointName, type ParamsOf, type QueryOf, type ResponseOf } from '@hourglass/protocol';
+import { endpoints, type SessionFile, type BodyOf, type EndpointName, type ParamsOf, type QueryOf, type ResponseOf } from '@hourglass/protocol';
 import { HourglassError } from './errors.ts';
 
 export interface ClientOptions {
@@ -24,6 +24,31 @@ export function createClient(options: ClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const base = options.baseUrl.replace(/\/$/, '');
 
+  function credentialHeaders(method: string): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    if (options.joinToken) headers['x-join-token'] = options.joinToken;
+    const csrf = options.csrfToken?.();
+    if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+    return headers;
+  }
+
+  /**
+   * Shares a file in a session (D9): the body is the file's bytes, streamed. Refusals:
+   * `payload_too_large`, `file_type_not_allowed` (decided by the content, not the name),
+   * `quota_exceeded`. Then `call('fileLink', …)` gives a signed URL to fetch it with.
+   */
+  async function uploadFile(sessionId: string, file: Blob, name: string): Promise<SessionFile> {
+    const res = await doFetch(`${base}/api/sessions/${encodeURIComponent(sessionId)}/files?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { ...credentialHeaders('POST'), 'content-type': file.type || 'application/octet-stream' },
+      credentials: 'include',
+      body: file,
+    });
+    if (!res.ok) throw await HourglassError.from(res);
+    return (await res.json()) as SessionFile;
+  }
+
   async function call<N extends EndpointName>(name: N, ...[input]: keyof BaseInput<N> extends never ? [CallInput<N>?] : [CallInput<N>]): Promise<ResponseOf<N>> {
     const ep = endpoints[name];
     const { params, query, body, idempotencyKey } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; idempotencyKey?: string };
@@ -31,13 +56,9 @@ export function createClient(options: ClientOptions) {
     const qs = new URLSearchParams(
       Object.entries(query ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
     ).toString();
-    const headers: Record<string, string> = {};
+    const headers = credentialHeaders(ep.method);
     if (ep.method !== 'GET') headers['content-type'] = 'application/json';
-    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-    if (options.joinToken) headers['x-join-token'] = options.joinToken;
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-    const csrf = options.csrfToken?.();
-    if (csrf && ep.method !== 'GET') headers['x-csrf-token'] = csrf;
     const res = await doFetch(`${base}${path}${qs ? `?${qs}` : ''}`, {
       method: ep.method,
       headers,
@@ -48,7 +69,7 @@ export function createClient(options: ClientOptions) {
     return (res.status === 204 ? null : await res.json()) as ResponseOf<N>;
   }
 
-  return { call };
+  return { call, uploadFile };
 }
 
 export type HourglassClient = ReturnType<typeof createClient>;

@@ -4,6 +4,8 @@ import { bookingRoutes } from './booking/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
+import { fileRoutes } from './files/routes.ts';
+import { fileStorage } from './files/storage.ts';
 import { notifyRecorder } from './notify/record.ts';
 import { notifyRoutes } from './notify/routes.ts';
 import { peopleRoutes } from './people/routes.ts';
@@ -43,6 +45,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     log: app.log,
     metrics,
     events: opts.events ?? new DomainEvents(),
+    storage: fileStorage(opts.config),
   };
   // Every outbox records its notifications and webhook deliveries in its own transaction.
   deps.events.setRecorder(notifyRecorder(deps.ids));
@@ -54,6 +57,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   bookingRoutes(route, deps);
   realtimeRoutes(route, deps);
   notifyRoutes(route, deps);
+  await fileRoutes(app, route, deps);
   stripeWebhookRoutes(app, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);

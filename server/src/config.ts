@@ -41,6 +41,14 @@ export const configSchema = z.object({
   CANCEL_PARTIAL_REFUND_HOURS: int(0, 24 * 60).default(2).describe('A client who cancels later, but at least this many hours before, gets CANCEL_PARTIAL_REFUND_PERCENT back; later still, nothing.'),
   CANCEL_PARTIAL_REFUND_PERCENT: int(0, 100).default(50).describe('The part refunded for a late cancellation by the client; the rest goes to the expert.'),
   FILE_MAX_BYTES: int(1, 1024 ** 3).default(10 * 1024 * 1024).describe('Largest file that can be shared in a session.'),
+  FILE_QUOTA_BYTES: int(1, 1024 ** 4).default(100 * 1024 * 1024).describe('Total size of the files one user may have shared, across sessions.'),
+  FILE_STORAGE: z.enum(['local', 's3']).default('local').describe('Where shared files are kept: `local` (DATA_DIR/files; one node) or `s3` (any S3-compatible store; several nodes).'),
+  FILE_UPLOAD_STALE_S: int(1, 24 * 3600).default(900).describe('An upload unfinished after this many seconds (its process died) is removed, with what it wrote, by the sweep.'),
+  S3_ENDPOINT: z.url().optional().describe('S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com or a MinIO URL (path-style requests). Needed with FILE_STORAGE=s3.'),
+  S3_BUCKET: z.string().min(3).max(63).optional().describe('Bucket for shared files (FILE_STORAGE=s3).'),
+  S3_REGION: z.string().min(1).default('us-east-1').describe('Region the S3 requests are signed for.'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional().describe('Access key for the bucket (FILE_STORAGE=s3).'),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('Secret key for the bucket (FILE_STORAGE=s3).'),
   MIN_BALANCE_MINUTES: int(1, 600).default(3).describe('Minutes of balance an on-demand request must cover.'),
   REQUEST_TTL_S: int(5, 3600).default(60).describe('Seconds an expert has to accept an on-demand request before it expires.'),
   REALTIME_MAX_SOCKETS: int(1, 100).default(5).describe('Open realtime connections one participant may hold at once (tabs, devices).'),
@@ -121,6 +129,9 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
   if (parsed.success && parsed.data.PAYMENT_PROVIDER === 'stripe') {
     if (!parsed.data.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY: required when PAYMENT_PROVIDER=stripe');
     if (!parsed.data.STRIPE_WEBHOOK_SECRET) problems.push('STRIPE_WEBHOOK_SECRET: required when PAYMENT_PROVIDER=stripe');
+  }
+  if (parsed.success && parsed.data.FILE_STORAGE === 's3') {
+    for (const k of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) if (!parsed.data[k]) problems.push(`${k}: required when FILE_STORAGE=s3`);
   }
   if (parsed.success && parsed.data.CLOCK_SPEEDUP > 1 && !parsed.data.CLOCK_EPOCH) problems.push('CLOCK_EPOCH: required when CLOCK_SPEEDUP > 1');
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);

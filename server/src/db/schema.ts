@@ -288,6 +288,22 @@ export interface WebhookDeliveriesTable {
   delivered_at: Timestamp | null;
 }
 
+export interface FilesTable {
+  id: string;
+  session_id: string;
+  uploader_id: string;
+  name: string;
+  mime: string | null;
+  size: ColumnType<string | number, number | undefined, number>;
+  state: Generated<'uploading' | 'ready'>;
+  created_at: Timestamp;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+}
+
 export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -313,4 +329,6 @@ export interface DB {
   notifications: NotificationsTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  files: FilesTable;
+  server_secrets: ServerSecretsTable;
 }

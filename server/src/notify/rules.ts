@@ -78,6 +78,7 @@ export function describe(e: DomainEvent): Described {
     case 'billing.charged':
     case 'billing.low_balance':
     case 'notification.created':
+    case 'file.shared':
       return nothing;
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connect.ts';
+import type { FileStorage } from '../files/storage.ts';
 import type { Clock } from './clock.ts';
 import type { Ids } from './ids.ts';
 import type { DomainEvents } from './events.ts';
@@ -16,6 +17,8 @@ export interface Deps {
   log: FastifyBaseLogger;
   metrics: Metrics;
   events: DomainEvents;
+  /** Where shared files' bytes live (files/storage.ts). */
+  storage: FileStorage;
 }
 
 /** Who is calling. Resolved at the edge from one credential; services check the object itself. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { SessionFile } from '@hourglass/protocol';
 import type { Database } from '../db/connect.ts';
 
 /** Who and what a session event is about: enough for a notification or a webhook without reading the row again. */
@@ -41,6 +42,7 @@ export type DomainEvent =
   | { type: 'wallet.credited'; userId: string; amount: number; balance: number }
   | (SessionRef & { type: 'escrow.released'; amount: number })
   | (SessionRef & { type: 'escrow.refunded'; amount: number })
+  | { type: 'file.shared'; sessionId: string; file: SessionFile }
   /** A stored notification (notify/), for the user's own live channel. */
   | { type: 'notification.created'; userId: string; notification: StoredNotification };
 

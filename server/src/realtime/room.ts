@@ -80,6 +80,9 @@ export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent) {
       io.to(roleRoom(e.sessionId, 'expert')).emit('billing:charged', { ...body, balance: null });
       return;
     }
+    case 'file.shared':
+      io.to(room(e.sessionId)).emit('file:shared', e.file);
+      return;
     case 'notification.created': {
       const [n] = await presentNotifications(deps.db, e.userId, [e.notification]);
       io.to(userRoom(e.userId)).emit('notification', n!);

@@ -1,6 +1,7 @@
 import type { Deps } from '../platform/context.ts';
 import { billingTick, escrowReleaseTick } from './billing.ts';
 import { absenceTick, nodeExpiryTick } from './presence.ts';
+import { staleUploadTick } from '../files/service.ts';
 import { deliverWebhooksTick } from '../notify/delivery.ts';
 import { refundTick } from '../payments/refunds.ts';
 import { deadlineTick, noShowTick, paymentDueTick, requestExpiryTick } from './schedule.ts';
@@ -73,5 +74,6 @@ export async function runSweeps(deps: Deps) {
     escrowRelease: await escrowReleaseTick(deps),
     paymentDue: await paymentDueTick(deps),
     refunds: await refundTick(deps),
+    staleUploads: await staleUploadTick(deps),
   };
 }
