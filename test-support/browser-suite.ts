@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import type { ConfigEnv } from '../server/src/config.ts';
-import { launchChromium, participantPage } from './browser.ts';
+import { darkBlues, launchChromium, participantPage, screenshot } from './browser.ts';
 import { chromiumPath } from './chromium-path.ts';
 import { pgliteTarget } from './databases.ts';
 import { PASSWORD, buildClient, buildSession } from './factories.ts';
@@ -78,4 +78,15 @@ export function browserHarness(env: ConfigEnv | (() => ConfigEnv) = {}): Browser
     await h.server?.close();
   });
   return h;
+}
+
+/** Screenshots at 1280 px and 375 px (test artifacts), each checked for dark blue (G6) and for sideways scrolling. */
+export async function shootBoth(page: Page, name: string) {
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 });
+    await screenshot(page, `${name}-${width}`);
+    expect(await darkBlues(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 }

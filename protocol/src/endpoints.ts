@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { Empty, IdParams, NoContent, PageQuery, page } from './common.ts';
 import { IceServers } from './realtime.ts';
+import { AdminEscrowQuery, AdminSessionsQuery, adminEscrowPage, adminRefundsPage, adminSessionsPage } from './admin.ts';
 import { FileLink, FileList, FileParams } from './files.ts';
 import {
   CreatedWebhookSubscription, DeliveriesQuery, MarkReadBody, NotificationsPage, NotificationsQuery, UnreadCount, WebhookDelivery, WebhookParams, WebhookSubscription, WebhookSubscriptionBody,
@@ -327,6 +328,18 @@ export const endpoints = {
   fileLink: e({
     method: 'POST', path: '/api/sessions/{id}/files/{fileId}/link', tag: 'files', summary: 'A signed download link for me, valid one hour',
     credentials: ['joinToken', 'cookie'], who: 'its two participants', params: FileParams, body: Empty, response: FileLink, status: 201,
+  }),
+  adminSessions: e({
+    method: 'GET', path: '/api/admin/sessions', tag: 'admin', summary: 'Sessions by state (default: live now), newest first, with both people and what was charged',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', query: AdminSessionsQuery, response: adminSessionsPage, status: 200,
+  }),
+  adminEscrow: e({
+    method: 'GET', path: '/api/admin/escrow', tag: 'admin', summary: 'Escrows by state (held: with their release time; disputed), newest first',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', query: AdminEscrowQuery, response: adminEscrowPage, status: 200,
+  }),
+  adminRefunds: e({
+    method: 'GET', path: '/api/admin/refunds', tag: 'admin', summary: 'Refunds, newest first: escrow back to wallets, and money back to cards with its state',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key', query: PageQuery, response: adminRefundsPage, status: 200,
   }),
   listNotifications: e({
     method: 'GET', path: '/api/me/notifications', tag: 'notifications', summary: 'My notifications, newest first, with the unread count',

@@ -8,3 +8,4 @@ export * from './realtime.ts';
 export * from './booking.ts';
 export * from './notify.ts';
 export * from './files.ts';
+export * from './admin.ts';

@@ -1,4 +1,5 @@
 import type {
+  SessionFile,
   Ack, ChatMessage, ClientToServerEvents, RoomPresence, ServerToClientEvents, SessionStatePayload, SignalSend,
 } from '@hourglass/protocol';
 import { io, type Socket } from 'socket.io-client';
@@ -25,6 +26,8 @@ export interface RoomEvents extends Record<string, unknown> {
   timer: null;
   ended: { reason: string; endedAt: string };
   lowBalance: { balance: number | null; minutesLeft: number };
+  /** A participant shared a file (D9); get a link with `call('fileLink', …)`. */
+  file: SessionFile;
   media: { role: 'client' | 'expert'; audio: boolean; video: boolean };
   refused: { code: string; message: string };
   /** The handshake was refused (a bad or expired link): the room will not retry. */
@@ -258,6 +261,7 @@ export class SessionRoom extends Emitter<RoomEvents> {
       this.patchTimer({ paidUntil: p.paidUntil });
     });
     s.on('session:low_balance', (p) => this.emit('lowBalance', p));
+    s.on('file:shared', (f) => this.emit('file', f));
     s.on('session:ended', (p) => {
       if (this.state) this.state = { ...this.state, state: 'ended', endReason: p.reason as SessionStatePayload['endReason'] };
       this.emit('ended', p);

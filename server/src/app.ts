@@ -4,6 +4,7 @@ import { bookingRoutes } from './booking/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { fileRoutes } from './files/routes.ts';
 import { fileStorage } from './files/storage.ts';
 import { notifyRecorder } from './notify/record.ts';
@@ -57,6 +58,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   bookingRoutes(route, deps);
   realtimeRoutes(route, deps);
   notifyRoutes(route, deps);
+  adminRoutes(route, deps);
   await fileRoutes(app, route, deps);
   stripeWebhookRoutes(app, deps);
   await opsRoutes(app, deps, metrics);

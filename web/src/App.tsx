@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { api } from './api.ts';
 import { refreshMe, useMe, type Me } from './me.ts';
 import { go } from './nav.ts';
+import { NotificationBell } from './Notifications.tsx';
+import { Admin } from './pages/Admin.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { ExpertPage } from './pages/ExpertPage.tsx';
 import { Experts } from './pages/Experts.tsx';
@@ -17,12 +19,13 @@ function route(path: string, me: Me | null | undefined) {
   const expert = /^\/experts\/([0-9a-f-]{36})$/.exec(path);
   if (expert) return <ExpertPage id={expert[1]!} />;
   if (path === '/experts') return <Experts />;
-  const signedIn = ['/sessions', '/wallet', '/dashboard'].includes(path);
+  const signedIn = ['/sessions', '/wallet', '/dashboard', '/admin'].includes(path);
   if (signedIn && me === undefined) return <p className="muted">Loading…</p>;
   if (signedIn && me === null) return <Home />;
   if (path === '/sessions') return <Sessions />;
   if (path === '/wallet') return <Wallet />;
   if (path === '/dashboard') return <Dashboard me={me!} />;
+  if (path === '/admin') return <Admin me={me!} />;
   return <Home />;
 }
 
@@ -51,6 +54,8 @@ export function App() {
           {role === 'client' && <Link to="/wallet" testId="nav-wallet">Wallet</Link>}
           {role === 'expert' && <Link to="/dashboard" testId="nav-dashboard">Dashboard</Link>}
           {role === 'expert' && <Link to="/sessions" testId="nav-sessions">Sessions</Link>}
+          {role === 'admin' && <Link to="/admin" testId="nav-admin">Operations</Link>}
+          {me && <NotificationBell key={me.user.id} />}
           {me ? (
             <button className="link" data-testid="sign-out" onClick={() => void api.call('logout', { body: {} }).finally(() => { refreshMe(); go(null, '/'); })}>Sign out</button>
           ) : (

@@ -1,7 +1,5 @@
-import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { darkBlues, screenshot } from '../../test-support/browser.ts';
-import { browserHarness, describeInBrowser } from '../../test-support/browser-suite.ts';
+import { browserHarness, describeInBrowser, shootBoth } from '../../test-support/browser-suite.ts';
 import { PASSWORD, buildClient, buildExpert, buildLiveSession, fund, operator } from '../../test-support/factories.ts';
 import { balanceOf } from '../../server/src/ledger/ledger.ts';
 import { accounts } from '../../server/src/ledger/accounts.ts';
@@ -19,17 +17,6 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
   const deps = () => h.server.deps;
   const serverNow = () => deps().clock.now(deps().db);
   const after = async (ms: number) => new Date((await serverNow()).getTime() + ms).toISOString();
-
-  /** Screenshots at 1280 px and 375 px, each checked for dark blue and for sideways scrolling. */
-  async function shootBoth(page: Page, name: string) {
-    for (const width of [1280, 375]) {
-      await page.setViewportSize({ width, height: 900 });
-      await screenshot(page, `${name}-${width}`);
-      expect(await darkBlues(page)).toEqual([]);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
 
   it("a client's sessions count down on the server's clock; Start is enabled when the start window opens and leads into the room", async () => {
     const client = await buildClient(deps(), { password: PASSWORD });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 
 const webRoot = fileURLToPath(new URL('../../../web/', import.meta.url));
 /** The web app's client-side routes (web/src/App.tsx): each is answered with index.html. */
-const pages = ['/session/:token', '/experts', '/experts/:id', '/sessions', '/wallet', '/dashboard'];
+const pages = ['/session/:token', '/experts', '/experts/:id', '/sessions', '/wallet', '/dashboard', '/admin'];
 
 /**
  * Serves the web app built into web/dist (`npm start` builds it when stale: scripts/build-web.ts).

@@ -75,6 +75,7 @@ interface Fixture {
   slotId: string;
   webhookId: string;
   deliveryId: string;
+  fileId: string;
 }
 
 const cases: Case[] = [
@@ -117,6 +118,12 @@ const cases: Case[] = [
   {
     name: 'putMyNotes',
     request: (f) => ({ method: 'PUT', path: `/api/sessions/${f.sessionId}/notes`, body: { text: 'ask about Saturn' } }), expect: { ...readers, admin: 'forbidden', apiKey: 'unauthenticated' },
+  },
+  // A session's files: its two participants only, not even an operator.
+  { name: 'listFiles', request: (f) => ({ method: 'GET', path: `/api/sessions/${f.sessionId}/files` }), expect: { ...readers, admin: 'forbidden', apiKey: 'unauthenticated' } },
+  {
+    name: 'fileLink', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/files/${f.fileId}/link`, body: {} }),
+    expect: { ...readers, admin: 'forbidden', apiKey: 'unauthenticated' },
   },
   { name: 'reissueTokens', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens`, body: {} }), expect: operatorsOnly },
   { name: 'revokeToken', request: (f) => ({ method: 'POST', path: `/api/sessions/${f.sessionId}/tokens/revoke`, body: { role: 'client' } }), expect: operatorsOnly },
@@ -179,6 +186,9 @@ const cases: Case[] = [
   { name: 'disableWebhook', request: (f) => ({ method: 'DELETE', path: `/api/admin/webhooks/${f.webhookId}` }), expect: operatorsOnly },
   { name: 'webhookDeliveries', request: (f) => ({ method: 'GET', path: `/api/admin/webhooks/${f.webhookId}/deliveries` }), expect: operatorsOnly },
   { name: 'retryDelivery', request: (f) => ({ method: 'POST', path: `/api/admin/webhooks/deliveries/${f.deliveryId}/retry`, body: {} }), expect: operatorsOnly },
+  { name: 'adminSessions', request: () => ({ method: 'GET', path: '/api/admin/sessions' }), expect: operatorsOnly },
+  { name: 'adminEscrow', request: () => ({ method: 'GET', path: '/api/admin/escrow?state=disputed' }), expect: operatorsOnly },
+  { name: 'adminRefunds', request: () => ({ method: 'GET', path: '/api/admin/refunds' }), expect: operatorsOnly },
   { name: 'escrowStats', request: () => ({ method: 'GET', path: '/api/admin/escrow/stats' }), expect: operatorsOnly },
   { name: 'getSchedule', request: (f) => ({ method: 'GET', path: `/api/experts/${f.expertId}/schedule` }), expect: expertOrOperators },
   {
@@ -296,6 +306,13 @@ describeOnDatabases('authorization matrix', (target) => {
     return { webhookId: hook.id, deliveryId };
   }
 
+  /** A file shared in the session (its row; a link needs no bytes). */
+  async function fileFixture(sessionId: string) {
+    const id = randomIds.uuid();
+    await server.deps.db.insertInto('files').values({ id, session_id: sessionId, uploader_id: client.id, name: 'chart.png', mime: 'image/png', size: 10, state: 'ready', created_at: await server.deps.clock.now(server.deps.db) }).execute();
+    return id;
+  }
+
   async function fixture(mode: Mode) {
     const deps = server.deps;
     const main = mode === 'completed' ? await completedSession() : await make(mode);
@@ -310,7 +327,7 @@ describeOnDatabases('authorization matrix', (target) => {
     await deps.db.updateTable('session_tokens').set({ revoked_at: past }).where('token_hash', '=', hashSecret(revoked.links.client.token)).execute();
     const key = await call(server.url, 'POST', '/api/api-keys', { headers: cookies.admin, body: { name: 'victim' } });
     return {
-      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id, slotId: slot.id, ...(await webhookFixture()) },
+      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id, slotId: slot.id, ...(await webhookFixture()), fileId: await fileFixture(main.session.id) },
       headers: {
         clientToken: { 'x-join-token': main.links.client.token },
         expertToken: { 'x-join-token': main.links.expert.token },

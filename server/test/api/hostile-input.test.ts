@@ -65,6 +65,7 @@ describeOnDatabases('hostile input on every route of the OpenAPI document', (tar
     validParam.userId = s.client.id;
     validParam.payoutId = `payout:${s.expert.id}:walker`;
     validParam.slotId = s.session.id;
+    validParam.fileId = s.session.id;
     auth.cookieAuth = admin.headers;
     auth.expertCookie = expert.headers;
     auth.apiKeyAuth = { authorization: `Bearer ${await buildApiKey(server.deps)}` };

@@ -14,8 +14,8 @@ export function Home() {
     try {
       const r = await api.call('login', { body: { email: String(form.get('email')), password: String(form.get('password')) } });
       refreshMe();
-      // A page that asked for sign-in (/wallet, /sessions, /dashboard) shows itself now; home goes on by role.
-      if (location.pathname === '/') go(null, r.user.role === 'expert' ? '/dashboard' : '/experts');
+      // A page that asked for sign-in (/wallet, /sessions, /dashboard, /admin) shows itself now; home goes on by role.
+      if (location.pathname === '/') go(null, { expert: '/dashboard', admin: '/admin', client: '/experts' }[r.user.role]);
     } catch (err) {
       setError((err as Error).message);
     }
@@ -27,7 +27,8 @@ export function Home() {
       <div className="card">
         <h2>Signed in as <span className="name">{me.user.name}</span></h2>
         <p className="muted">{me.user.role} · {me.user.email}</p>
-        {me.user.role === 'expert' ? (
+        {me.user.role === 'admin' && <p><a href="/admin" onClick={(e) => go(e, '/admin')}>Operations</a>: live sessions and their audit trails, escrow, refunds.</p>}
+        {me.user.role === 'admin' ? null : me.user.role === 'expert' ? (
           <p><a href="/dashboard" onClick={(e) => go(e, '/dashboard')}>Your dashboard</a>: requests, upcoming sessions, earnings and availability.</p>
         ) : (
           <>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { MediaSession, SessionRoom, type ResponseOf } from '@hourglass/sdk';
 import { asParticipant } from '../api.ts';
 import { Chat } from './Chat.tsx';
+import { Files } from './Files.tsx';
 import { PrivateNotes } from './Notes.tsx';
 import { Extend } from './Extend.tsx';
 import { Preflight } from './Preflight.tsx';
@@ -30,6 +31,10 @@ export function Room({ token }: { token: string }) {
 
   if (error) return <div className="card"><h2>This link does not work</h2><p className="error" data-testid="link-error">{error}</p></div>;
   if (!check) return <p className="muted">Loading…</p>;
+  // Back after the end (a reload, the link again): the end page — rating, summary, files, notes.
+  if (check.session.state === 'ended') {
+    return <Summary token={token} sessionId={check.session.id} you={check.participant.role} reason={check.session.endReason} counterpart={check.counterpart.name} />;
+  }
   if (!joined) {
     const w = check.startWindow;
     return (
@@ -117,6 +122,7 @@ function LiveRoom({ token, check, devices }: { token: string; check: Check; devi
       {s.type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
       {s.type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
       {s.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
+      <Files token={token} sessionId={s.sessionId} room={room} />
       <PrivateNotes token={token} sessionId={s.sessionId} />
       <div className="row end-row">
         {endError && <span className="error" data-testid="end-error">{endError}</span>}

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { asParticipant } from '../api.ts';
+import { Files } from './Files.tsx';
 import { PrivateNotes, SessionSummary } from './Notes.tsx';
 
 const reasons: Record<string, string> = {
@@ -21,6 +22,7 @@ export function Summary(p: { token: string; sessionId: string; you: 'client' | '
       <p className="muted">with {p.counterpart}</p>
       {p.you === 'client' && <RateDialog token={p.token} sessionId={p.sessionId} counterpart={p.counterpart} />}
       <SessionSummary token={p.token} sessionId={p.sessionId} you={p.you} />
+      <Files token={p.token} sessionId={p.sessionId} />
       <PrivateNotes token={p.token} sessionId={p.sessionId} />
     </div>
   );
