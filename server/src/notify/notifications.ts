@@ -43,9 +43,8 @@ export async function listNotifications(deps: Deps, principal: Principal, q: { l
   if (q.unread) query = query.where('read_at', 'is', null);
   if (after) query = query.where('id', '<', after);
   const [rows, unread] = await Promise.all([query.orderBy('id', 'desc').limit(q.limit + 1).execute(), unreadCount(deps.db, userId)]);
-  const shown = rows.slice(0, q.limit).map((r) => ({ id: r.id, kind: r.kind, sessionId: r.session_id, data: r.data, createdAt: r.created_at, readAt: r.read_at }));
-  const page = toPage(rows, q.limit, (r) => r.id, (r) => r);
-  return { items: await presentNotifications(deps.db, userId, shown), nextCursor: page.nextCursor, unreadCount: unread };
+  const page = toPage(rows, q.limit, (r) => r.id, (r) => ({ id: r.id, kind: r.kind, sessionId: r.session_id, data: r.data, createdAt: r.created_at, readAt: r.read_at }));
+  return { items: await presentNotifications(deps.db, userId, page.items), nextCursor: page.nextCursor, unreadCount: unread };
 }
 
 /** Marks the caller's own notifications read (ids of anyone else's match nothing). Read stays read: the first time is kept. */
