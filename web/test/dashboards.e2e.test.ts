@@ -5,6 +5,7 @@ import { balanceOf } from '../../server/src/ledger/ledger.ts';
 import { accounts } from '../../server/src/ledger/accounts.ts';
 import { getSchedule } from '../../server/src/booking/schedule.ts';
 import { cancelSession, createSession, endSession } from '../../server/src/sessions/service.ts';
+import { answerRequest, requestSession } from '../../server/src/booking/requests.ts';
 import { billingTick } from '../../server/src/sweeps/billing.ts';
 
 /**
@@ -57,6 +58,30 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     await page.getByTestId('lobby').waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/session\/hgj_/);
     expect(await page.getByTestId('join').isEnabled()).toBe(true);
+  });
+
+  it('an answer that never reached the server leaves the request to answer again; a refused one removes it', async () => {
+    const expert = await buildExpert(deps(), { password: PASSWORD });
+    const page = await h.signIn(expert);
+    await page.getByTestId('presence-toggle').click();
+    await expect.poll(() => page.getByTestId('requests').getAttribute('data-live')).toBe('true');
+    const asker = await buildClient(deps(), { password: PASSWORD });
+    await fund(deps(), asker.id, 10_000);
+    const asked = await requestSession(deps(), { kind: 'user', userId: asker.id, role: 'client', authSessionHash: '' }, { expertId: expert.id, type: 'chat' });
+    const row = page.locator(`[data-testid=request][data-id="${asked.session.id}"]`);
+    await row.waitFor();
+
+    await page.context().setOffline(true);
+    await row.getByTestId('accept').click();
+    await page.getByTestId('requests-error').waitFor();
+    expect(await row.count()).toBe(1);
+    expect((await deps().db.selectFrom('sessions').select('state').where('id', '=', asked.session.id).executeTakeFirstOrThrow()).state).toBe('requested');
+    await page.context().setOffline(false);
+    // Declined meanwhile from another tab: Accept is refused (409), and the row goes.
+    await answerRequest(deps(), { kind: 'user', userId: expert.id, role: 'expert', authSessionHash: '' }, asked.session.id, 'decline');
+    await row.getByTestId('accept').click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect(await page.getByTestId('requests-error').textContent()).toContain('cannot do that');
   });
 
   it('C2 in two browsers: the expert goes online, the client asks; the request appears within 1 s with its countdown; decline, then accept takes both into the room', async () => {

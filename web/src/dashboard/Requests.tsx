@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { UserChannel, type MySession } from '@hourglass/sdk';
+import { HourglassError, UserChannel, type MySession } from '@hourglass/sdk';
 import { api, csrfToken } from '../api.ts';
 import { money, until } from '../format.ts';
 import { go } from '../nav.ts';
@@ -49,7 +49,9 @@ export function Requests() {
       if (r.link) go(null, new URL(r.link.url).pathname);
     } catch (err) {
       setError((err as Error).message);
-      setRequests((list) => list.filter((x) => x.id !== s.id));
+      // The server said no (expired, answered already): the request is gone. No answer at all
+      // (the network, a 5xx) leaves it there, to try again.
+      if (err instanceof HourglassError && err.status < 500) setRequests((list) => list.filter((x) => x.id !== s.id));
     }
   }
 
