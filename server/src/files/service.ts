@@ -106,8 +106,9 @@ export async function uploadFile(deps: Deps, principal: Principal, sessionId: st
     await deps.storage.put(objectKey(row), spool, found.size, found.mime!);
     return await inTransactionWithEvents(deps, async (trx, at, outbox) => {
       // One upload of a user at a time passes this point: the quota cannot be overrun by a race.
+      // This file's row still says 0 bytes, so its size is added here.
       await sql`select pg_advisory_xact_lock(hashtext(${userId}))`.execute(trx);
-      if ((await usedBytes(trx, userId)) > quota) fail('quota_exceeded', undefined, { quota });
+      if ((await usedBytes(trx, userId)) + found.size > quota) fail('quota_exceeded', undefined, { quota });
       const ready = await trx.updateTable('files').set({ state: 'ready', mime: found.mime, size: found.size })
         .where('id', '=', row.id).where('state', '=', 'uploading').returningAll().executeTakeFirst();
       // Gone: the stale-upload sweep took it for dead (an upload slower than FILE_UPLOAD_STALE_S).

@@ -76,6 +76,9 @@ describeOnDatabases('files in a session', (target) => {
     // The quota (10 MB + 2,000 bytes here) counts what the user has shared.
     const over = await upload(server.url, s.session.id, token, Buffer.concat([PNG, PNG, PNG, PNG]));
     expect(over.body.error?.code).toBe('quota_exceeded');
+    // Streamed with no length declared, the quota is decided once the size is known.
+    const streamedOver = await upload(server.url, s.session.id, token, pngStream(2432));
+    expect(streamedOver.body.error?.code).toBe('quota_exceeded');
     expect(await leftovers()).toEqual({ uploading: 0, spool: [] });
     // The other participant's quota is their own.
     expect((await upload(server.url, s.session.id, as(s.links.expert.token), PNG)).status).toBe(201);
