@@ -38,7 +38,7 @@ type Outcome = { ok: true; status: number } | { ok: false; status: number | null
  */
 export async function deliverWebhooksTick(deps: Deps, batch = 20): Promise<{ delivered: number; failed: number }> {
   const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
-  const claimed = await inTransaction(deps, async (trx, now) => {
+  const { claimed, at } = await inTransaction(deps, async (trx, now) => {
     const { rows } = await sql<Claimed>`
       update webhook_deliveries d set attempts = d.attempts + 1, next_attempt_at = ${new Date(now.getTime() + timeoutMs + 30_000)}
       from webhook_subscriptions s
@@ -46,9 +46,10 @@ export async function deliverWebhooksTick(deps: Deps, batch = 20): Promise<{ del
         select id from webhook_deliveries where state = 'pending' and next_attempt_at <= ${now}
         order by next_attempt_at limit ${batch} for update skip locked)
       returning d.id, d.event_id, d.event_type, d.payload, d.attempts, d.created_at, s.url, s.secret`.execute(trx);
-    return rows;
+    return { claimed: rows, at: now };
   });
-  const outcomes = await Promise.all(claimed.map(async (d) => ({ d, outcome: await post(deps, d, timeoutMs) })));
+  // Every delivery of the batch is signed with the claim's instant: no clock read of its own.
+  const outcomes = await Promise.all(claimed.map(async (d) => ({ d, outcome: await post(d, at, timeoutMs) })));
   let delivered = 0;
   for (const { d, outcome } of outcomes) {
     if (outcome.ok) delivered++;
@@ -58,7 +59,7 @@ export async function deliverWebhooksTick(deps: Deps, batch = 20): Promise<{ del
   return { delivered, failed: claimed.length - delivered };
 }
 
-async function post(deps: Deps, d: Claimed, timeoutMs: number): Promise<Outcome> {
+async function post(d: Claimed, at: Date, timeoutMs: number): Promise<Outcome> {
   const body = JSON.stringify(d.payload);
   try {
     const res = await fetch(d.url, {
@@ -68,7 +69,7 @@ async function post(deps: Deps, d: Claimed, timeoutMs: number): Promise<Outcome>
         'user-agent': 'Hourglass-Webhooks/1',
         'hourglass-event-id': d.event_id,
         'hourglass-event-type': d.event_type,
-        'hourglass-signature': signatureHeader(d.secret, body, await deps.clock.now(deps.db)),
+        'hourglass-signature': signatureHeader(d.secret, body, at),
       },
       body,
       redirect: 'manual',
