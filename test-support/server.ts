@@ -8,12 +8,15 @@ import { loadConfig, type ConfigEnv } from '../server/src/config.ts';
 import type { DatabaseHandle } from '../server/src/db/connect.ts';
 import { ManualClock } from '../server/src/platform/clock.ts';
 import type { Deps } from '../server/src/platform/context.ts';
+import type { Io } from '../server/src/realtime/gateway.ts';
 import { randomIds } from '../server/src/platform/ids.ts';
 import type { DatabaseTarget } from './databases.ts';
 
 export interface TestServer {
   url: string;
   deps: Deps;
+  /** The realtime gateway (the realtime role is on unless ROLES says otherwise). */
+  io?: Io;
   clock: ManualClock;
   database: DatabaseHandle;
   close(): Promise<void>;
@@ -26,13 +29,14 @@ export async function startServer(target: DatabaseTarget, env: ConfigEnv = {}): 
   // Shared files go to a folder of this server's own, removed with it.
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'hg-data-')));
   const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_SEED: 'false', PORT: '0', HOST: '127.0.0.1', ...env, DATA_DIR: dataDir });
-  const { app, deps } = await buildApp({ config, database, clock, ids: randomIds });
+  const { app, deps, io } = await buildApp({ config, database, clock, ids: randomIds });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   deps.config.publicUrl = url;
   return {
     url,
     deps,
+    ...(io && { io }),
     clock,
     database,
     close: async () => {

@@ -21,7 +21,7 @@ import { opsRoutes } from './platform/ops-routes.ts';
 import { stripeWebhookRoutes } from './payments/stripe-webhook.ts';
 import { makeRouter } from './platform/router.ts';
 import { webRoutes } from './platform/web-routes.ts';
-import { attachGateway } from './realtime/gateway.ts';
+import { attachGateway, type Io } from './realtime/gateway.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 
@@ -34,7 +34,8 @@ export interface AppOptions {
 }
 
 /** The api role (every HTTP route) and the realtime role (the gateway), on a Fastify instance not yet listening. */
-export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
+/** The server; `io` is the realtime gateway when this process has the realtime role. */
+export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps; io?: Io }> {
   const metrics = createMetrics();
   const app = createHttp(opts.config, metrics);
   const deps: Deps = {
@@ -63,6 +64,6 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   stripeWebhookRoutes(app, deps);
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);
-  if (opts.config.ROLES.includes('realtime')) await attachGateway(app, deps);
-  return { app, deps };
+  const io = opts.config.ROLES.includes('realtime') ? await attachGateway(app, deps) : undefined;
+  return { app, deps, ...(io && { io }) };
 }

@@ -5,6 +5,7 @@ import {
   SignalSend,
   realtimeLimits,
   type Ack,
+  type SessionStatePayload,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@hourglass/protocol';
@@ -15,15 +16,16 @@ import { hostname } from 'node:os';
 import { createClient } from 'redis';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
-import type { Deps, Principal } from '../platform/context.ts';
+import type { Deps } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { normaliseError } from '../platform/http.ts';
 import { validate } from '../platform/router.ts';
-import { endSession, joinSession } from '../sessions/service.ts';
+import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { endSession, joinIn } from '../sessions/service.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
 import { ChatWriter, messagesAfter, type Participant } from './chat.ts';
 import { tokenBucket } from './limits.ts';
-import { arrive, depart, dropNode, heartbeat, openConnections } from './presence.ts';
+import { arriveIn, depart, dropNode, heartbeat } from './presence.ts';
 import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
 import { UserHandshake, resolveUser, userRoom } from './user-channel.ts';
 import { checkSignal } from './signaling.ts';
@@ -35,6 +37,9 @@ export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<strin
 type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const Handshake = z.object({ token: z.string().min(1).max(200) });
+/** Between a participant's handshake and its connection: the state to send, the arrival to undo. */
+const firstState = new WeakMap<object, SessionStatePayload>();
+const pendingArrival = new WeakMap<object, () => void>();
 
 /** A refusal as Socket.IO carries it to `connect_error`: `err.data = {code, details}`. */
 function refusal(err: unknown): Error {
@@ -74,13 +79,26 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
       }
       const parsed = Handshake.safeParse(socket.handshake.auth);
       if (!parsed.success) fail('unauthenticated', "Connect with auth: { token: <join token> }, or { channel: 'user', csrfToken } when signed in.");
-      const now = await deps.clock.now(deps.db);
-      const who = await resolveJoinToken(deps.db, parsed.data!.token, now);
-      const max = deps.config.REALTIME_MAX_SOCKETS;
-      if ((await openConnections(deps.db, deps.config.REALTIME_NODE_TTL_S, who.sessionId, who.role)) >= max) fail('too_many_connections', undefined, { max });
-      const principal: Principal = { kind: 'participant', ...who };
-      const joined = await joinSession(deps, principal, who.sessionId);
-      socket.data = { kind: 'participant', ...who, type: joined.type };
+      // The token, the join (both joined → live), this socket's arrival and the state it is
+      // answered with: one transaction, so the room's first picture shows this very join and
+      // the other side hears of it (presence) the moment it commits.
+      const { who, type, state } = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
+        const who = await resolveJoinToken(trx, parsed.data!.token, now);
+        const joined = await joinIn(deps, trx, { kind: 'participant', ...who }, who.sessionId, now, outbox);
+        const s = await arriveIn(deps, trx, joined, who, socket.id, node.id, now, outbox);
+        return { who, type: s.type, state: await roomState(deps, trx, s, who, now) };
+      });
+      const p = { ...who, type };
+      socket.data = { kind: 'participant', ...p };
+      firstState.set(socket, state);
+      // Recorded as arrived: if the transport closes before the connection is made (socket.io
+      // then drops the socket without a 'disconnect'), the arrival is undone here instead.
+      const undo = () => void leave(deps, node, p, socket.id);
+      if (socket.conn.readyState !== 'open') undo(); // closed while the transaction ran
+      else {
+        socket.conn.once('close', undo);
+        pendingArrival.set(socket, undo);
+      }
       next();
     } catch (err) {
       if (!(err instanceof AppError)) deps.log.error({ err }, 'realtime handshake failed');
@@ -92,7 +110,7 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     const data = socket.data;
     // A user's own channel only listens (no events in): it joins its room, nothing else.
     if (data.kind === 'user') void socket.join(userRoom(data.userId));
-    else void onConnection(deps, node, socket, data);
+    else onConnection(deps, node, socket, data);
   });
   const unsubscribe = deps.events.subscribe((e) => {
     deliverDomainEvents(io, deps, e).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
@@ -169,8 +187,8 @@ async function answer<T>(deps: Deps, ack: ((r: Ack<T>) => void) | undefined, fn:
   }
 }
 
-async function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extract<SocketData, { kind: 'participant' }>) {
-  await socket.join([room(p.sessionId), roleRoom(p.sessionId, p.role)]);
+function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extract<SocketData, { kind: 'participant' }>) {
+  void socket.join([room(p.sessionId), roleRoom(p.sessionId, p.role)]);
   const bucket = tokenBucket(deps.config.REALTIME_RATE_PER_S, deps.config.REALTIME_BURST);
   // Every incoming event spends a token; over the limit the event is refused, not queued.
   socket.use(([event, ...args], next) => {
@@ -209,23 +227,17 @@ async function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p
       return { state: s.state, endReason: s.endReason };
     }),
   );
-  // Registered at once, so a socket that leaves while arriving is still recorded as gone —
-  // after its arrival, or its row would outlive it.
-  const arrived = arrive(deps, p, socket.id, node.id);
-  socket.on('disconnect', () => {
-    // A closing node has handed all its sockets over already (GatewayNode.stop).
-    if (node.closing) return;
-    arrived
-      .catch(() => undefined)
-      .then(() => depart(deps, p, socket.id))
-      .catch((err: unknown) => deps.log.error({ err, sessionId: p.sessionId }, 'realtime departure not recorded'));
-  });
+  const undo = pendingArrival.get(socket);
+  if (undo) socket.conn.off('close', undo);
+  pendingArrival.delete(socket);
+  socket.on('disconnect', () => void leave(deps, node, p, socket.id));
+  socket.emit('session:state', firstState.get(socket)!);
+  firstState.delete(socket);
+}
 
-  try {
-    await arrived;
-    socket.emit('session:state', await roomState(deps, p));
-  } catch (err) {
-    deps.log.error({ err, sessionId: p.sessionId }, 'realtime arrival failed');
-    socket.disconnect(true);
-  }
+/** A socket that had arrived is gone. */
+async function leave(deps: Deps, node: GatewayNode, p: Participant, socketId: string) {
+  // A closing node has handed all its sockets over already (GatewayNode.stop).
+  if (node.closing) return;
+  await depart(deps, p, socketId).catch((err: unknown) => deps.log.error({ err, sessionId: p.sessionId }, 'realtime departure not recorded'));
 }

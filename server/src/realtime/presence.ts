@@ -2,6 +2,7 @@ import type { RoomPresence } from '@hourglass/protocol';
 import { sql } from 'kysely';
 import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
+import { fail } from '../platform/errors.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
@@ -34,8 +35,8 @@ export async function openConnections(db: Database, ttlS: number, sessionId: str
 }
 
 /** One side's presence as the room shows it. */
-export async function presenceOf(deps: Deps, s: SessionRow, role: 'client' | 'expert'): Promise<RoomPresence> {
-  if ((await openConnections(deps.db, deps.config.REALTIME_NODE_TTL_S, s.id, role)) > 0) return { role, status: 'present', since: null };
+export async function presenceOf(deps: Deps, db: Database, s: SessionRow, role: 'client' | 'expert'): Promise<RoomPresence> {
+  if ((await openConnections(db, deps.config.REALTIME_NODE_TTL_S, s.id, role)) > 0) return { role, status: 'present', since: null };
   const away = role === 'client' ? s.client_away_since : s.expert_away_since;
   const joined = role === 'client' ? s.client_joined_at : s.expert_joined_at;
   return { role, status: joined ? 'away' : 'absent', since: away?.toISOString() ?? null };
@@ -43,16 +44,20 @@ export async function presenceOf(deps: Deps, s: SessionRow, role: 'client' | 'ex
 
 const awayColumn = (role: 'client' | 'expert') => (role === 'client' ? 'client_away_since' : 'expert_away_since');
 
-/** A socket has joined the room: the participant is present again, and a paused clock may run. */
-export function arrive(deps: Deps, p: Participant, socketId: string, nodeId: string) {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
-    let s = await loadForUpdate(trx, p.sessionId);
-    const before = await openConnections(trx, deps.config.REALTIME_NODE_TTL_S, s.id, p.role);
-    await trx.insertInto('realtime_connections').values({ socket_id: socketId, node_id: nodeId, session_id: s.id, role: p.role, connected_at: now }).execute();
-    if (s[awayColumn(p.role)]) s = await patchSession(trx, s, { [awayColumn(p.role)]: null });
-    s = await resumeClock(deps, trx, s, now, { id: p.userId, role: p.role }, outbox);
-    if (before === 0) outbox.push({ type: 'presence.changed', sessionId: s.id, role: p.role, status: 'present', since: null });
-  });
+/**
+ * A socket has joined the room, inside the handshake's transaction (the session row locked):
+ * the participant is present again, and a paused clock may run.
+ */
+export async function arriveIn(deps: Deps, trx: Database, locked: SessionRow, p: Participant, socketId: string, nodeId: string, now: Date, outbox: DomainEvent[]) {
+  let s = locked;
+  const before = await openConnections(trx, deps.config.REALTIME_NODE_TTL_S, s.id, p.role);
+  const max = deps.config.REALTIME_MAX_SOCKETS;
+  if (before >= max) fail('too_many_connections', undefined, { max });
+  await trx.insertInto('realtime_connections').values({ socket_id: socketId, node_id: nodeId, session_id: s.id, role: p.role, connected_at: now }).execute();
+  if (s[awayColumn(p.role)]) s = await patchSession(trx, s, { [awayColumn(p.role)]: null });
+  s = await resumeClock(deps, trx, s, now, { id: p.userId, role: p.role }, outbox);
+  if (before === 0) outbox.push({ type: 'presence.changed', sessionId: s.id, role: p.role, status: 'present', since: null });
+  return s;
 }
 
 /** A socket has left. If it was the participant's last, they are away from now. */

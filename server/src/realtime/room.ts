@@ -5,7 +5,8 @@ import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { presentNotifications } from '../notify/notifications.ts';
 import { iso } from '../sessions/present.ts';
-import { sessionsRepo } from '../sessions/repository.ts';
+import type { SessionRow } from '../sessions/repository.ts';
+import type { Database } from '../db/connect.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { recentMessages, type Participant } from './chat.ts';
 import type { Io } from './gateway.ts';
@@ -16,16 +17,16 @@ import { userRoom } from './user-channel.ts';
 export const room = (sessionId: string) => `session:${sessionId}`;
 export const roleRoom = (sessionId: string, role: 'client' | 'expert') => `session:${sessionId}:${role}`;
 
-/** `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5). */
-export async function roomState(deps: Deps, p: Participant): Promise<SessionStatePayload> {
-  const s = (await sessionsRepo.byId(deps.db, p.sessionId))!;
-  const [now, client, expert, messages, balance] = await Promise.all([
-    deps.clock.now(deps.db),
-    presenceOf(deps, s, 'client'),
-    presenceOf(deps, s, 'expert'),
-    recent(deps, s.id),
-    p.role === 'client' ? balanceOf(deps.db, accounts.wallet(s.client_id)) : Promise.resolve(null),
-  ]);
+/**
+ * `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5) —
+ * inside the handshake's transaction, so it shows the join it answers.
+ */
+export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Participant, now: Date): Promise<SessionStatePayload> {
+  // One after another: on one connection (a transaction) queries run in turn anyway.
+  const client = await presenceOf(deps, db, s, 'client');
+  const expert = await presenceOf(deps, db, s, 'expert');
+  const messages = await recentMessages(db, s.id, realtimeLimits.history);
+  const balance = p.role === 'client' ? await balanceOf(db, accounts.wallet(s.client_id)) : null;
   return {
     sessionId: s.id,
     you: p.role,
@@ -41,8 +42,6 @@ export async function roomState(deps: Deps, p: Participant): Promise<SessionStat
     messages,
   };
 }
-
-const recent = (deps: Deps, sessionId: string) => recentMessages(deps.db, sessionId, realtimeLimits.history);
 
 /**
  * Domain events (published after their transaction commits, on the node that made them) to

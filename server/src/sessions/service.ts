@@ -198,36 +198,43 @@ export async function listEvents(deps: Deps, principal: Principal, id: string) {
  * window; any session goes live when both have joined, and that instant is `started_at`.
  */
 export async function joinSession(deps: Deps, principal: Principal, id: string) {
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => presentSession(await joinIn(deps, trx, principal, id, now, outbox), now));
+}
+
+/**
+ * A participant joins, inside the caller's transaction (the realtime handshake joins and
+ * arrives in one): the first join of each side is recorded, and when both have joined the
+ * session goes live. Returns the session row as it now is, locked.
+ */
+export async function joinIn(deps: Deps, trx: Database, principal: Principal, id: string, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
   if (principal.kind !== 'participant') return fail('forbidden', 'Join with your join link.');
   if (principal.sessionId !== id) return fail('forbidden', 'This join link is for another session.');
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
-    let s = await loadForUpdate(trx, id);
-    const actor = actorOf(principal);
-    if (s.state === 'ended') fail('session_ended');
-    if (s.payment_due_at) fail('invalid_transition', 'The booking has not been paid yet.', { state: s.state, command: 'join' });
-    if ((s.state === 'booked' || s.state === 'open') && !inStartWindow(now, s.scheduled_at!, windowOf(deps))) {
-      const w = startWindow(s.scheduled_at!, windowOf(deps));
-      fail('outside_start_window', undefined, { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() });
-    }
-    if (!['accepted', 'booked', 'open', 'live'].includes(s.state)) fail('invalid_transition', undefined, { state: s.state, command: 'join' });
+  let s = await loadForUpdate(trx, id);
+  const actor = actorOf(principal);
+  if (s.state === 'ended') fail('session_ended');
+  if (s.payment_due_at) fail('invalid_transition', 'The booking has not been paid yet.', { state: s.state, command: 'join' });
+  if ((s.state === 'booked' || s.state === 'open') && !inStartWindow(now, s.scheduled_at!, windowOf(deps))) {
+    const w = startWindow(s.scheduled_at!, windowOf(deps));
+    fail('outside_start_window', undefined, { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() });
+  }
+  if (!['accepted', 'booked', 'open', 'live'].includes(s.state)) fail('invalid_transition', undefined, { state: s.state, command: 'join' });
 
-    const column = principal.role === 'client' ? 'client_joined_at' : 'expert_joined_at';
-    const first = s[column] === null;
-    if (s.state === 'booked') s = await apply(deps, trx, s, { type: 'open' }, actor, now);
-    if (first) s = await patchSession(trx, s, { [column]: now });
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor, kind: `${principal.role}_joined`, data: { first } });
+  const column = principal.role === 'client' ? 'client_joined_at' : 'expert_joined_at';
+  const first = s[column] === null;
+  if (s.state === 'booked') s = await apply(deps, trx, s, { type: 'open' }, actor, now);
+  if (first) s = await patchSession(trx, s, { [column]: now });
+  await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor, kind: `${principal.role}_joined`, data: { first } });
 
-    if (s.state !== 'live' && s.client_joined_at && s.expert_joined_at) {
-      await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: SYSTEM, kind: 'both_joined' });
-      s = await startLive(deps, trx, s, now, actor, outbox);
-      // Minute 1 is paid the moment the clock starts (E2); a wallet that cannot pay it ends the session.
-      if (s.kind === 'on_demand') {
-        await prepareMetering(deps, trx, s, now);
-        s = await chargeNextMinute(deps, trx, s, outbox);
-      }
+  if (s.state !== 'live' && s.client_joined_at && s.expert_joined_at) {
+    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: SYSTEM, kind: 'both_joined' });
+    s = await startLive(deps, trx, s, now, actor, outbox);
+    // Minute 1 is paid the moment the clock starts (E2); a wallet that cannot pay it ends the session.
+    if (s.kind === 'on_demand') {
+      await prepareMetering(deps, trx, s, now);
+      s = await chargeNextMinute(deps, trx, s, outbox);
     }
-    return presentSession(s, now);
-  });
+  }
+  return s;
 }
 
 function endReasonFor(principal: Principal, s: SessionRow): EndReason {

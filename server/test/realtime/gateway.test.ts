@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { io } from 'socket.io-client';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSession, operator } from '../../../test-support/factories.ts';
 import { collect, connectRoom, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
@@ -60,6 +61,41 @@ describeOnDatabases('realtime gateway', (target) => {
       expect(await request(client.socket, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended', endReason: 'ended_by_client' } });
       await ended;
       expect(await refusalOf(server.url, { token: s.links.expert.token })).toMatchObject({ code: 'session_ended' });
+    });
+
+    it('a transport that closes while its handshake commits leaves no connection behind', async () => {
+      const s = await buildSession(server.deps);
+      // Earlier tests' sockets are gone (their departures read the clock too).
+      await vi.waitFor(async () => expect(await server.deps.db.selectFrom('realtime_connections').select('socket_id').execute()).toEqual([]));
+      // Holds the handshake's transaction at its start (nothing else reads the clock now)
+      // while the client goes away: socket.io then drops the socket without a 'disconnect'.
+      const original = server.clock.now;
+      let entered!: () => void;
+      let release!: () => void;
+      const inHandshake = new Promise<void>((r) => (entered = r));
+      const released = new Promise<void>((r) => (release = r));
+      server.clock.now = async () => {
+        server.clock.now = original;
+        entered();
+        await released;
+        return original.call(server.clock);
+      };
+      // The server's side of this client's transport, and its end.
+      const transportClosed = new Promise<void>((r) => server.io!.engine.once('connection', (conn: { once(e: 'close', f: () => void): void }) => conn.once('close', r)));
+      const socket = io(server.url, { path: '/socket.io', auth: { token: s.links.client.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+      const connected = vi.fn();
+      socket.on('connect', connected);
+      await inHandshake;
+      socket.close();
+      await transportClosed;
+      release();
+      const session = () => server.deps.db.selectFrom('sessions').select(['client_joined_at', 'client_away_since']).where('id', '=', s.session.id).executeTakeFirstOrThrow();
+      const sockets = () => server.deps.db.selectFrom('realtime_connections').select('socket_id').where('session_id', '=', s.session.id).execute();
+      // The handshake did commit (the join is recorded), and its arrival was undone.
+      await vi.waitFor(async () => expect((await session()).client_away_since).not.toBeNull());
+      expect((await session()).client_joined_at).not.toBeNull();
+      expect(await sockets()).toEqual([]);
+      expect(connected).not.toHaveBeenCalled();
     });
 
     it('refuses a participant beyond the connection limit; several tabs count as one presence', async () => {
