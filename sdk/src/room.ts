@@ -81,6 +81,16 @@ export class SessionRoom extends Emitter<RoomEvents> {
     this.wire();
   }
 
+  /**
+   * Opens the transport ahead of the join — while a preflight runs, say — so that `connect()`
+   * sends only the handshake (as LiveKit's `prepareConnection`): no participant joins, nothing
+   * is recorded. Kept open (re-opened if the server drops an idle one) until `connect` or `close`.
+   */
+  prepare(): void {
+    if (this.status === 'closed' || this.socket.active) return;
+    this.socket.io.open();
+  }
+
   /** Opens the room; resolves with the first state (it rejects with the server's code if the link is refused). */
   connect(): Promise<SessionStatePayload> {
     this.socket.connect();
@@ -217,7 +227,8 @@ export class SessionRoom extends Emitter<RoomEvents> {
       this.setStatus(reason === 'io server disconnect' && this.state?.state === 'ended' ? 'closed' : 'reconnecting');
       if (reason === 'io server disconnect' && this.status !== 'closed') s.connect();
     });
-    s.io.on('reconnect_attempt', () => this.setStatus('reconnecting'));
+    // A prepared transport re-opening before the join is no reconnection of the room.
+    s.io.on('reconnect_attempt', () => s.active && this.setStatus('reconnecting'));
     s.on('connect_error', (err) => {
       const data = (err as Error & { data?: { code?: string } }).data;
       // A refused handshake (bad link, session over) is not retried by socket.io: tell the view.

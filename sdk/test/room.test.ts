@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pgliteTarget } from '../../test-support/databases.ts';
 import { buildSession } from '../../test-support/factories.ts';
 import { startServer, type TestServer } from '../../test-support/server.ts';
@@ -31,6 +31,30 @@ describe('SessionRoom', () => {
   afterAll(async () => {
     for (const r of rooms) r.close();
     await server?.close();
+  });
+
+  it('prepare() opens the transport and joins nothing; connect() joins over that transport; close() ends it', async () => {
+    const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: T0 });
+    const transports = () => server.io!.engine.clientsCount;
+    const before = transports();
+    const joinedAt = async () => (await server.deps.db.selectFrom('sessions').select('client_joined_at').where('id', '=', s.session.id).executeTakeFirstOrThrow()).client_joined_at;
+
+    const prepared = openRoom(s.links.client.token);
+    prepared.prepare();
+    await vi.waitFor(() => expect(transports()).toBe(before + 1));
+    expect(await joinedAt()).toBeNull();
+    expect(prepared.status).toBe('connecting');
+    const state = await prepared.connect();
+    expect(state.participants[0]).toMatchObject({ role: 'client', status: 'present' });
+    expect(await joinedAt()).not.toBeNull();
+    expect(transports()).toBe(before + 1);
+
+    // Prepared and then left without joining: the transport closes with the room.
+    const left = openRoom(s.links.expert.token);
+    left.prepare();
+    await vi.waitFor(() => expect(transports()).toBe(before + 2));
+    left.close();
+    await vi.waitFor(() => expect(transports()).toBe(before + 1));
   });
 
   it("keeps the server's clock: the offset, and the timer from the deadline", async () => {

@@ -28,6 +28,14 @@ export function Room({ token }: { token: string }) {
   useEffect(() => {
     asParticipant(token).call('validateToken', { query: { token } }).then(setCheck, (err: Error) => setError(err.message));
   }, [token]);
+  const joinable = !!check?.canJoinNow && check.session.state !== 'ended';
+  const [session, setSession] = useState<Prepared | null>(null);
+  useEffect(() => {
+    if (!joinable || !check) return undefined;
+    const prepared = prepare(token, check);
+    setSession(prepared);
+    return () => prepared.room.close();
+  }, [token, joinable]); // check matters only through joinable (it is loaded once)
 
   if (error) return <div className="card"><h2>This link does not work</h2><p className="error" data-testid="link-error">{error}</p></div>;
   if (!check) return <p className="muted">Loading…</p>;
@@ -52,10 +60,39 @@ export function Room({ token }: { token: string }) {
       </div>
     );
   }
-  return <LiveRoom token={token} check={check} devices={devices} />;
+  if (!session) return <p className="muted">Joining…</p>;
+  return <LiveRoom session={session} token={token} check={check} devices={devices} />;
 }
 
-function LiveRoom({ token, check, devices }: { token: string; check: Check; devices: MediaStream | null }) {
+interface Prepared {
+  room: SessionRoom;
+  /** The ICE servers (TURN credentials included), asked for ahead too. */
+  iceServers(): Promise<RTCIceServer[]>;
+}
+
+/**
+ * What Join needs, made ready while the lobby and its preflight are shown: the room's transport
+ * is open (so Join sends only the handshake) and the ICE servers are at hand
+ * (docs/PERFORMANCE.md, call-setup).
+ */
+function prepare(token: string, check: Check): Prepared {
+  const room = new SessionRoom({ baseUrl: location.origin, token });
+  room.prepare();
+  const fetchIce = () => asParticipant(token).call('iceServers', { params: { id: check.session.id } });
+  const early = check.session.type === 'chat' ? null : fetchIce();
+  early?.catch(() => undefined);
+  return {
+    room,
+    async iceServers() {
+      const got = await early?.catch(() => null);
+      // Asked again if that failed, or if its TURN credential is within a minute of expiring.
+      const fresh = got && (!got.expiresAt || Date.parse(got.expiresAt) - Date.now() > 60_000);
+      return (fresh ? got : await fetchIce()).iceServers;
+    },
+  };
+}
+
+function LiveRoom({ session, token, check, devices }: { session: Prepared; token: string; check: Check; devices: MediaStream | null }) {
   const [room, setRoom] = useState<SessionRoom | null>(null);
   const [media, setMedia] = useState<MediaSession | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -64,19 +101,16 @@ function LiveRoom({ token, check, devices }: { token: string; check: Check; devi
   useRoomUpdates(room);
 
   useEffect(() => {
-    const r = new SessionRoom({ baseUrl: location.origin, token });
+    const r = session.room;
     let m: MediaSession | null = null;
     let cancelled = false;
     const offs = [r.on('failed', (e) => setFailure(e.message)), r.on('lowBalance', (p) => setLowBalance(p.minutesLeft))];
     (async () => {
-      // The ICE servers are asked for while the socket joins: neither waits for the other.
-      const ice = check.session.type === 'chat' ? null : asParticipant(token).call('iceServers', { params: { id: check.session.id } });
-      ice?.catch(() => undefined);
       const state = await r.connect();
       if (cancelled) return;
       setRoom(r);
-      if (state.type === 'chat' || !ice) return;
-      const { iceServers } = await ice;
+      if (state.type === 'chat') return;
+      const iceServers = await session.iceServers();
       if (cancelled) return;
       m = new MediaSession(r, state.type, iceServers);
       // A handle for debugging from the console (and for the browser tests' getStats checks).
@@ -88,9 +122,8 @@ function LiveRoom({ token, check, devices }: { token: string; check: Check; devi
       cancelled = true;
       offs.forEach((off) => off());
       m?.close();
-      r.close();
     };
-  }, [token, check.session.id, check.session.type]);
+  }, [session]);
 
   if (failure) return <div className="card"><h2>Could not join</h2><p className="error" data-testid="room-error">{failure}</p></div>;
   if (!room?.state) return <p className="muted">Joining…</p>;
