@@ -38,8 +38,7 @@ type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<stri
 
 const Handshake = z.object({ token: z.string().min(1).max(200) });
 /** Between a participant's handshake and its connection: the state to send, the arrival to undo. */
-const firstState = new WeakMap<object, SessionStatePayload>();
-const pendingArrival = new WeakMap<object, () => void>();
+const pending = new WeakMap<object, { state: SessionStatePayload; undo: () => void }>();
 
 /** A refusal as Socket.IO carries it to `connect_error`: `err.data = {code, details}`. */
 function refusal(err: unknown): Error {
@@ -90,15 +89,12 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
       });
       const p = { ...who, type };
       socket.data = { kind: 'participant', ...p };
-      firstState.set(socket, state);
       // Recorded as arrived: if the transport closes before the connection is made (socket.io
       // then drops the socket without a 'disconnect'), the arrival is undone here instead.
       const undo = () => void leave(deps, node, p, socket.id);
       if (socket.conn.readyState !== 'open') undo(); // closed while the transaction ran
-      else {
-        socket.conn.once('close', undo);
-        pendingArrival.set(socket, undo);
-      }
+      else socket.conn.once('close', undo);
+      pending.set(socket, { state, undo });
       next();
     } catch (err) {
       if (!(err instanceof AppError)) deps.log.error({ err }, 'realtime handshake failed');
@@ -227,12 +223,11 @@ function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extr
       return { state: s.state, endReason: s.endReason };
     }),
   );
-  const undo = pendingArrival.get(socket);
-  if (undo) socket.conn.off('close', undo);
-  pendingArrival.delete(socket);
+  const { state, undo } = pending.get(socket)!;
+  pending.delete(socket);
+  socket.conn.off('close', undo);
   socket.on('disconnect', () => void leave(deps, node, p, socket.id));
-  socket.emit('session:state', firstState.get(socket)!);
-  firstState.delete(socket);
+  socket.emit('session:state', state);
 }
 
 /** A socket that had arrived is gone. */

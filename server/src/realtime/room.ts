@@ -1,4 +1,4 @@
-import { realtimeLimits, type SessionStatePayload } from '@hourglass/protocol';
+import { realtimeLimits, type RoomPresence, type SessionStatePayload } from '@hourglass/protocol';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
@@ -22,9 +22,12 @@ export const roleRoom = (sessionId: string, role: 'client' | 'expert') => `sessi
  * inside the handshake's transaction, so it shows the join it answers.
  */
 export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Participant, now: Date): Promise<SessionStatePayload> {
+  // The participant it is for has just arrived: present. Only the other side is looked up.
+  const other = p.role === 'client' ? 'expert' : 'client';
+  const theirs = await presenceOf(deps, db, s, other);
+  const mine: RoomPresence = { role: p.role, status: 'present', since: null };
+  const [client, expert] = p.role === 'client' ? [mine, theirs] : [theirs, mine];
   // One after another: on one connection (a transaction) queries run in turn anyway.
-  const client = await presenceOf(deps, db, s, 'client');
-  const expert = await presenceOf(deps, db, s, 'expert');
   const messages = await recentMessages(db, s.id, realtimeLimits.history);
   const balance = p.role === 'client' ? await balanceOf(db, accounts.wallet(s.client_id)) : null;
   return {
