@@ -8,8 +8,8 @@ export interface MediaEvents extends Record<string, unknown> {
   connection: RTCPeerConnectionState;
 }
 
-/** How long the polite side waits for the other's offer before it offers itself. */
-const POLITE_WAIT_MS = 1500;
+/** How long the expert, once the client is there, waits for the client's offer before it offers itself. */
+const OFFER_WAIT_MS = 1500;
 
 export interface QualityStats {
   /** Round trip of the selected candidate pair, in ms. */
@@ -32,7 +32,7 @@ export class MediaSession extends Emitter<MediaEvents> {
   local: MediaStream | null = null;
   private makingOffer = false;
   private ignoreOffer = false;
-  /** Negotiation wanted while the other side was not there: an offer then would be lost. */
+  /** The expert's first negotiation, held back for the client's offer (negotiate). */
   private deferred = false;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private fallback: ReturnType<typeof setTimeout> | undefined;
@@ -43,15 +43,20 @@ export class MediaSession extends Emitter<MediaEvents> {
     private readonly room: SessionRoom,
     private readonly kind: 'voice' | 'video',
     iceServers: RTCIceServer[],
+    /** Whose media this is; needed when it is made before the room is joined (room.you is not known yet). */
+    role: 'client' | 'expert' | null = room.you,
   ) {
     super();
-    this.polite = room.you === 'client';
+    if (!role) throw new Error('MediaSession: the role is not known before the room is joined; pass it');
+    this.polite = role === 'client';
     this.pc = new RTCPeerConnection({ iceServers });
     this.pc.ontrack = ({ track }) => {
       if (!this.remote.getTracks().includes(track)) this.remote.addTrack(track);
       this.emit('remote', this.remote);
     };
-    this.pc.onicecandidate = ({ candidate }) => room.signal({ candidate: candidate ? (candidate.toJSON() as never) : null });
+    // Before the first join the offer's description carries the candidates (nudge sends it):
+    // trickled ones would reach the other side ahead of it.
+    this.pc.onicecandidate = ({ candidate }) => room.state && room.signal({ candidate: candidate ? (candidate.toJSON() as never) : null });
     this.pc.onnegotiationneeded = () => this.negotiate();
     this.pc.onconnectionstatechange = () => this.emit('connection', this.pc.connectionState);
     this.pc.onsignalingstatechange = () => this.watch();
@@ -121,36 +126,29 @@ export class MediaSession extends Emitter<MediaEvents> {
   }
 
   /**
-   * Who offers. The impolite side (the expert) makes its offer at once, even alone: its
-   * candidates are gathered by the time the other arrives, and the offer goes out (again) the
-   * moment it does (nudge). The polite side (the client) waits a moment for that offer and
-   * answers it, offering itself only if none comes. Two offers crossing at the very start (the
-   * collision perfect negotiation resolves by rollback) left Chromium's ICE agent without
-   * candidates now and then; not crossing them is faster too.
+   * Who offers. The client makes the first offer, at once — before it has joined, when the
+   * media is made during its preflight — so its candidates are gathered by the time it joins,
+   * and the offer goes out (again) the moment its socket connects and whenever the expert
+   * arrives (nudge). The expert answers; that makes the expert — whose picture the client waits
+   * for — set its sending streams up when it answers, not only when an answer comes back
+   * (docs/PERFORMANCE.md, call-setup). The expert offers first only if no offer comes within
+   * a moment of the client's arrival. Later negotiations (ICE restarts) are offered by either
+   * side; two offers crossing are resolved by perfect negotiation (the client rolls back).
    */
   private negotiate() {
-    if (!this.polite) {
+    if (this.polite || this.pc.remoteDescription) {
       this.deferred = false;
       void this.offer();
       return;
     }
-    if (!this.otherPresent()) {
-      this.deferred = true;
-      return;
-    }
-    if (!this.pc.remoteDescription) {
-      this.deferred = true;
-      clearTimeout(this.fallback);
-      this.fallback = setTimeout(() => {
-        if (this.deferred && this.pc.signalingState === 'stable' && !this.pc.remoteDescription) {
-          this.deferred = false;
-          void this.offer();
-        }
-      }, POLITE_WAIT_MS);
-      return;
-    }
-    this.deferred = false;
-    void this.offer();
+    this.deferred = true;
+    clearTimeout(this.fallback);
+    this.fallback = setTimeout(() => {
+      if (this.deferred && this.pc.signalingState === 'stable' && !this.pc.remoteDescription && this.otherPresent()) {
+        this.deferred = false;
+        void this.offer();
+      }
+    }, OFFER_WAIT_MS);
   }
 
   private otherPresent() {

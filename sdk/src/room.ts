@@ -61,6 +61,7 @@ export class SessionRoom extends Emitter<RoomEvents> {
   private readonly signalQueue: (SignalSend & { from: 'client' | 'expert' })[] = [];
   private signalHandler: ((s: SignalSend & { from: 'client' | 'expert' }) => void) | null = null;
   private firstState: Promise<SessionStatePayload>;
+  private joining = false;
 
   constructor(private readonly options: SessionRoomOptions) {
     super();
@@ -93,7 +94,11 @@ export class SessionRoom extends Emitter<RoomEvents> {
 
   /** Opens the room; resolves with the first state (it rejects with the server's code if the link is refused). */
   connect(): Promise<SessionStatePayload> {
-    this.socket.connect();
+    // Once: a second connect() while the first is on its way would send a second handshake.
+    if (!this.joining) {
+      this.joining = true;
+      this.socket.connect();
+    }
     return this.firstState;
   }
 

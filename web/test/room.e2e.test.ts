@@ -103,6 +103,44 @@ describeInBrowser('the session room in Chromium', () => {
     expect(await client.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   });
 
+  it('video, expert first: the client\'s offer is made during its preflight, before Join, and the expert answers it', async () => {
+    const deps = h.server.deps;
+    const s = await buildSession(deps, { kind: 'scheduled', type: 'video', scheduledAt: await deps.clock.now(deps.db) });
+    const [c, e] = await Promise.all([participantPage(h.browser, h.server.url), participantPage(h.browser, h.server.url)]);
+    h.track(c.context);
+    h.track(e.context);
+    await e.page.goto(`/session/${s.links.expert.token}`);
+    await e.page.getByTestId('join').click();
+    await e.page.getByTestId('local-video').waitFor();
+    // Every peer connection the client's page makes, kept where the test can look at it.
+    await c.context.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const made: RTCPeerConnection[] = [];
+      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = made;
+      window.RTCPeerConnection = class extends Native {
+        constructor(config?: RTCConfiguration) {
+          super(config);
+          made.push(this);
+        }
+      };
+    });
+    await c.page.goto(`/session/${s.links.client.token}`);
+    await c.page.waitForSelector('[data-testid=preflight][data-ready=true]');
+    const lobby = () => c.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.map((pc) => ({ state: pc.signalingState, candidates: (pc.localDescription?.sdp ?? '').includes('a=candidate') })));
+    // Not joined yet, and already an offer with its candidates in it.
+    await expect.poll(lobby, { timeout: 10_000 }).toEqual([{ state: 'have-local-offer', candidates: true }]);
+    expect(await deps.db.selectFrom('sessions').select('client_joined_at').where('id', '=', s.session.id).executeTakeFirstOrThrow()).toEqual({ client_joined_at: null });
+
+    await c.page.getByTestId('join').click();
+    for (const page of [c.page, e.page]) {
+      await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid=remote-video]')?.videoWidth ?? 0) > 0, undefined, { timeout: 20_000 });
+    }
+    // One negotiation: the client's offer, the expert's answer; no second peer connection.
+    const described = (page: Page) => page.evaluate(() => (window as unknown as { hourglass: { media: { pc: RTCPeerConnection } } }).hourglass.media.pc.localDescription?.type);
+    expect([await described(c.page), await described(e.page)]).toEqual(['offer', 'answer']);
+    expect((await lobby()).length).toBe(1);
+  });
+
   it('each room type at 1280 px and 375 px: screenshots saved, no dark blue rendered, nothing wider than the screen', async () => {
     for (const type of ['chat', 'voice', 'video'] as const) {
       const { client, expert } = await joinBoth(type, { widths: [1280, 375] });

@@ -31,7 +31,12 @@ async function roundTrip(): Promise<number> {
  * stays blocked, with the reason, until all pass; Retry runs them again. The stream it opened
  * is handed to the room, so the browser asks for the devices once.
  */
-export function Preflight({ kind, onReady }: { kind: 'voice' | 'video'; onReady: (stream: MediaStream | null) => void }) {
+export function Preflight({ kind, onReady, onDevices }: {
+  kind: 'voice' | 'video';
+  onReady: (stream: MediaStream | null) => void;
+  /** The devices are open (each run of the checks): the room may get the call ready on them. */
+  onDevices?: (stream: MediaStream) => void;
+}) {
   const [mic, setMic] = useState<Check>(checking);
   const [cam, setCam] = useState<Check>(checking);
   const [net, setNet] = useState<Check>(checking);
@@ -39,6 +44,9 @@ export function Preflight({ kind, onReady }: { kind: 'voice' | 'video'; onReady:
   const [stream, setStream] = useState<MediaStream | null>(null);
   const preview = useRef<HTMLVideoElement>(null);
   const [run, setRun] = useState(0);
+  // The latest callback, without re-running the checks when the parent renders anew.
+  const devicesOpened = useRef(onDevices);
+  devicesOpened.current = onDevices;
 
   const check = useCallback(async (signal: { stop: boolean }) => {
     setMic(checking);
@@ -52,6 +60,7 @@ export function Preflight({ kind, onReady }: { kind: 'voice' | 'video'; onReady:
       const s = await navigator.mediaDevices.getUserMedia({ audio: true, ...(kind === 'video' && { video: true }) });
       if (signal.stop) return s.getTracks().forEach((t) => t.stop());
       setStream(s);
+      devicesOpened.current?.(s);
       const audio = s.getAudioTracks()[0];
       setMic(audio?.readyState === 'live' ? { state: 'ok', detail: audio.label || 'microphone on' } : { state: 'failed', detail: 'The microphone gave no sound track.' });
       if (kind === 'video') {

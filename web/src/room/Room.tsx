@@ -34,7 +34,7 @@ export function Room({ token }: { token: string }) {
     if (!joinable || !check) return undefined;
     const prepared = prepare(token, check);
     setSession(prepared);
-    return () => prepared.room.close();
+    return () => prepared.close();
   }, [token, joinable]); // check matters only through joinable (it is loaded once)
 
   if (error) return <div className="card"><h2>This link does not work</h2><p className="error" data-testid="link-error">{error}</p></div>;
@@ -53,9 +53,18 @@ export function Room({ token }: { token: string }) {
         {!check.canJoinNow ? (
           <p className="muted">Not open now.</p>
         ) : check.session.type === 'chat' ? (
-          <button data-testid="join" onClick={() => setJoined(true)}>Join</button>
+          <button data-testid="join" onClick={() => { void session?.room.connect().catch(() => undefined); setJoined(true); }}>Join</button>
         ) : (
-          <Preflight kind={check.session.type} onReady={(stream) => { setDevices(stream); setJoined(true); }} />
+          <Preflight
+            kind={check.session.type}
+            onDevices={(stream) => void session?.media(stream).catch(() => undefined)}
+            onReady={(stream) => {
+              // The handshake leaves with the click, not after the room's first render.
+              void session?.room.connect().catch(() => undefined);
+              setDevices(stream);
+              setJoined(true);
+            }}
+          />
         )}
       </div>
     );
@@ -66,14 +75,19 @@ export function Room({ token }: { token: string }) {
 
 interface Prepared {
   room: SessionRoom;
-  /** The ICE servers (TURN credentials included), asked for ahead too. */
-  iceServers(): Promise<RTCIceServer[]>;
+  /**
+   * The call (voice, video) on these devices: made at the first ask — when the preflight has
+   * opened the devices, before Join — so its offer and candidates are ready when the room is
+   * joined. Asked again with other devices (a preflight retried), it is made anew.
+   */
+  media(devices: MediaStream | null): Promise<MediaSession>;
+  close(): void;
 }
 
 /**
  * What Join needs, made ready while the lobby and its preflight are shown: the room's transport
- * is open (so Join sends only the handshake) and the ICE servers are at hand
- * (docs/PERFORMANCE.md, call-setup).
+ * is open (so Join sends only the handshake), the ICE servers are at hand and, once the devices
+ * are open, the call's offer is made (docs/PERFORMANCE.md, call-setup).
  */
 function prepare(token: string, check: Check): Prepared {
   const room = new SessionRoom({ baseUrl: location.origin, token });
@@ -81,13 +95,33 @@ function prepare(token: string, check: Check): Prepared {
   const fetchIce = () => asParticipant(token).call('iceServers', { params: { id: check.session.id } });
   const early = check.session.type === 'chat' ? null : fetchIce();
   early?.catch(() => undefined);
+  const expiring = (expiresAt: string | null) => !!expiresAt && Date.parse(expiresAt) - Date.now() < 60_000;
+  async function iceServers() {
+    const got = await early?.catch(() => null);
+    // Asked again if that failed, or if its TURN credential is within a minute of expiring.
+    return got && !expiring(got.expiresAt) ? got : fetchIce();
+  }
+  let made: { devices: MediaStream | null; expiresAt: Promise<string | null>; media: Promise<MediaSession> } | null = null;
+  const close = (m: Promise<MediaSession>) => void m.then((x) => x.close(), () => undefined);
   return {
     room,
-    async iceServers() {
-      const got = await early?.catch(() => null);
-      // Asked again if that failed, or if its TURN credential is within a minute of expiring.
-      const fresh = got && (!got.expiresAt || Date.parse(got.expiresAt) - Date.now() > 60_000);
-      return (fresh ? got : await fetchIce()).iceServers;
+    async media(devices) {
+      // Made again with other devices, or if it waited in the lobby until its TURN credential is about to expire.
+      if (made?.devices === devices && !expiring(await made.expiresAt)) return made.media;
+      if (made) close(made.media);
+      const kind = check.session.type as 'voice' | 'video';
+      const servers = iceServers();
+      const media = servers.then(async (got) => {
+        const m = new MediaSession(room, kind, got.iceServers, check.participant.role);
+        await m.start(devices ? { stream: devices } : {});
+        return m;
+      });
+      made = { devices, expiresAt: servers.then((got) => got.expiresAt, () => null), media };
+      return media;
+    },
+    close() {
+      room.close();
+      if (made) close(made.media);
     },
   };
 }
@@ -102,7 +136,6 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
 
   useEffect(() => {
     const r = session.room;
-    let m: MediaSession | null = null;
     let cancelled = false;
     const offs = [r.on('failed', (e) => setFailure(e.message)), r.on('lowBalance', (p) => setLowBalance(p.minutesLeft))];
     (async () => {
@@ -110,18 +143,15 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
       if (cancelled) return;
       setRoom(r);
       if (state.type === 'chat') return;
-      const iceServers = await session.iceServers();
+      const m = await session.media(devices);
       if (cancelled) return;
-      m = new MediaSession(r, state.type, iceServers);
       // A handle for debugging from the console (and for the browser tests' getStats checks).
       (globalThis as { hourglass?: object }).hourglass = { room: r, media: m };
-      await m.start(devices ? { stream: devices } : {});
-      if (!cancelled) setMedia(m);
+      setMedia(m);
     })().catch((err: Error) => !cancelled && setFailure(err.message));
     return () => {
       cancelled = true;
       offs.forEach((off) => off());
-      m?.close();
     };
   }, [session]);
 
