@@ -109,7 +109,7 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     else onConnection(deps, node, socket, data);
   });
   const unsubscribe = deps.events.subscribe((e) => {
-    deliverDomainEvents(io, deps, e).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
+    deliverDomainEvents(io, deps, e, { multiNode: !!redis }).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
   });
   app.addHook('preClose', async () => {
     unsubscribe();

@@ -48,15 +48,17 @@ export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Part
 
 /**
  * Domain events (published after their transaction commits, on the node that made them) to
- * the room; with the Redis adapter `io.to()` reaches sockets on every node. The client's
- * balance goes to the client's sockets only.
+ * the room; with the Redis adapter (`multiNode`) `io.to()` reaches sockets on every node. The
+ * client's balance goes to the client's sockets only.
  */
-export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent) {
+export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent, o: { multiNode: boolean }) {
   // Timer events carry the server's time, so a client can correct its own clock's offset.
   const serverNow = async () => (await deps.clock.now(deps.db)).toISOString();
   switch (e.type) {
     case 'session.started':
-      io.to(room(e.sessionId)).emit('session:started', { startedAt: e.startedAt, endsAt: e.endsAt, paidUntil: null, serverNow: await serverNow() });
+      // Its server time is the start itself, as session:state's is its transaction's: delivered
+      // as that transaction commits, with no query of its own at the moment a call is set up.
+      io.to(room(e.sessionId)).emit('session:started', { startedAt: e.startedAt, endsAt: e.endsAt, paidUntil: null, serverNow: e.startedAt });
       return;
     case 'session.ended':
       io.to(room(e.sessionId)).emit('session:ended', { reason: e.reason, endedAt: e.endedAt });
@@ -86,6 +88,9 @@ export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent) {
       io.to(room(e.sessionId)).emit('file:shared', e.file);
       return;
     case 'notification.created': {
+      // Presenting one costs a query: none when the user has no socket to hear it. Only this
+      // process's sockets are known here; with several nodes, someone may listen elsewhere.
+      if (!o.multiNode && !io.of('/').adapter.rooms.has(userRoom(e.userId))) return;
       const [n] = await presentNotifications(deps.db, e.userId, [e.notification]);
       io.to(userRoom(e.userId)).emit('notification', n!);
       return;

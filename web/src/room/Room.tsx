@@ -138,59 +138,68 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
     const r = session.room;
     let cancelled = false;
     const offs = [r.on('failed', (e) => setFailure(e.message)), r.on('lowBalance', (p) => setLowBalance(p.minutesLeft))];
-    (async () => {
-      const state = await r.connect();
-      if (cancelled) return;
-      setRoom(r);
-      if (state.type === 'chat') return;
-      const m = await session.media(devices);
-      if (cancelled) return;
-      // A handle for debugging from the console (and for the browser tests' getStats checks).
-      (globalThis as { hourglass?: object }).hourglass = { room: r, media: m };
-      setMedia(m);
-    })().catch((err: Error) => !cancelled && setFailure(err.message));
+    const failed = (err: Error) => !cancelled && setFailure(err.message);
+    // The call's stage is drawn while the handshake is on its way (its media was made in the
+    // lobby): the page's heaviest rendering is then done before the call is negotiated, not
+    // at the moment its offer and answer are crossing (docs/PERFORMANCE.md, call-setup).
+    if (check.session.type !== 'chat') {
+      session.media(devices).then((m) => {
+        if (cancelled) return;
+        // A handle for debugging from the console (and for the browser tests' getStats checks).
+        (globalThis as { hourglass?: object }).hourglass = { room: r, media: m };
+        setMedia(m);
+      }, failed);
+    }
+    r.connect().then(() => !cancelled && setRoom(r), failed);
     return () => {
       cancelled = true;
       offs.forEach((off) => off());
     };
-  }, [session]);
+  }, [session]); // check and devices are fixed once the room is joined
 
   if (failure) return <div className="card"><h2>Could not join</h2><p className="error" data-testid="room-error">{failure}</p></div>;
-  if (!room?.state) return <p className="muted">Joining…</p>;
-  const s = room.state;
-  if (s.state === 'ended') return <Summary token={token} sessionId={s.sessionId} you={s.you} reason={s.endReason} counterpart={check.counterpart.name} />;
-  const other = s.participants.find((p) => p.role !== s.you);
-  const offline = room.status === 'reconnecting';
+  const s = room?.state ?? null;
+  if (s?.state === 'ended') return <Summary token={token} sessionId={s.sessionId} you={s.you} reason={s.endReason} counterpart={check.counterpart.name} />;
+  const type = check.session.type;
+  const other = s?.participants.find((p) => p.role !== s.you);
+  const offline = room?.status === 'reconnecting';
+  // Until the state comes, only the call's stage: each part keeps its place in the tree, so the stage is not drawn twice.
   return (
-    <div className="room" data-testid="room" data-type={s.type}>
+    <div className="room" data-testid={s ? 'room' : 'room-joining'} data-type={type}>
       {offline && (
         <div className="banner" data-testid="reconnect-banner" role="status">
           Connection lost — reconnecting… <button className="link" onClick={() => room.reconnectNow()}>Retry now</button>
         </div>
       )}
-      {lowBalance !== null && s.you === 'client' && (
+      {s && lowBalance !== null && s.you === 'client' && (
         <div className="banner" data-testid="low-balance" role="status">
           Your balance covers about {lowBalance} more minute{lowBalance === 1 ? '' : 's'}. Add money without leaving:
           <TopUp client={asParticipant(token)} compact onDone={(w) => w.balance >= 2 * (s.ratePerMinute ?? 0) && setLowBalance(null)} />
         </div>
       )}
-      <div className="room-head">
-        <div>
-          <strong data-testid="counterpart">{check.counterpart.name}</strong>{' '}
-          <span className={`badge ${other?.status === 'present' ? 'ok' : ''}`} data-testid="presence">{other?.status === 'present' ? 'here' : other?.status === 'away' ? 'away' : 'not joined yet'}</span>
+      {room && s ? (
+        <div className="room-head">
+          <div>
+            <strong data-testid="counterpart">{check.counterpart.name}</strong>{' '}
+            <span className={`badge ${other?.status === 'present' ? 'ok' : ''}`} data-testid="presence">{other?.status === 'present' ? 'here' : other?.status === 'away' ? 'away' : 'not joined yet'}</span>
+          </div>
+          <Timer room={room} />
         </div>
-        <Timer room={room} />
-      </div>
-      {s.type === 'chat' && <Chat room={room} disabled={offline} />}
-      {s.type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
-      {s.type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
-      {s.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
-      <Files token={token} sessionId={s.sessionId} room={room} />
-      <PrivateNotes token={token} sessionId={s.sessionId} />
-      <div className="row end-row">
-        {endError && <span className="error" data-testid="end-error">{endError}</span>}
-        <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>
-      </div>
+      ) : (
+        <p className="muted">Joining…</p>
+      )}
+      {type === 'chat' && room && <Chat room={room} disabled={offline} />}
+      {type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
+      {type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
+      {room && s?.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
+      {room && s && <Files token={token} sessionId={s.sessionId} room={room} />}
+      {s && <PrivateNotes token={token} sessionId={s.sessionId} />}
+      {room && (
+        <div className="row end-row">
+          {endError && <span className="error" data-testid="end-error">{endError}</span>}
+          <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>
+        </div>
+      )}
     </div>
   );
 }
