@@ -13,6 +13,7 @@ import { TopUp } from '../wallet/TopUp.tsx';
 import { useRoomUpdates } from './useRoom.ts';
 
 type Check = ResponseOf<'validateToken'>;
+type IceServers = ResponseOf<'iceServers'>;
 
 const typeName = { chat: 'Chat', voice: 'Voice call', video: 'Video call' } as const;
 
@@ -45,6 +46,13 @@ export function Room({ token }: { token: string }) {
   }
   if (!joined) {
     const w = check.startWindow;
+    const join = (stream: MediaStream | null) => {
+      // The handshake leaves with the click, not after the room's first render; a refusal is
+      // shown by the live room, which asks the same (idempotent) connect for its outcome.
+      void session?.room.connect().catch(() => undefined);
+      setDevices(stream);
+      setJoined(true);
+    };
     return (
       <div className="card" data-testid="lobby">
         <h2>{typeName[check.session.type]} with <span data-testid="counterpart">{check.counterpart.name}</span></h2>
@@ -53,17 +61,12 @@ export function Room({ token }: { token: string }) {
         {!check.canJoinNow ? (
           <p className="muted">Not open now.</p>
         ) : check.session.type === 'chat' ? (
-          <button data-testid="join" onClick={() => { void session?.room.connect().catch(() => undefined); setJoined(true); }}>Join</button>
+          <button data-testid="join" onClick={() => join(null)}>Join</button>
         ) : (
           <Preflight
             kind={check.session.type}
             onDevices={(stream) => void session?.media(stream).catch(() => undefined)}
-            onReady={(stream) => {
-              // The handshake leaves with the click, not after the room's first render.
-              void session?.room.connect().catch(() => undefined);
-              setDevices(stream);
-              setJoined(true);
-            }}
+            onReady={join}
           />
         )}
       </div>
@@ -101,13 +104,13 @@ function prepare(token: string, check: Check): Prepared {
     // Asked again if that failed, or if its TURN credential is within a minute of expiring.
     return got && !expiring(got.expiresAt) ? got : fetchIce();
   }
-  let made: { devices: MediaStream | null; expiresAt: Promise<string | null>; media: Promise<MediaSession> } | null = null;
+  let made: { devices: MediaStream | null; servers: Promise<IceServers>; media: Promise<MediaSession> } | null = null;
   const close = (m: Promise<MediaSession>) => void m.then((x) => x.close(), () => undefined);
   return {
     room,
     async media(devices) {
       // Made again with other devices, or if it waited in the lobby until its TURN credential is about to expire.
-      if (made?.devices === devices && !expiring(await made.expiresAt)) return made.media;
+      if (made?.devices === devices && !expiring(await made.servers.then((got) => got.expiresAt, () => null))) return made.media;
       if (made) close(made.media);
       const kind = check.session.type as 'voice' | 'video';
       const servers = iceServers();
@@ -116,7 +119,7 @@ function prepare(token: string, check: Check): Prepared {
         await m.start(devices ? { stream: devices } : {});
         return m;
       });
-      made = { devices, expiresAt: servers.then((got) => got.expiresAt, () => null), media };
+      made = { devices, servers, media };
       return media;
     },
     close() {
@@ -127,7 +130,7 @@ function prepare(token: string, check: Check): Prepared {
 }
 
 function LiveRoom({ session, token, check, devices }: { session: Prepared; token: string; check: Check; devices: MediaStream | null }) {
-  const [room, setRoom] = useState<SessionRoom | null>(null);
+  const room = session.room;
   const [media, setMedia] = useState<MediaSession | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [lowBalance, setLowBalance] = useState<number | null>(null);
@@ -150,7 +153,7 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
         setMedia(m);
       }, failed);
     }
-    r.connect().then(() => !cancelled && setRoom(r), failed);
+    r.connect().catch(failed);
     return () => {
       cancelled = true;
       offs.forEach((off) => off());
@@ -158,11 +161,12 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
   }, [session]); // check and devices are fixed once the room is joined
 
   if (failure) return <div className="card"><h2>Could not join</h2><p className="error" data-testid="room-error">{failure}</p></div>;
-  const s = room?.state ?? null;
+  // The room object holds the truth; its first state is what "joined" means.
+  const s = room.state;
   if (s?.state === 'ended') return <Summary token={token} sessionId={s.sessionId} you={s.you} reason={s.endReason} counterpart={check.counterpart.name} />;
   const type = check.session.type;
   const other = s?.participants.find((p) => p.role !== s.you);
-  const offline = room?.status === 'reconnecting';
+  const offline = room.status === 'reconnecting';
   // Until the state comes, only the call's stage: each part keeps its place in the tree, so the stage is not drawn twice.
   return (
     <div className="room" data-testid={s ? 'room' : 'room-joining'} data-type={type}>
@@ -177,7 +181,7 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
           <TopUp client={asParticipant(token)} compact onDone={(w) => w.balance >= 2 * (s.ratePerMinute ?? 0) && setLowBalance(null)} />
         </div>
       )}
-      {room && s ? (
+      {s ? (
         <div className="room-head">
           <div>
             <strong data-testid="counterpart">{check.counterpart.name}</strong>{' '}
@@ -188,13 +192,13 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
       ) : (
         <p className="muted">Joining…</p>
       )}
-      {type === 'chat' && room && <Chat room={room} disabled={offline} />}
+      {type === 'chat' && s && <Chat room={room} disabled={offline} />}
       {type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
       {type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
-      {room && s?.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
-      {room && s && <Files token={token} sessionId={s.sessionId} room={room} />}
+      {s?.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
+      {s && <Files token={token} sessionId={s.sessionId} room={room} />}
       {s && <PrivateNotes token={token} sessionId={s.sessionId} />}
-      {room && (
+      {s && (
         <div className="row end-row">
           {endError && <span className="error" data-testid="end-error">{endError}</span>}
           <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>
