@@ -141,7 +141,6 @@ export interface ChatMessagesTable {
   id: string;
   session_id: string;
   seq: number;
-  sender_id: string;
   sender_role: 'client' | 'expert';
   client_msg_id: string;
   text: string;

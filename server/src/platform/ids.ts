@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 
 /** Ids and secrets are injected so tests can make them predictable where that helps. */
 export interface Ids {
@@ -15,13 +15,27 @@ export const randomIds: Ids = {
 
 let last = { ms: 0, counter: 0 };
 
+// Entropy for ids is drawn 4 KiB at a time (as crypto.randomUUID does): one call to the OS's
+// source per id cost more than the rest of making it — 8 % of the gateway's CPU under a chat
+// flood (docs/PERFORMANCE.md, bench/realtime). Secrets still draw their own (`secret`).
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+function randomTen(): Buffer {
+  if (poolAt + 10 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += 10;
+  return pool.subarray(poolAt - 10, poolAt);
+}
+
 /**
  * UUIDv7 whose 12-bit `rand_a` field is a counter within one millisecond (RFC 9562 §6.2,
  * method 1), so ids made by one process sort in the order they were made.
  */
 function monotonicUuidv7(): string {
   const now = Date.now();
-  const random = randomBytes(10);
+  const random = randomTen();
   if (now <= last.ms && last.counter < 0xfff) {
     last = { ms: last.ms, counter: last.counter + 1 };
   } else {

@@ -29,22 +29,21 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** One message's answer from `hg_chat_send` (migration 019); the stored text and time only for 'existing'. */
 interface Outcome {
   ord: number;
   outcome: 'created' | 'existing' | 'not_found' | 'closed';
   state: string | null;
   msg_id: string;
   seq: number;
-  client_msg_id: string;
-  sender_role: 'client' | 'expert';
-  body: string;
-  created_at: Date;
+  stored_text: string | null;
+  stored_at: Date | null;
 }
 
 /**
  * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
  * committed wait for the next, which stores them all in one transaction (`hg_chat_send`,
- * migration 008) — each numbered by its session's counter under the session's lock, durable
+ * migration 019) — each numbered by its session's counter under the session's lock, durable
  * before it is acknowledged. Sessions are spread over a few lanes, each with one batch in
  * flight: the database works on one lane's batch while this process prepares another's, and a
  * session always uses the same lane, so one sender's messages keep their order. A retry with
@@ -75,9 +74,10 @@ export class ChatWriter {
   /** One batch, one transaction. If it fails as a whole, each message is tried alone, so one bad message fails only itself. */
   private async write(batch: Pending[]) {
     try {
-      const outcomes = await this.store(batch);
+      const { outcomes, now } = await this.store(batch);
       if (outcomes.length !== batch.length) throw new Error(`hg_chat_send answered ${outcomes.length} of ${batch.length} messages`);
-      for (const o of outcomes) settle(batch[o.ord - 1]!, o);
+      const sentAt = now.toISOString();
+      for (const o of outcomes) settle(batch[o.ord - 1]!, o, sentAt);
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
       for (const one of batch) await this.write([one]);
@@ -87,21 +87,21 @@ export class ChatWriter {
   private store(batch: Pending[]) {
     const col = <T>(f: (x: Pending) => T) => batch.map(f);
     return inTransaction(this.deps, async (trx, now) => {
-      const { rows } = await sql<Outcome>`select * from hg_chat_send(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.userId)}::uuid[],
-        ${col((x) => x.p.role)}::text[], ${col((x) => x.input.clientMsgId)}::text[], ${col((x) => x.input.text)}::text[], ${col(() => this.deps.ids.uuid())}::uuid[])`.execute(trx);
-      return rows;
+      const { rows } = await sql<Outcome>`select * from hg_chat_send(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
+        ${col((x) => x.input.clientMsgId)}::text[], ${col((x) => x.input.text)}::text[], ${col(() => this.deps.ids.uuid())}::uuid[])`.execute(trx);
+      return { outcomes: rows, now };
     });
   }
 }
 
-function settle(x: Pending, o: Outcome) {
+/** A created message is what was sent, stored at the batch's time; an existing one is as stored. */
+function settle(x: Pending, o: Outcome, sentAt: string) {
+  const message = { seq: o.seq, id: o.msg_id, clientMsgId: x.input.clientMsgId, from: x.p.role };
   switch (o.outcome) {
     case 'created':
+      return x.resolve({ message: { ...message, text: x.input.text, sentAt }, created: true });
     case 'existing':
-      return x.resolve({
-        message: { seq: o.seq, id: o.msg_id, clientMsgId: o.client_msg_id, from: o.sender_role, text: o.body, sentAt: new Date(o.created_at).toISOString() },
-        created: o.outcome === 'created',
-      });
+      return x.resolve({ message: { ...message, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() }, created: false });
     case 'not_found':
       return x.reject(new AppError('not_found', 'No such session.'));
     case 'closed':

@@ -5,7 +5,7 @@ import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { ChatWriter } from '../../src/realtime/chat.ts';
 import { endSession } from '../../src/sessions/service.ts';
 
-/** Group commit (migration 008): many messages, one transaction, each answered on its own. */
+/** Group commit (hg_chat_send, migrations 008 and 019): many messages, one transaction, each answered on its own. */
 describeOnDatabases('chat writer', (target) => {
   let server: TestServer;
   beforeAll(async () => {
@@ -53,16 +53,20 @@ describeOnDatabases('chat writer', (target) => {
     const writer = new ChatWriter(server.deps);
     const open = await buildSession(server.deps);
     const ended = await buildLiveSession(server.deps);
+    const endedClient = { sessionId: ended.session.id, userId: ended.client.id, role: 'client' } as const;
+    const before = await writer.send(endedClient, 'chat', { clientMsgId: 'z', text: 'just in time' });
     await endSession(server.deps, operator, ended.session.id, undefined);
     const [ok, closed, missing] = await Promise.allSettled([
       writer.send({ sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'a', text: 'fine' }),
-      writer.send({ sessionId: ended.session.id, userId: ended.client.id, role: 'client' }, 'chat', { clientMsgId: 'b', text: 'too late' }),
+      writer.send(endedClient, 'chat', { clientMsgId: 'b', text: 'too late' }),
       writer.send({ sessionId: '0190d9a0-0000-7000-8000-000000000000', userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'c', text: 'nowhere' }),
     ]);
     expect(ok).toMatchObject({ status: 'fulfilled', value: { created: true, message: { seq: 1, text: 'fine' } } });
     expect(closed).toMatchObject({ status: 'rejected', reason: { code: 'session_ended' } });
     expect(missing).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
-    expect(await stored(ended.session.id)).toEqual([]);
+    // Only the message stored before the end; its retry after the end is answered as stored.
+    expect(await stored(ended.session.id)).toEqual([{ seq: 1, sender_role: 'client', client_msg_id: 'z', text: 'just in time' }]);
+    expect(await writer.send(endedClient, 'chat', { clientMsgId: 'z', text: 'again' })).toEqual({ message: before.message, created: false });
     await expect(writer.send({ sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'voice', { clientMsgId: 'd', text: 'x' })).rejects.toMatchObject({ code: 'not_allowed_for_type' });
   });
 });
