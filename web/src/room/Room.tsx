@@ -138,9 +138,8 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
   useRoomUpdates(room);
 
   useEffect(() => {
-    const r = session.room;
     let cancelled = false;
-    const offs = [r.on('failed', (e) => setFailure(e.message)), r.on('lowBalance', (p) => setLowBalance(p.minutesLeft))];
+    const offs = [room.on('failed', (e) => setFailure(e.message)), room.on('lowBalance', (p) => setLowBalance(p.minutesLeft))];
     const failed = (err: Error) => !cancelled && setFailure(err.message);
     // The call's stage is drawn while the handshake is on its way (its media was made in the
     // lobby): the page's heaviest rendering is then done before the call is negotiated, not
@@ -149,16 +148,16 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
       session.media(devices).then((m) => {
         if (cancelled) return;
         // A handle for debugging from the console (and for the browser tests' getStats checks).
-        (globalThis as { hourglass?: object }).hourglass = { room: r, media: m };
+        (globalThis as { hourglass?: object }).hourglass = { room, media: m };
         setMedia(m);
       }, failed);
     }
-    r.connect().catch(failed);
+    room.connect().catch(failed);
     return () => {
       cancelled = true;
       offs.forEach((off) => off());
     };
-  }, [session]); // check and devices are fixed once the room is joined
+  }, [session]); // room is session.room; check and devices are fixed once the room is joined
 
   if (failure) return <div className="card"><h2>Could not join</h2><p className="error" data-testid="room-error">{failure}</p></div>;
   // The room object holds the truth; its first state is what "joined" means.
@@ -195,14 +194,16 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
       {type === 'chat' && s && <Chat room={room} disabled={offline} />}
       {type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
       {type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
-      {s?.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
-      {s && <Files token={token} sessionId={s.sessionId} room={room} />}
-      {s && <PrivateNotes token={token} sessionId={s.sessionId} />}
       {s && (
-        <div className="row end-row">
-          {endError && <span className="error" data-testid="end-error">{endError}</span>}
-          <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>
-        </div>
+        <>
+          {s.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
+          <Files token={token} sessionId={s.sessionId} room={room} />
+          <PrivateNotes token={token} sessionId={s.sessionId} />
+          <div className="row end-row">
+            {endError && <span className="error" data-testid="end-error">{endError}</span>}
+            <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>
+          </div>
+        </>
       )}
     </div>
   );
