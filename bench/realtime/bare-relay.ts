@@ -1,8 +1,9 @@
 /**
  * The baseline of bench/realtime: a bare Socket.IO relay — no authentication, no database, no
- * limits. A socket joins the room named in its handshake; `chat:send` is acknowledged at once
- * and broadcast to the room's other sockets, in the same shapes as Hourglass's gateway, so the
- * same driver runs against both.
+ * limits. A socket joins the room named in its handshake; each `chat:send` is numbered and
+ * sent at once to every socket of the room as a `chat:messages` frame (the sender's copy is its
+ * answer), in the same shapes as Hourglass's gateway, so the same driver runs against both. It
+ * has nothing to wait for, so it has no batch to put several messages in one frame.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,12 +16,10 @@ const seqs = new Map<string, number>();
 io.on('connection', (socket) => {
   const room = String(socket.handshake.auth.room);
   void socket.join(room);
-  socket.on('chat:send', (payload: { clientMsgId: string; text: string }, ack?: (r: unknown) => void) => {
+  socket.on('chat:send', (payload: { clientMsgId: string; text: string }) => {
     const seq = (seqs.get(room) ?? 0) + 1;
     seqs.set(room, seq);
-    const message = { seq, clientMsgId: payload.clientMsgId, text: payload.text, sentAt: new Date().toISOString() };
-    socket.to(room).emit('chat:message', message);
-    ack?.({ ok: true, data: message });
+    io.to(room).emit('chat:messages', [{ seq, clientMsgId: payload.clientMsgId, text: payload.text, sentAt: new Date().toISOString() }]);
   });
 });
 

@@ -13,8 +13,9 @@
  *   minus before, over the participant count.
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
- * - flat out: every session's client keeps --window messages unacknowledged, sending the next
- *   as soon as one is acknowledged (Hourglass acknowledges after the message is committed), so
+ * - flat out: every session's client keeps --window messages unanswered, sending the next as
+ *   soon as one is answered — its own copy back in `chat:messages`, which Hourglass sends only
+ *   once the message is committed — so
  *   throughput is bound by the server, not by round trips; the same figures.
  * Ratios are Hourglass / bare relay.
  */
@@ -94,20 +95,33 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
  * Runs a load for SECONDS (after a 2 s warm-up that is not counted). `send` starts each
  * session's sending; deliveries are timed by the send time carried in the text.
  */
-async function measure(pairs: Pair[], start: (pair: Pair, i: number, sendOne: () => Promise<unknown>) => () => void): Promise<Figures> {
+async function measure(pairs: Pair[], start: (pair: Pair, i: number, sendOne: () => Promise<void>) => () => void): Promise<Figures> {
   const latencies: number[] = [];
   let counting = false;
   let delivered = 0;
-  const onMessage = (m: { text: string }) => {
+  const onMessages = (ms: { text: string }[]) => {
     if (!counting) return;
-    delivered++;
-    latencies.push(performance.now() - Number(m.text.split(' ')[0]));
+    const now = performance.now();
+    delivered += ms.length;
+    for (const m of ms) latencies.push(now - Number(m.text.split(' ')[0]));
   };
-  for (const p of pairs) p.expert.on('chat:message', onMessage);
+  // A send is answered by the sender's own copy in the session's `chat:messages` (the SDK's way).
+  const answers = new Map<string, () => void>();
+  const onOwn = (ms: { clientMsgId: string }[]) => {
+    for (const m of ms) answers.get(m.clientMsgId)?.();
+  };
+  for (const p of pairs) {
+    p.expert.on('chat:messages', onMessages);
+    p.client.on('chat:messages', onOwn);
+  }
   let n = 0;
   const stops = pairs.map((pair, i) =>
     start(pair, i, () =>
-      new Promise((resolve) => pair.client.emit('chat:send', { clientMsgId: `m${n++}`, text: `${performance.now()} hello` }, resolve)),
+      new Promise<void>((resolve) => {
+        const clientMsgId = `m${n++}`;
+        answers.set(clientMsgId, () => (answers.delete(clientMsgId), resolve()));
+        pair.client.emit('chat:send', { clientMsgId, text: `${performance.now()} hello` });
+      }),
     ),
   );
   await new Promise((r) => setTimeout(r, 2000));
@@ -119,7 +133,10 @@ async function measure(pairs: Pair[], start: (pair: Pair, i: number, sendOne: ()
   for (const stop of stops) stop();
   // Let what is in flight land before the next phase.
   await new Promise((r) => setTimeout(r, 1500));
-  for (const p of pairs) p.expert.off('chat:message', onMessage);
+  for (const p of pairs) {
+    p.expert.off('chat:messages', onMessages);
+    p.client.off('chat:messages', onOwn);
+  }
   latencies.sort((a, b) => a - b);
   return { perSecond: delivered / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }

@@ -85,7 +85,11 @@ export const MediaState = z.strictObject({ audio: z.boolean(), video: z.boolean(
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 export interface ClientToServerEvents {
-  'chat:send': (payload: z.input<typeof ChatSend>, ack: (r: Ack<ChatMessage>) => void) => void;
+  /**
+   * Without an acknowledgement (the SDK's way) the answer is the message in the session's next
+   * `chat:messages` (or `refused` with this clientMsgId); with one, the stored message as well.
+   */
+  'chat:send': (payload: z.input<typeof ChatSend>, ack?: (r: Ack<ChatMessage>) => void) => void;
   resume: (payload: z.input<typeof Resume>, ack: (r: Ack<{ messages: ChatMessage[]; more: boolean }>) => void) => void;
   signal: (payload: SignalSend, ack?: (r: Ack<null>) => void) => void;
   'media:state': (payload: z.input<typeof MediaState>) => void;
@@ -94,7 +98,12 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'session:state': (s: SessionStatePayload) => void;
-  'chat:message': (m: ChatMessage) => void;
+  /**
+   * New messages of the session in seq order, to every socket of it — the sender's too: a
+   * batch's messages of one session in one frame. A retry of a stored message (without an
+   * acknowledgement) is answered with it to the retrying socket only.
+   */
+  'chat:messages': (messages: ChatMessage[]) => void;
   signal: (p: SignalSend & { from: 'client' | 'expert' }) => void;
   'media:state': (p: { role: 'client' | 'expert'; audio: boolean; video: boolean }) => void;
   presence: (p: RoomPresence) => void;
@@ -115,7 +124,7 @@ export interface ServerToClientEvents {
   /** User channel: a new notification for this user (F1); the same as the list shows. */
   notification: (n: Notification) => void;
   /** A refusal that is not the answer to an acknowledged event (a rate limit, a bad payload). */
-  refused: (e: { code: string; message: string }) => void;
+  refused: (e: { code: string; message: string; clientMsgId?: string }) => void;
 }
 
 export const IceServer = z.object({

@@ -29,7 +29,7 @@ export interface RoomEvents extends Record<string, unknown> {
   /** A participant shared a file (D9); get a link with `call('fileLink', …)`. */
   file: SessionFile;
   media: { role: 'client' | 'expert'; audio: boolean; video: boolean };
-  refused: { code: string; message: string };
+  refused: { code: string; message: string; clientMsgId?: string };
   /** The handshake was refused (a bad or expired link): the room will not retry. */
   failed: { code: string; message: string };
 }
@@ -58,6 +58,8 @@ export class SessionRoom extends Emitter<RoomEvents> {
   private readonly socket: RoomSocket;
   private readonly received = new Map<number, ChatMessage>();
   private readonly unsent = new Map<string, string>();
+  /** Sends awaiting their message from the server (by clientMsgId): settled by `chat:messages`, a resume, or `refused`. */
+  private readonly awaiting = new Map<string, { resolve(m: ChatMessage): void; reject(err: Error): void }>();
   private readonly signalQueue: (SignalSend & { from: 'client' | 'expert' })[] = [];
   private signalHandler: ((s: SignalSend & { from: 'client' | 'expert' }) => void) | null = null;
   private firstState: Promise<SessionStatePayload>;
@@ -175,25 +177,39 @@ export class SessionRoom extends Emitter<RoomEvents> {
     this.socket.disconnect();
   }
 
+  /**
+   * Sends without an acknowledgement: the answer is our message coming back in the session's
+   * `chat:messages` (one frame for a batch's messages, so a busy room costs fewer frames), or a
+   * `refused` naming it. After a reconnect what is still unsent is sent again with the same id
+   * (stored once), and whichever answer comes settles the promise.
+   */
   private deliver(clientMsgId: string, text: string): Promise<ChatMessage> {
-    return new Promise((resolve, reject) => {
-      this.socket.emit('chat:send', { clientMsgId, text }, (r: Ack<ChatMessage>) => {
-        if (!r.ok) {
-          this.unsent.delete(clientMsgId);
-          this.emit('messages', this.messages());
-          reject(Object.assign(new Error(r.error.message), { code: r.error.code }));
-          return;
-        }
-        this.unsent.delete(clientMsgId);
-        this.take([r.data]);
-        resolve(r.data);
-      });
-    });
+    const settled = new Promise<ChatMessage>((resolve, reject) => this.awaiting.set(clientMsgId, { resolve, reject }));
+    this.socket.emit('chat:send', { clientMsgId, text });
+    return settled;
   }
 
   private take(messages: ChatMessage[]) {
-    for (const m of messages) this.received.set(m.seq, m);
+    for (const m of messages) {
+      this.received.set(m.seq, m);
+      const waiting = m.from === this.you ? this.awaiting.get(m.clientMsgId) : undefined;
+      if (!waiting) continue;
+      this.awaiting.delete(m.clientMsgId);
+      this.unsent.delete(m.clientMsgId);
+      waiting.resolve(m);
+    }
     this.emit('messages', this.messages());
+  }
+
+  private refused(e: { code: string; message: string; clientMsgId?: string }) {
+    const waiting = e.clientMsgId === undefined ? undefined : this.awaiting.get(e.clientMsgId);
+    if (waiting) {
+      this.awaiting.delete(e.clientMsgId!);
+      this.unsent.delete(e.clientMsgId!);
+      this.emit('messages', this.messages());
+      waiting.reject(Object.assign(new Error(e.message), { code: e.code }));
+    }
+    this.emit('refused', e);
   }
 
   private clock(serverNow: string) {
@@ -250,10 +266,10 @@ export class SessionRoom extends Emitter<RoomEvents> {
       this.emit('state', state);
       if (reconnected) {
         void this.resume();
-        for (const [id, text] of this.unsent) void this.deliver(id, text).catch(() => undefined);
+        for (const [clientMsgId, text] of this.unsent) this.socket.emit('chat:send', { clientMsgId, text });
       }
     });
-    s.on('chat:message', (m) => this.take([m]));
+    s.on('chat:messages', (ms) => this.take(ms));
     s.on('presence', (p) => {
       if (this.state) this.state = { ...this.state, participants: this.state.participants.map((x) => (x.role === p.role ? p : x)) };
       this.emit('presence', p);
@@ -285,6 +301,6 @@ export class SessionRoom extends Emitter<RoomEvents> {
     });
     s.on('media:state', (p) => this.emit('media', p));
     s.on('signal', (p) => (this.signalHandler ? this.signalHandler(p) : this.signalQueue.push(p)));
-    s.on('refused', (e) => this.emit('refused', e));
+    s.on('refused', (e) => this.refused(e));
   }
 }

@@ -100,10 +100,21 @@ describe('SessionRoom', () => {
     const gone = next(client, 'connection', (c) => c === 'reconnecting');
     (client as unknown as { socket: { io: { engine: { close(): void } } } }).socket.io.engine.close();
     await gone;
-    void client.send('sent while offline').catch(() => undefined);
+    const sent = client.send('sent while offline');
     expect(client.messages().map((m) => m.delivery)).toEqual(['sending']);
+    expect(await sent).toMatchObject({ seq: 1, text: 'sent while offline', from: 'client' });
     await expect.poll(() => expert.messages().map((m) => m.text)).toEqual(['sent while offline']);
-    await expect.poll(() => client.messages().map((m) => `${m.seq}:${m.delivery}`)).toEqual(['1:sent']);
+    expect(client.messages().map((m) => `${m.seq}:${m.delivery}`)).toEqual(['1:sent']);
+  });
+
+  it('a refused send rejects with its code and is no longer shown as sending', async () => {
+    const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: T0, type: 'voice' });
+    const client = openRoom(s.links.client.token);
+    await client.connect();
+    const refused = next(client, 'refused');
+    await expect(client.send('a voice session has no chat')).rejects.toMatchObject({ code: 'not_allowed_for_type' });
+    expect(client.messages()).toEqual([]);
+    expect(await refused).toMatchObject({ code: 'not_allowed_for_type', clientMsgId: expect.any(String) });
   });
 
   it('a refused link rejects connect with its code and tells the view', async () => {

@@ -40,20 +40,39 @@ interface Outcome {
   stored_at: Date | null;
 }
 
+/** Where a batch's new messages go: called once per session per batch, its messages in seq order. */
+export type PublishMessages = (sessionId: string, messages: ChatMessage[]) => void;
+
+export interface ChatWriterLimits {
+  /** Lanes: batches in flight at once (a session always uses the same lane). */
+  lanes?: number;
+  /** Messages in one batch, and their characters (text of up to 4,000 each): a bound on one transaction's size. */
+  maxBatch?: number;
+  maxBatchChars?: number;
+}
+
 /**
  * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
  * committed wait for the next, which stores them all in one transaction (`hg_chat_send`,
  * migration 019) — each numbered by its session's counter under the session's lock, durable
  * before it is acknowledged. Sessions are spread over a few lanes, each with one batch in
  * flight: the database works on one lane's batch while this process prepares another's, and a
- * session always uses the same lane, so one sender's messages keep their order. A retry with
- * the same `clientMsgId` answers the stored message and `created: false`, so the caller
- * broadcasts nothing new. Text is stored as the plain text it is; clients render it as text.
+ * session always uses the same lane, so one sender's messages keep their order. Once a batch is
+ * committed, each session's new messages are published together (`publish`: the gateway sends
+ * them as one `chat:messages` frame to the session's sockets), so a busy session costs a frame
+ * per batch rather than per message. A retry with the same `clientMsgId` answers the stored
+ * message and `created: false`, and publishes nothing. Text is stored as the plain text it is;
+ * clients render it as text.
  */
 export class ChatWriter {
   private readonly lanes: { queue: Pending[]; draining: boolean }[];
-  constructor(private readonly deps: Deps, lanes = 2, private readonly maxBatch = 500) {
-    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], draining: false }));
+  private readonly maxBatch: number;
+  private readonly maxBatchChars: number;
+  constructor(private readonly deps: Deps, private readonly publish: PublishMessages, limits: ChatWriterLimits = {}) {
+    this.lanes = Array.from({ length: limits.lanes ?? 2 }, () => ({ queue: [], draining: false }));
+    // Large by default: under a flood the batch is what carries several of a session's messages per frame.
+    this.maxBatch = limits.maxBatch ?? 10_000;
+    this.maxBatchChars = limits.maxBatchChars ?? 2_000_000;
   }
 
   send(p: Participant, type: 'chat' | 'voice' | 'video', input: { clientMsgId: string; text: string }): Promise<{ message: ChatMessage; created: boolean }> {
@@ -67,20 +86,51 @@ export class ChatWriter {
 
   private async drain(lane: { queue: Pending[]; draining: boolean }) {
     lane.draining = true;
-    while (lane.queue.length > 0) await this.write(lane.queue.splice(0, this.maxBatch));
+    while (lane.queue.length > 0) await this.write(lane.queue.splice(0, this.batchLength(lane.queue)));
     lane.draining = false;
+  }
+
+  /** How many of the queue's first messages make the next batch: at least one, within both bounds. */
+  private batchLength(queue: Pending[]) {
+    let n = 0;
+    let chars = 0;
+    while (n < queue.length && n < this.maxBatch) {
+      chars += queue[n]!.input.text.length;
+      if (n > 0 && chars > this.maxBatchChars) break;
+      n++;
+    }
+    return n;
   }
 
   /** One batch, one transaction. If it fails as a whole, each message is tried alone, so one bad message fails only itself. */
   private async write(batch: Pending[]) {
+    let answered: { outcomes: Outcome[]; now: Date };
     try {
-      const { outcomes, now } = await this.store(batch);
-      if (outcomes.length !== batch.length) throw new Error(`hg_chat_send answered ${outcomes.length} of ${batch.length} messages`);
-      const sentAt = now.toISOString();
-      for (const o of outcomes) settle(batch[o.ord - 1]!, o, sentAt);
+      answered = await this.store(batch);
+      if (answered.outcomes.length !== batch.length) throw new Error(`hg_chat_send answered ${answered.outcomes.length} of ${batch.length} messages`);
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
       for (const one of batch) await this.write([one]);
+      return;
+    }
+    const sentAt = answered.now.toISOString();
+    const created = new Map<string, ChatMessage[]>();
+    // In the batch's order, which is each session's seq order.
+    for (const o of answered.outcomes) {
+      const x = batch[o.ord - 1]!;
+      const message = settle(x, o, sentAt);
+      if (!message) continue;
+      const list = created.get(x.p.sessionId);
+      if (list) list.push(message);
+      else created.set(x.p.sessionId, [message]);
+    }
+    for (const [sessionId, messages] of created) {
+      // The messages are stored and their senders answered: a failed delivery must not stop the lane.
+      try {
+        this.publish(sessionId, messages);
+      } catch (err) {
+        this.deps.log.error({ err, sessionId }, 'publishing chat messages failed');
+      }
     }
   }
 
@@ -94,18 +144,27 @@ export class ChatWriter {
   }
 }
 
-/** A created message is what was sent, stored at the batch's time; an existing one is as stored. */
-function settle(x: Pending, o: Outcome, sentAt: string) {
+/**
+ * Answers one message: a created one is what was sent, stored at the batch's time (returned, to
+ * be published); an existing one is as stored.
+ */
+function settle(x: Pending, o: Outcome, sentAt: string): ChatMessage | null {
   const message = { seq: o.seq, id: o.msg_id, clientMsgId: x.input.clientMsgId, from: x.p.role };
   switch (o.outcome) {
-    case 'created':
-      return x.resolve({ message: { ...message, text: x.input.text, sentAt }, created: true });
+    case 'created': {
+      const created = { ...message, text: x.input.text, sentAt };
+      x.resolve({ message: created, created: true });
+      return created;
+    }
     case 'existing':
-      return x.resolve({ message: { ...message, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() }, created: false });
+      x.resolve({ message: { ...message, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() }, created: false });
+      return null;
     case 'not_found':
-      return x.reject(new AppError('not_found', 'No such session.'));
+      x.reject(new AppError('not_found', 'No such session.'));
+      return null;
     case 'closed':
-      return x.reject(o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
+      x.reject(o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
+      return null;
   }
 }
 

@@ -144,7 +144,9 @@ class GatewayNode {
   private timer: NodeJS.Timeout | undefined;
   private beat: Promise<unknown> = Promise.resolve();
   constructor(private readonly io: Io, private readonly deps: Deps) {
-    this.chat = new ChatWriter(deps);
+    // A batch's new messages of one session: one frame to all its sockets (the sender's too:
+    // that is its answer when it sent without an acknowledgement) on every node.
+    this.chat = new ChatWriter(deps, (sessionId, messages) => io.to(room(sessionId)).emit('chat:messages', messages));
   }
 
   async start() {
@@ -183,6 +185,17 @@ async function answer<T>(deps: Deps, ack: ((r: Ack<T>) => void) | undefined, fn:
   }
 }
 
+/** An acknowledgement for a client that gave none: a refusal goes out as `refused`; success says nothing. */
+const refuse = (socket: RoomSocket, clientMsgId: string | undefined) => (r: Ack<unknown>) => {
+  if (!r.ok) socket.emit('refused', { code: r.error.code, message: r.error.message, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
+};
+
+/** The `clientMsgId` of a payload not yet validated, if it has a usable one: what a refusal names. */
+function clientMsgIdOf(payload: unknown): string | undefined {
+  const id = (payload as { clientMsgId?: unknown } | null | undefined)?.clientMsgId;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+}
+
 function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extract<SocketData, { kind: 'participant' }>) {
   void socket.join([room(p.sessionId), roleRoom(p.sessionId, p.role)]);
   const bucket = tokenBucket(deps.config.REALTIME_RATE_PER_S, deps.config.REALTIME_BURST);
@@ -192,13 +205,16 @@ function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extr
     const ack = args.at(-1);
     const error = new AppError('rate_limited').toBody().error;
     if (typeof ack === 'function') ack({ ok: false, error });
-    else socket.emit('refused', { code: error.code, message: `${error.message} (${String(event)})` });
+    else refuse(socket, event === 'chat:send' ? clientMsgIdOf(args[0]) : undefined)({ ok: false, error: { ...error, message: `${error.message} (${String(event)})` } });
   });
 
+  // The answer to a send: its acknowledgement when the client asked for one; otherwise the
+  // session's `chat:messages` frame (which reaches this socket too), or `refused` naming it.
   socket.on('chat:send', (payload, ack) =>
-    answer(deps, ack, async () => {
+    answer(deps, ack ?? refuse(socket, clientMsgIdOf(payload)), async () => {
       const { message, created } = await node.chat.send(p, p.type, validate(ChatSend, payload, 'payload'));
-      if (created) socket.to(room(p.sessionId)).emit('chat:message', message);
+      // A retry's stored copy was published when it was created: news only to the one retrying.
+      if (!created && !ack) socket.emit('chat:messages', [message]);
       return message;
     }),
   );

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildLiveSession, buildSession, operator } from '../../../test-support/factories.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
-import { ChatWriter } from '../../src/realtime/chat.ts';
+import type { ChatMessage } from '@hourglass/protocol';
+import { ChatWriter, type ChatWriterLimits } from '../../src/realtime/chat.ts';
 import { endSession } from '../../src/sessions/service.ts';
 
 /** Group commit (hg_chat_send, migrations 008 and 019): many messages, one transaction, each answered on its own. */
@@ -16,8 +17,14 @@ describeOnDatabases('chat writer', (target) => {
   const stored = (sessionId: string) =>
     server.deps.db.selectFrom('chat_messages').select(['seq', 'sender_role', 'client_msg_id', 'text']).where('session_id', '=', sessionId).orderBy('seq').execute();
 
+  /** A writer that records what it publishes: [sessionId, messages] per call. */
+  const recording = (limits?: ChatWriterLimits) => {
+    const published: [string, ChatMessage[]][] = [];
+    return { writer: new ChatWriter(server.deps, (sessionId, messages) => published.push([sessionId, messages]), limits), published };
+  };
+
   it('numbers concurrent sends per session without gaps, keeps each sender’s order, and answers copies with the stored message', async () => {
-    const writer = new ChatWriter(server.deps);
+    const { writer, published } = recording();
     const sessions = await Promise.all([buildSession(server.deps), buildSession(server.deps), buildSession(server.deps)]);
     const sends = sessions.flatMap((s) =>
       Array.from({ length: 40 }, (_, i) => {
@@ -42,6 +49,11 @@ describeOnDatabases('chat writer', (target) => {
     for (const s of sessions) {
       const rows = await stored(s.session.id);
       expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      // Published once each (not the copies), in seq order, a batch's messages of a session
+      // together: all were queued at once, so the lane's first batch and then one more.
+      const calls = published.filter(([id]) => id === s.session.id).map(([, ms]) => ms);
+      expect(calls.flat().map((m) => m.seq)).toEqual(rows.map((r) => r.seq));
+      expect(calls.length).toBeLessThanOrEqual(2);
       for (const role of ['client', 'expert']) {
         const mine = rows.filter((r) => r.sender_role === role).map((r) => r.text);
         expect(mine).toEqual(Array.from({ length: 20 }, (_, i) => `${role} ${i}`));
@@ -49,8 +61,22 @@ describeOnDatabases('chat writer', (target) => {
     }
   });
 
+  it('a batch is bounded by its messages and by their characters', async () => {
+    const s = await buildSession(server.deps);
+    const client = { sessionId: s.session.id, userId: s.client.id, role: 'client' } as const;
+    const burst = async (limits: ChatWriterLimits, prefix: string) => {
+      const { writer, published } = recording({ lanes: 1, ...limits });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => writer.send(client, 'chat', { clientMsgId: `${prefix}${i}`, text: `ten chars${i}`.slice(0, 10) })));
+      return published.map(([, ms]) => ms.length);
+    };
+    // The first message leaves alone (nothing was queued before it); the rest wait for it.
+    expect(await burst({ maxBatch: 3 }, 'n')).toEqual([1, 3, 3, 3]);
+    expect(await burst({ maxBatchChars: 25 }, 'c')).toEqual([1, 2, 2, 2, 2, 1]);
+    expect((await stored(s.session.id)).map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
   it('one refused message does not fail the others of its batch', async () => {
-    const writer = new ChatWriter(server.deps);
+    const { writer } = recording();
     const open = await buildSession(server.deps);
     const ended = await buildLiveSession(server.deps);
     const endedClient = { sessionId: ended.session.id, userId: ended.client.id, role: 'client' } as const;

@@ -152,17 +152,38 @@ describeOnDatabases('realtime gateway', (target) => {
   });
 
   describe('chat', () => {
-    it('stores, acknowledges and broadcasts; a retry is the same message and broadcasts nothing', async () => {
+    it('stores, acknowledges and broadcasts to every socket of the session; a retry is the same message and broadcasts nothing', async () => {
       const { client, expert } = await room();
-      const heard = collect(expert.socket, 'chat:message');
+      const heard = { client: collect(client.socket, 'chat:messages'), expert: collect(expert.socket, 'chat:messages') };
       const first = await request(client.socket, 'chat:send', { clientMsgId: 'm1', text: 'hello <b>there</b>' });
       expect(first).toMatchObject({ ok: true, data: { seq: 1, from: 'client', text: 'hello <b>there</b>', clientMsgId: 'm1' } });
       expect(await request(client.socket, 'chat:send', { clientMsgId: 'm1', text: 'hello <b>there</b>' })).toEqual(first);
-      const second = nextEvent(expert.socket, 'chat:message');
+      const third = [nextEvent(client.socket, 'chat:messages', (ms) => ms.some((m) => m.seq === 3)), nextEvent(expert.socket, 'chat:messages', (ms) => ms.some((m) => m.seq === 3))];
       await request(expert.socket, 'chat:send', { clientMsgId: 'e1', text: 'hi' });
       await request(client.socket, 'chat:send', { clientMsgId: 'm2', text: 'how are you' });
-      expect(await second).toMatchObject({ seq: 3, from: 'client' });
-      expect(heard.map((m) => m.seq)).toEqual([1, 3]);
+      await Promise.all(third);
+      for (const frames of [heard.client, heard.expert]) expect(frames.flat().map((m) => [m.seq, m.from])).toEqual([[1, 'client'], [2, 'expert'], [3, 'client']]);
+      expect(heard.expert.flat()[0]).toEqual(first.ok && first.data);
+    });
+
+    it('without an acknowledgement: answered by the session’s chat:messages, a retry to the retrying socket only, a refusal by refused naming the message', async () => {
+      const { client, expert } = await room();
+      const heard = collect(expert.socket, 'chat:messages');
+      const own = nextEvent(client.socket, 'chat:messages');
+      client.socket.emit('chat:send', { clientMsgId: 'n1', text: 'no ack' });
+      const [stored] = await own;
+      expect(stored).toMatchObject({ seq: 1, clientMsgId: 'n1', from: 'client', text: 'no ack' });
+      const again = nextEvent(client.socket, 'chat:messages');
+      client.socket.emit('chat:send', { clientMsgId: 'n1', text: 'no ack' });
+      expect(await again).toEqual([stored]);
+      const refused = nextEvent(client.socket, 'refused');
+      client.socket.emit('chat:send', { clientMsgId: 'n2', text: '   ' });
+      expect(await refused).toMatchObject({ code: 'validation_failed', clientMsgId: 'n2' });
+      // Several sent at once: every one stored once, in order, whatever frames carried them.
+      const last = nextEvent(expert.socket, 'chat:messages', (ms) => ms.some((m) => m.clientMsgId === 'b5'));
+      for (let i = 1; i <= 5; i++) client.socket.emit('chat:send', { clientMsgId: `b${i}`, text: `burst ${i}` });
+      await last;
+      expect(heard.flat().map((m) => [m.seq, m.clientMsgId])).toEqual([[1, 'n1'], [2, 'b1'], [3, 'b2'], [4, 'b3'], [5, 'b4'], [6, 'b5']]);
     });
 
     it('resume returns every message after a seq, in order', async () => {
@@ -192,12 +213,12 @@ describeOnDatabases('realtime gateway', (target) => {
     it("a socket hears only its own session's room", async () => {
       const a = await room();
       const b = await room();
-      const heard = collect(b.expert.socket, 'chat:message');
+      const heard = collect(b.expert.socket, 'chat:messages');
       await request(a.client.socket, 'chat:send', { clientMsgId: 'secret', text: 'for a only' });
-      const own = nextEvent(b.expert.socket, 'chat:message');
+      const own = nextEvent(b.expert.socket, 'chat:messages');
       await request(b.client.socket, 'chat:send', { clientMsgId: 'b', text: 'for b' });
       await own;
-      expect(heard.map((m) => m.text)).toEqual(['for b']);
+      expect(heard.flat().map((m) => m.text)).toEqual(['for b']);
     });
   });
 
@@ -278,6 +299,10 @@ describeOnDatabases('realtime gateway', (target) => {
       const refused = answers.filter((a) => !a.ok);
       expect(refused.length).toBeGreaterThanOrEqual(25);
       expect(refused[0]).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      // Without an acknowledgement the refusal names the message it refused.
+      const named = nextEvent(flood.client.socket, 'refused');
+      flood.client.socket.emit('chat:send', { clientMsgId: 'one-more', text: 'spam' });
+      expect(await named).toMatchObject({ code: 'rate_limited', clientMsgId: 'one-more' });
       expect(await request(other.client.socket, 'chat:send', { clientMsgId: 'calm', text: 'fine' })).toMatchObject({ ok: true, data: { seq: 1 } });
     });
   });

@@ -105,18 +105,18 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     const client = await join(a, s.links.client.token);
     const expert = await join(b, s.links.expert.token);
     const seen = new Map<number, ChatMessage>();
-    const onMessage = (m: ChatMessage) => seen.set(m.seq, m);
-    client.socket.on('chat:message', onMessage);
+    const onMessages = (ms: ChatMessage[]) => ms.forEach((m) => seen.set(m.seq, m));
+    client.socket.on('chat:messages', onMessages);
 
     // Chat crosses nodes both ways.
-    const toExpert = nextEvent(expert.socket, 'chat:message');
+    const toExpert = nextEvent(expert.socket, 'chat:messages');
     const first = await request<ChatMessage>(client.socket, 'chat:send', { clientMsgId: 'c-1', text: 'hello from A' });
     expect(first).toMatchObject({ ok: true, data: { seq: 1, from: 'client' } });
     if (first.ok) seen.set(1, first.data);
-    expect(await toExpert).toMatchObject({ seq: 1, text: 'hello from A' });
-    const toClient = nextEvent(client.socket, 'chat:message');
+    expect(await toExpert).toMatchObject([{ seq: 1, text: 'hello from A' }]);
+    const toClient = nextEvent(client.socket, 'chat:messages', (ms) => ms[0]!.from === 'expert');
     await request(expert.socket, 'chat:send', { clientMsgId: 'e-1', text: 'hello from B' });
-    expect(await toClient).toMatchObject({ seq: 2, from: 'expert' });
+    expect(await toClient).toMatchObject([{ seq: 2, from: 'expert' }]);
 
     // Minutes are charged by whichever node's sweeper gets there; the client on A hears them.
     const charged = collect(client.socket, 'billing:charged');
