@@ -29,7 +29,7 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-/** One message's answer from `hg_chat_send` (migration 019); the stored text and time only for 'existing'. */
+/** One message's answer from `hg_chat_send` (migrations 019, 020); the stored text and time only for 'existing'. */
 interface Outcome {
   ord: number;
   outcome: 'created' | 'existing' | 'not_found' | 'closed';
@@ -54,7 +54,7 @@ export interface ChatWriterLimits {
 /**
  * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
  * committed wait for the next, which stores them all in one transaction (`hg_chat_send`,
- * migration 019) — each numbered by its session's counter under the session's lock, durable
+ * migrations 019 and 020) — each numbered by its session's counter under the session's lock, durable
  * before it is acknowledged. Sessions are spread over a few lanes, each with one batch in
  * flight: the database works on one lane's batch while this process prepares another's, and a
  * session always uses the same lane, so one sender's messages keep their order. Once a batch is
