@@ -9,7 +9,7 @@
  * driver: two socket.io-clients per session (client and expert, WebSocket transport).
  *
  * Measured per server:
- * - RSS per connected participant: the server's RSS after every participant is connected,
+ * - RSS per connected participant (each server under with-gc.ts, read right after a full GC): the server's RSS after every participant is connected,
  *   minus before, over the participant count.
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
@@ -62,6 +62,18 @@ interface Result {
 }
 
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+/** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
+const withGc = (env: Record<string, string>, name: string, script: string) =>
+  startNode({ ...env, NODE_OPTIONS: '--expose-gc', BENCH_SERVER: script }, name, 'bench/realtime/with-gc.ts');
+
+/** The server's RSS right after a full garbage collection (it logs each one as it is done). */
+async function collectedRssKiB(server: NodeProcess): Promise<number> {
+  const done = server.log.filter((l) => l.includes('"collected"')).length;
+  process.kill(server.pid, 'SIGUSR2');
+  while (server.log.filter((l) => l.includes('"collected"')).length === done) await new Promise((r) => setTimeout(r, 20));
+  return rssKiB(server.pid);
+}
 
 /** Connects one socket and resolves once the server has registered it (`ready` event). */
 function connect(url: string, auth: Record<string, string>, ready: string): Promise<Socket> {
@@ -169,11 +181,11 @@ const flatOut = (pairs: Pair[]) =>
   });
 
 async function runAgainst(server: NodeProcess, auths: Parameters<typeof connectAll>[1], ready: string): Promise<Result> {
-  const before = rssKiB(server.pid);
+  const before = await collectedRssKiB(server);
   const pairs = await connectAll(server.url, auths, ready);
-  // Let connection-time garbage be collected away before reading the memory.
+  // Let the connections settle (timers, the first heartbeats), then read after a full collection.
   await new Promise((r) => setTimeout(r, 3000));
-  const after = rssKiB(server.pid);
+  const after = await collectedRssKiB(server);
   const result = { rssPerParticipantKiB: (after - before) / (pairs.length * 2), paced: await paced(pairs), flatOut: await flatOut(pairs) };
   for (const p of pairs) {
     p.client.close();
@@ -183,7 +195,7 @@ async function runAgainst(server: NodeProcess, auths: Parameters<typeof connectA
 }
 
 async function bare(sessions: number): Promise<Result> {
-  const server = await startNode({}, 'bare relay', 'bench/realtime/bare-relay.ts');
+  const server = await withGc({}, 'bare relay', 'bench/realtime/bare-relay.ts');
   try {
     const auths = Array.from({ length: sessions }, (_, i) => ({ client: { room: `r${i}` }, expert: { room: `r${i}` } }));
     return await runAgainst(server, auths, 'connect');
@@ -213,7 +225,7 @@ async function hourglass(sessions: number): Promise<Result> {
         }
       }),
     );
-    server = await startNode({ DATABASE_URL: url }, 'hourglass');
+    server = await withGc({ DATABASE_URL: url }, 'hourglass', 'server/src/main.ts');
     return await runAgainst(server, auths, 'session:state');
   } finally {
     await server?.stop();
