@@ -9,14 +9,15 @@
  * driver: two socket.io-clients per session (client and expert, WebSocket transport).
  *
  * Measured per server:
- * - RSS per connected participant (each server under with-gc.ts, read right after a full GC): the server's RSS after every participant is connected,
- *   minus before, over the participant count.
+ * - RSS per connected participant: the server's RSS after every participant is connected,
+ *   minus before, over the participant count; each read right after a full garbage
+ *   collection (both servers run under with-gc.ts).
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
  * - flat out: every session's client keeps --window messages unanswered, sending the next as
  *   soon as one is answered — its own copy back in `chat:messages`, which Hourglass sends only
- *   once the message is committed — so
- *   throughput is bound by the server, not by round trips; the same figures.
+ *   once the message is committed — so throughput is bound by the server, not by round trips;
+ *   the same figures.
  * Ratios are Hourglass / bare relay.
  */
 import { performance } from 'node:perf_hooks';

@@ -192,24 +192,27 @@ export class SessionRoom extends Emitter<RoomEvents> {
   private take(messages: ChatMessage[]) {
     for (const m of messages) {
       this.received.set(m.seq, m);
-      const waiting = m.from === this.you ? this.awaiting.get(m.clientMsgId) : undefined;
-      if (!waiting) continue;
-      this.awaiting.delete(m.clientMsgId);
-      this.unsent.delete(m.clientMsgId);
-      waiting.resolve(m);
+      if (m.from === this.you) this.answered(m.clientMsgId)?.resolve(m);
     }
     this.emit('messages', this.messages());
   }
 
   private refused(e: { code: string; message: string; clientMsgId?: string }) {
-    const waiting = e.clientMsgId === undefined ? undefined : this.awaiting.get(e.clientMsgId);
+    const waiting = e.clientMsgId === undefined ? undefined : this.answered(e.clientMsgId);
     if (waiting) {
-      this.awaiting.delete(e.clientMsgId!);
-      this.unsent.delete(e.clientMsgId!);
       this.emit('messages', this.messages());
       waiting.reject(Object.assign(new Error(e.message), { code: e.code }));
     }
     this.emit('refused', e);
+  }
+
+  /** A send of ours has its answer: no longer unsent; its waiter, if it is still waiting. */
+  private answered(clientMsgId: string) {
+    const waiting = this.awaiting.get(clientMsgId);
+    if (!waiting) return undefined;
+    this.awaiting.delete(clientMsgId);
+    this.unsent.delete(clientMsgId);
+    return waiting;
   }
 
   private clock(serverNow: string) {

@@ -185,9 +185,15 @@ async function answer<T>(deps: Deps, ack: ((r: Ack<T>) => void) | undefined, fn:
   }
 }
 
+/** `refused` for an event without an acknowledgement; a `chat:send` is named by its clientMsgId. */
+function sendRefused(socket: RoomSocket, error: { code: string; message: string }, payload?: unknown) {
+  const clientMsgId = payload === undefined ? undefined : clientMsgIdOf(payload);
+  socket.emit('refused', { code: error.code, message: error.message, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
+}
+
 /** An acknowledgement for a client that gave none: a refusal goes out as `refused`; success says nothing. */
-const refuse = (socket: RoomSocket, clientMsgId: string | undefined) => (r: Ack<unknown>) => {
-  if (!r.ok) socket.emit('refused', { code: r.error.code, message: r.error.message, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
+const refuse = (socket: RoomSocket, payload: unknown) => (r: Ack<unknown>) => {
+  if (!r.ok) sendRefused(socket, r.error, payload);
 };
 
 /** The `clientMsgId` of a payload not yet validated, if it has a usable one: what a refusal names. */
@@ -205,13 +211,13 @@ function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extr
     const ack = args.at(-1);
     const error = new AppError('rate_limited').toBody().error;
     if (typeof ack === 'function') ack({ ok: false, error });
-    else refuse(socket, event === 'chat:send' ? clientMsgIdOf(args[0]) : undefined)({ ok: false, error: { ...error, message: `${error.message} (${String(event)})` } });
+    else sendRefused(socket, { code: error.code, message: `${error.message} (${String(event)})` }, event === 'chat:send' ? args[0] : undefined);
   });
 
   // The answer to a send: its acknowledgement when the client asked for one; otherwise the
   // session's `chat:messages` frame (which reaches this socket too), or `refused` naming it.
   socket.on('chat:send', (payload, ack) =>
-    answer(deps, ack ?? refuse(socket, clientMsgIdOf(payload)), async () => {
+    answer(deps, ack ?? refuse(socket, payload), async () => {
       const { message, created } = await node.chat.send(p, p.type, validate(ChatSend, payload, 'payload'));
       // A retry's stored copy was published when it was created: news only to the one retrying.
       if (!created && !ack) socket.emit('chat:messages', [message]);
