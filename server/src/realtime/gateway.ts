@@ -180,9 +180,14 @@ async function answer<T>(deps: Deps, ack: ((r: Ack<T>) => void) | undefined, fn:
     const data = await fn();
     ack?.({ ok: true, data });
   } catch (err) {
-    if (!(err instanceof AppError)) deps.log.error({ err }, 'realtime handler failed');
-    ack?.({ ok: false, error: normaliseError(err).toBody().error });
+    ack?.({ ok: false, error: failure(deps, err) });
   }
+}
+
+/** What a handler's failure answers; one that is not an AppError is a bug, and logged. */
+function failure(deps: Deps, err: unknown) {
+  if (!(err instanceof AppError)) deps.log.error({ err }, 'realtime handler failed');
+  return normaliseError(err).toBody().error;
 }
 
 /** `refused` for an event without an acknowledgement; a `chat:send` is named by its clientMsgId. */
@@ -190,11 +195,6 @@ function sendRefused(socket: RoomSocket, error: { code: string; message: string 
   const clientMsgId = payload === undefined ? undefined : clientMsgIdOf(payload);
   socket.emit('refused', { code: error.code, message: error.message, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
 }
-
-/** An acknowledgement for a client that gave none: a refusal goes out as `refused`; success says nothing. */
-const refuse = (socket: RoomSocket, payload: unknown) => (r: Ack<unknown>) => {
-  if (!r.ok) sendRefused(socket, r.error, payload);
-};
 
 /** The `clientMsgId` of a payload not yet validated, if it has a usable one: what a refusal names. */
 function clientMsgIdOf(payload: unknown): string | undefined {
@@ -206,8 +206,9 @@ function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extr
   void socket.join([room(p.sessionId), roleRoom(p.sessionId, p.role)]);
   const bucket = tokenBucket(deps.config.REALTIME_RATE_PER_S, deps.config.REALTIME_BURST);
   // Every incoming event spends a token; over the limit the event is refused, not queued.
-  socket.use(([event, ...args], next) => {
+  socket.use((packet, next) => {
     if (bucket.take()) return next();
+    const [event, ...args] = packet;
     const ack = args.at(-1);
     const error = new AppError('rate_limited').toBody().error;
     if (typeof ack === 'function') ack({ ok: false, error });
@@ -216,14 +217,26 @@ function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extr
 
   // The answer to a send: its acknowledgement when the client asked for one; otherwise the
   // session's `chat:messages` frame (which reaches this socket too), or `refused` naming it.
-  socket.on('chat:send', (payload, ack) =>
-    answer(deps, ack ?? refuse(socket, payload), async () => {
-      const { message, created } = await node.chat.send(p, p.type, validate(ChatSend, payload, 'payload'));
+  // Once per message, so without `answer`'s async wrappers: under a flood each promise and
+  // closure here is garbage to collect (bench/realtime).
+  socket.on('chat:send', (payload, ack) => {
+    const failed = (err: unknown) => {
+      const error = failure(deps, err);
+      if (ack) ack({ ok: false, error });
+      else sendRefused(socket, error, payload);
+    };
+    let input;
+    try {
+      input = validate(ChatSend, payload, 'payload');
+    } catch (err) {
+      return failed(err);
+    }
+    node.chat.send(p, p.type, input).then(({ message, created }) => {
+      if (ack) ack({ ok: true, data: message });
       // A retry's stored copy was published when it was created: news only to the one retrying.
-      if (!created && !ack) socket.emit('chat:messages', [message]);
-      return message;
-    }),
-  );
+      else if (!created) socket.emit('chat:messages', [message]);
+    }, failed);
+  });
   socket.on('resume', (payload, ack) =>
     answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, validate(Resume, payload, 'payload').afterSeq, realtimeLimits.history)),
   );

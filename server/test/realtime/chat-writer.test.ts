@@ -61,6 +61,20 @@ describeOnDatabases('chat writer', (target) => {
     }
   });
 
+  it('stores text and client ids exactly as sent, whatever characters they hold', async () => {
+    // A batch goes to PostgreSQL as array parameters: what would break an array literal —
+    // quotes, backslashes, commas, braces, NULL, spaces, line breaks — must come back as sent.
+    const { writer } = recording();
+    const s = await buildSession(server.deps);
+    const client = { sessionId: s.session.id, userId: s.client.id, role: 'client' } as const;
+    const texts = ['NULL', 'a,b', '{x}', '"quoted"', 'back\\slash \\"both\\"', ' spaced ', 'line\nbreak', 'ünïcode ✓ 🕰', "it's"];
+    const sent = await Promise.all(texts.map((text, i) => writer.send(client, 'chat', { clientMsgId: `${text}#${i}`, text })));
+    expect(sent.map((r) => r.message.text)).toEqual(texts);
+    const rows = await stored(s.session.id);
+    expect(rows.map((r) => r.text)).toEqual(texts);
+    expect(rows.map((r) => r.client_msg_id)).toEqual(texts.map((t, i) => `${t}#${i}`));
+  });
+
   it('a batch is bounded by its messages and by their characters', async () => {
     const s = await buildSession(server.deps);
     const client = { sessionId: s.session.id, userId: s.client.id, role: 'client' } as const;
