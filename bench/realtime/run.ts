@@ -18,10 +18,14 @@
  *   soon as one is answered — its own copy back in `chat:messages`, which Hourglass sends only
  *   once the message is committed — so throughput is bound by the server, not by round trips;
  *   the same figures.
- * Ratios are Hourglass / bare relay.
+ * Ratios are Hourglass / bare relay. For the flat-out phase it also prints where the CPU went:
+ * each process's CPU time over the counted window (/proc/<pid>/stat; PostgreSQL: all its
+ * processes) per delivered message, and how many messages a `chat:messages` frame carried —
+ * Hourglass puts a batch's messages of a session in one frame, and how many that is decides
+ * much of its cost (docs/PERFORMANCE.md).
  */
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
@@ -55,12 +59,34 @@ interface Figures {
   perSecond: number;
   p50: number;
   p99: number;
+  /** Messages per `chat:messages` frame the expert's socket received. */
+  perFrame: number;
+  /** CPU µs per delivered message: the server process, this driver, every PostgreSQL process. */
+  cpu: { server: number; driver: number; postgres: number };
 }
 interface Result {
   rssPerParticipantKiB: number;
   paced: Figures;
   flatOut: Figures;
 }
+
+/** CPU time (user + system, in clock ticks of 10 ms) of a process, or of every process named `postgres`. */
+const ticks = (pid: number | string) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+function postgresTicks() {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += ticks(pid);
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return total;
+}
+const cpuTicks = (serverPid: number) => [ticks(serverPid), ticks(process.pid), postgresTicks()] as const;
 
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
@@ -108,14 +134,16 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
  * Runs a load for SECONDS (after a 2 s warm-up that is not counted). `send` starts each
  * session's sending; deliveries are timed by the send time carried in the text.
  */
-async function measure(pairs: Pair[], start: (pair: Pair, i: number, sendOne: () => Promise<void>) => () => void): Promise<Figures> {
+async function measure(server: NodeProcess, pairs: Pair[], start: (pair: Pair, i: number, sendOne: () => Promise<void>) => () => void): Promise<Figures> {
   const latencies: number[] = [];
   let counting = false;
   let delivered = 0;
+  let frames = 0;
   const onMessages = (ms: { text: string }[]) => {
     if (!counting) return;
     const now = performance.now();
     delivered += ms.length;
+    frames++;
     for (const m of ms) latencies.push(now - Number(m.text.split(' ')[0]));
   };
   // A send is answered by the sender's own copy in the session's `chat:messages` (the SDK's way).
@@ -123,9 +151,13 @@ async function measure(pairs: Pair[], start: (pair: Pair, i: number, sendOne: ()
   const onOwn = (ms: { clientMsgId: string }[]) => {
     for (const m of ms) answers.get(m.clientMsgId)?.();
   };
+  // A refused send is never answered: its sender's loop would stop, and the figures with it.
+  const refusals: string[] = [];
+  const onRefused = (r: { code: string }) => refusals.push(r.code);
   for (const p of pairs) {
     p.expert.on('chat:messages', onMessages);
     p.client.on('chat:messages', onOwn);
+    p.client.on('refused', onRefused);
   }
   let n = 0;
   const stops = pairs.map((pair, i) =>
@@ -140,23 +172,34 @@ async function measure(pairs: Pair[], start: (pair: Pair, i: number, sendOne: ()
   await new Promise((r) => setTimeout(r, 2000));
   counting = true;
   const t0 = performance.now();
+  const cpu0 = cpuTicks(server.pid);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   counting = false;
+  const cpu1 = cpuTicks(server.pid);
   const elapsed = (performance.now() - t0) / 1000;
+  const perMessage = (i: number) => ((cpu1[i]! - cpu0[i]!) * 10_000) / delivered;
   for (const stop of stops) stop();
   // Let what is in flight land before the next phase.
   await new Promise((r) => setTimeout(r, 1500));
   for (const p of pairs) {
     p.expert.off('chat:messages', onMessages);
     p.client.off('chat:messages', onOwn);
+    p.client.off('refused', onRefused);
   }
+  if (refusals.length) throw new Error(`${refusals.length} sends were refused (${[...new Set(refusals)].join(', ')}): the figures would not be the server's`);
   latencies.sort((a, b) => a - b);
-  return { perSecond: delivered / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return {
+    perSecond: delivered / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    perFrame: delivered / frames,
+    cpu: { server: perMessage(0), driver: perMessage(1), postgres: perMessage(2) },
+  };
 }
 
 /** Every session's client sends every INTERVAL_MS, the sessions spread evenly over the interval. */
-const paced = (pairs: Pair[]) =>
-  measure(pairs, (_pair, i, sendOne) => {
+const paced = (server: NodeProcess, pairs: Pair[]) =>
+  measure(server, pairs, (_pair, i, sendOne) => {
     let timer: NodeJS.Timeout | undefined;
     const first = setTimeout(() => {
       void sendOne();
@@ -169,8 +212,8 @@ const paced = (pairs: Pair[]) =>
   });
 
 /** Every session's client keeps WINDOW messages unacknowledged: a new one as soon as one is acknowledged. */
-const flatOut = (pairs: Pair[]) =>
-  measure(pairs, (_pair, _i, sendOne) => {
+const flatOut = (server: NodeProcess, pairs: Pair[]) =>
+  measure(server, pairs, (_pair, _i, sendOne) => {
     let stopped = false;
     const loop = async () => {
       while (!stopped) await sendOne();
@@ -187,7 +230,7 @@ async function runAgainst(server: NodeProcess, auths: Parameters<typeof connectA
   // Let the connections settle (timers, the first heartbeats), then read after a full collection.
   await new Promise((r) => setTimeout(r, 3000));
   const after = await collectedRssKiB(server);
-  const result = { rssPerParticipantKiB: (after - before) / (pairs.length * 2), paced: await paced(pairs), flatOut: await flatOut(pairs) };
+  const result = { rssPerParticipantKiB: (after - before) / (pairs.length * 2), paced: await paced(server, pairs), flatOut: await flatOut(server, pairs) };
   for (const p of pairs) {
     p.client.close();
     p.expert.close();
@@ -226,7 +269,9 @@ async function hourglass(sessions: number): Promise<Result> {
         }
       }),
     );
-    server = await withGc({ DATABASE_URL: url }, 'hourglass', 'server/src/main.ts');
+    // The per-connection rate limit (20 messages/s by default) is a policy, not a capacity:
+    // flat out at 500 sessions each client would send more than that, be refused, and stop.
+    server = await withGc({ DATABASE_URL: url, REALTIME_RATE_PER_S: '10000', REALTIME_BURST: '10000' }, 'hourglass', 'server/src/main.ts');
     return await runAgainst(server, auths, 'session:state');
   } finally {
     await server?.stop();
@@ -245,13 +290,23 @@ const lines = [
   '| sessions | load | bare msgs/s | Hourglass msgs/s | ratio | bare p50 / p99 ms | Hourglass p50 / p99 ms |',
   '| --- | --- | --- | --- | --- | --- | --- |',
 ];
+const cpu: string[] = [
+  '',
+  'Flat out, CPU µs per delivered message (each process over the counted window) and messages per frame:',
+  '',
+  '| sessions | server | msgs / frame | server µs | PostgreSQL µs | driver µs | total µs |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+];
+const cpuRow = (sessions: number, who: string, f: Figures) =>
+  `| ${fmt(sessions)} | ${who} | ${fmt(f.perFrame, 2)} | ${fmt(f.cpu.server)} | ${fmt(f.cpu.postgres)} | ${fmt(f.cpu.driver)} | ${fmt(f.cpu.server + f.cpu.postgres + f.cpu.driver)} |`;
 const memory: string[] = ['', '| sessions | bare KiB / participant | Hourglass KiB / participant | ratio |', '| --- | --- | --- | --- |'];
 for (const sessions of SIZES) {
   const b = await bare(sessions);
   const h = await hourglass(sessions);
   lines.push(row(sessions, 'paced', b.paced, h.paced), row(sessions, 'flat out', b.flatOut, h.flatOut));
+  cpu.push(cpuRow(sessions, 'bare relay', b.flatOut), cpuRow(sessions, 'Hourglass', h.flatOut));
   memory.push(`| ${fmt(sessions)} | ${fmt(b.rssPerParticipantKiB, 1)} | ${fmt(h.rssPerParticipantKiB, 1)} | **${fmt(h.rssPerParticipantKiB / b.rssPerParticipantKiB, 2)}×** |`);
   console.error(`[bench/realtime] ${sessions} sessions done`);
 }
-console.log([...lines, ...memory].join('\n'));
+console.log([...lines, ...cpu, ...memory].join('\n'));
 process.exit(0);
