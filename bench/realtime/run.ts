@@ -2,7 +2,7 @@
  * bench/realtime — chat through the Hourglass gateway beside a bare Socket.IO relay
  * (bench/realtime/bare-relay.ts: no auth, no persistence), same machine, same driver.
  *
- *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4]
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4] [--snapshots DIR]
  *
  * For each size, each server runs in its own process (Hourglass: `npm start`'s entry point on a
  * fresh PostgreSQL database, all roles, so billing sweeps run meanwhile); this process is the
@@ -11,7 +11,12 @@
  * Measured per server:
  * - RSS per connected participant: the server's RSS after every participant is connected,
  *   minus before, over the participant count; each read right after a full garbage
- *   collection (both servers run under with-gc.ts).
+ *   collection (both servers run under with-gc.ts), "before" on a warmed-up server (a few
+ *   sessions connected, chatted and closed first, so that code first run by a connection is
+ *   not counted as the connections' memory). Beside it the same for the V8 heap in use
+ *   (heapUsed): what the connections' objects take, without the slack V8 keeps.
+ *   With --snapshots DIR, each server also writes heap snapshots before, at half and with all
+ *   participants connected (compare with bench/realtime/heap-diff.ts).
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
  * - flat out: every session's client keeps --window messages unanswered, sending the next as
@@ -45,12 +50,16 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'interval-ms': { type: 'string', default: '2000' },
     window: { type: 'string', default: '4' },
+    snapshots: { type: 'string' },
   },
 });
 const SIZES = values.sessions.split(',').map(Number);
 const SECONDS = Number(values.seconds);
 const INTERVAL_MS = Number(values['interval-ms']);
 const WINDOW = Number(values.window);
+const SNAPSHOTS = values.snapshots;
+/** Sessions connected, chatted and closed before memory is first read. */
+const WARM_UP = 10;
 const base = process.env.TEST_DATABASE_URL;
 if (!base) throw new Error('Set TEST_DATABASE_URL to a PostgreSQL server (the bench creates and drops its own databases).');
 
@@ -66,6 +75,7 @@ interface Figures {
 }
 interface Result {
   rssPerParticipantKiB: number;
+  heapPerParticipantKiB: number;
   paced: Figures;
   flatOut: Figures;
 }
@@ -92,14 +102,25 @@ const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 
 /** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
 const withGc = (env: Record<string, string>, name: string, script: string) =>
-  startNode({ ...env, NODE_OPTIONS: '--expose-gc', BENCH_SERVER: script }, name, 'bench/realtime/with-gc.ts');
+  startNode(
+    { ...env, NODE_OPTIONS: '--expose-gc', BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '' },
+    name,
+    'bench/realtime/with-gc.ts',
+  );
 
-/** The server's RSS right after a full garbage collection (it logs each one as it is done). */
-async function collectedRssKiB(server: NodeProcess): Promise<number> {
-  const done = server.log.filter((l) => l.includes('"collected"')).length;
-  process.kill(server.pid, 'SIGUSR2');
-  while (server.log.filter((l) => l.includes('"collected"')).length === done) await new Promise((r) => setTimeout(r, 20));
-  return rssKiB(server.pid);
+/** Sends `signal` to the server and waits for the `msg` line it logs when done; returns that line. */
+async function signalled(server: NodeProcess, signal: NodeJS.Signals, msg: string) {
+  const lines = () => server.log.filter((l) => l.includes(`"msg":"${msg}"`));
+  const done = lines().length;
+  process.kill(server.pid, signal);
+  while (lines().length === done) await new Promise((r) => setTimeout(r, 20));
+  return JSON.parse(lines().at(-1)!) as Record<string, unknown>;
+}
+
+/** The server's RSS and V8 heap in use (KiB) right after a full garbage collection. */
+async function collectedMemory(server: NodeProcess) {
+  const line = await signalled(server, 'SIGUSR2', 'collected');
+  return { rss: rssKiB(server.pid), heap: Number(line.heapUsed) / 1024 };
 }
 
 /** Connects one socket and resolves once the server has registered it (`ready` event). */
@@ -224,13 +245,46 @@ const flatOut = (server: NodeProcess, pairs: Pair[]) =>
     };
   });
 
-async function runAgainst(server: NodeProcess, auths: Parameters<typeof connectAll>[1], ready: string): Promise<Result> {
-  const before = await collectedRssKiB(server);
-  const pairs = await connectAll(server.url, auths, ready);
+type Auths = Parameters<typeof connectAll>[1];
+
+/** Connects WARM_UP sessions, has each client send one message and hear it back, and closes them. */
+async function warmUp(url: string, auths: Auths, ready: string) {
+  const pairs = await connectAll(url, auths, ready);
+  await Promise.all(
+    pairs.map(
+      ({ client }, i) =>
+        new Promise<void>((resolve) => {
+          client.once('chat:messages', () => resolve());
+          client.emit('chat:send', { clientMsgId: `warm-${i}`, text: `${performance.now()} warm-up` });
+        }),
+    ),
+  );
+  for (const p of pairs) {
+    p.client.close();
+    p.expert.close();
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+async function runAgainst(server: NodeProcess, warm: Auths, auths: Auths, ready: string): Promise<Result> {
+  await warmUp(server.url, warm, ready);
+  const snapshot = async () => SNAPSHOTS && (await signalled(server, 'SIGHUP', 'snapped'));
+  const before = await collectedMemory(server);
+  await snapshot();
+  const half = await connectAll(server.url, auths.slice(0, auths.length / 2), ready);
+  await snapshot();
+  const pairs = [...half, ...(await connectAll(server.url, auths.slice(auths.length / 2), ready))];
   // Let the connections settle (timers, the first heartbeats), then read after a full collection.
   await new Promise((r) => setTimeout(r, 3000));
-  const after = await collectedRssKiB(server);
-  const result = { rssPerParticipantKiB: (after - before) / (pairs.length * 2), paced: await paced(server, pairs), flatOut: await flatOut(server, pairs) };
+  const after = await collectedMemory(server);
+  await snapshot();
+  const participants = pairs.length * 2;
+  const result = {
+    rssPerParticipantKiB: (after.rss - before.rss) / participants,
+    heapPerParticipantKiB: (after.heap - before.heap) / participants,
+    paced: await paced(server, pairs),
+    flatOut: await flatOut(server, pairs),
+  };
   for (const p of pairs) {
     p.client.close();
     p.expert.close();
@@ -241,8 +295,8 @@ async function runAgainst(server: NodeProcess, auths: Parameters<typeof connectA
 async function bare(sessions: number): Promise<Result> {
   const server = await withGc({}, 'bare relay', 'bench/realtime/bare-relay.ts');
   try {
-    const auths = Array.from({ length: sessions }, (_, i) => ({ client: { room: `r${i}` }, expert: { room: `r${i}` } }));
-    return await runAgainst(server, auths, 'connect');
+    const auths = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ client: { room: `${prefix}${i}` }, expert: { room: `${prefix}${i}` } }));
+    return await runAgainst(server, auths(WARM_UP, 'w'), auths(sessions, 'r'), 'connect');
   } finally {
     await server.stop();
   }
@@ -257,11 +311,11 @@ async function hourglass(sessions: number): Promise<Result> {
     await migrate(database.db);
     const config = loadConfig({ DATABASE_URL: url, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
     const { deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
-    const auths: Parameters<typeof connectAll>[1] = new Array(sessions);
+    const auths: Auths = new Array(sessions + WARM_UP);
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
-        while (next < sessions) {
+        while (next < auths.length) {
           const i = next++;
           // Credit for far longer than the run: billing sweeps charge every minute meanwhile.
           const s = await buildSession(deps, { type: 'chat', credit: 1_000_000 });
@@ -272,7 +326,7 @@ async function hourglass(sessions: number): Promise<Result> {
     // The per-connection rate limit (20 messages/s by default) is a policy, not a capacity:
     // flat out at 500 sessions each client would send more than that, be refused, and stop.
     server = await withGc({ DATABASE_URL: url, REALTIME_RATE_PER_S: '10000', REALTIME_BURST: '10000' }, 'hourglass', 'server/src/main.ts');
-    return await runAgainst(server, auths, 'session:state');
+    return await runAgainst(server, auths.slice(sessions), auths.slice(0, sessions), 'session:state');
   } finally {
     await server?.stop();
     await database.close();
@@ -299,13 +353,20 @@ const cpu: string[] = [
 ];
 const cpuRow = (sessions: number, who: string, f: Figures) =>
   `| ${fmt(sessions)} | ${who} | ${fmt(f.perFrame, 2)} | ${fmt(f.cpu.server)} | ${fmt(f.cpu.postgres)} | ${fmt(f.cpu.driver)} | ${fmt(f.cpu.server + f.cpu.postgres + f.cpu.driver)} |`;
-const memory: string[] = ['', '| sessions | bare KiB / participant | Hourglass KiB / participant | ratio |', '| --- | --- | --- | --- |'];
+const memory: string[] = [
+  '',
+  'Memory per connected participant, KiB: RSS, and the V8 heap in use (after a full collection):',
+  '',
+  '| sessions | bare RSS | Hourglass RSS | ratio | bare heap | Hourglass heap | ratio |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+];
 for (const sessions of SIZES) {
   const b = await bare(sessions);
   const h = await hourglass(sessions);
   lines.push(row(sessions, 'paced', b.paced, h.paced), row(sessions, 'flat out', b.flatOut, h.flatOut));
   cpu.push(cpuRow(sessions, 'bare relay', b.flatOut), cpuRow(sessions, 'Hourglass', h.flatOut));
-  memory.push(`| ${fmt(sessions)} | ${fmt(b.rssPerParticipantKiB, 1)} | ${fmt(h.rssPerParticipantKiB, 1)} | **${fmt(h.rssPerParticipantKiB / b.rssPerParticipantKiB, 2)}×** |`);
+  const ratio = (x: number, y: number) => `${fmt(x, 1)} | ${fmt(y, 1)} | **${fmt(y / x, 2)}×**`;
+  memory.push(`| ${fmt(sessions)} | ${ratio(b.rssPerParticipantKiB, h.rssPerParticipantKiB)} | ${ratio(b.heapPerParticipantKiB, h.heapPerParticipantKiB)} |`);
   console.error(`[bench/realtime] ${sessions} sessions done`);
 }
 console.log([...lines, ...cpu, ...memory].join('\n'));

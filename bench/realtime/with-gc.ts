@@ -1,14 +1,24 @@
 /**
  * How bench/realtime reads a server's memory: runs the server script named in BENCH_SERVER
  * (started with NODE_OPTIONS=--expose-gc) and, on SIGUSR2, collects garbage fully and logs
- * `collected`. The RSS read after that is what the connections hold, not whatever garbage V8
- * had not yet collected — which moved single readings by ±30 % between runs.
+ * `collected` with process.memoryUsage(). The RSS read after that is what the connections hold,
+ * not whatever garbage V8 had not yet collected — which moved single readings by ±30 % between
+ * runs. With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there
+ * (`<BENCH_LABEL>-<n>.heapsnapshot`) and logs `snapped`: bench/realtime/heap-diff.ts compares them.
  */
+import { writeHeapSnapshot } from 'node:v8';
+
 const g = globalThis as { gc?: () => void };
 if (!g.gc) throw new Error('start with NODE_OPTIONS=--expose-gc');
 let collections = 0;
 process.on('SIGUSR2', () => {
   g.gc!();
-  console.log(JSON.stringify({ msg: 'collected', n: ++collections }));
+  console.log(JSON.stringify({ msg: 'collected', n: ++collections, ...process.memoryUsage() }));
+});
+let snapshots = 0;
+process.on('SIGHUP', () => {
+  g.gc!();
+  const file = writeHeapSnapshot(`${process.env.BENCH_SNAPSHOTS}/${process.env.BENCH_LABEL}-${++snapshots}.heapsnapshot`);
+  console.log(JSON.stringify({ msg: 'snapped', file }));
 });
 await import(new URL(`../../${process.env.BENCH_SERVER}`, import.meta.url).href);

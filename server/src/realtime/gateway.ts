@@ -24,21 +24,21 @@ import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { endSession, joinIn } from '../sessions/service.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
 import { ChatWriter, messagesAfter, type Participant } from './chat.ts';
-import { tokenBucket } from './limits.ts';
+import { TokenBucket } from './limits.ts';
 import { arriveIn, depart, dropNode, heartbeat } from './presence.ts';
 import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
 import { UserHandshake, resolveUser, userRoom } from './user-channel.ts';
 import { checkSignal } from './signaling.ts';
 
-type SocketData =
-  | (Participant & { kind: 'participant'; type: 'chat' | 'voice' | 'video' })
-  | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin' };
+/** A participant's socket: who, the session's type, and what is left of its rate (D7). */
+type ParticipantData = Participant & { kind: 'participant'; type: 'chat' | 'voice' | 'video'; budget: TokenBucket };
+type SocketData = ParticipantData | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin' };
 export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const Handshake = z.object({ token: z.string().min(1).max(200) });
-/** Between a participant's handshake and its connection: the state to send, the arrival to undo. */
-const pending = new WeakMap<object, { state: SessionStatePayload; undo: () => void }>();
+/** Between a participant's handshake and its connection: the state to send. */
+const pending = new WeakMap<object, SessionStatePayload>();
 
 /** A refusal as Socket.IO carries it to `connect_error`: `err.data = {code, details}`. */
 function refusal(err: unknown): Error {
@@ -49,7 +49,7 @@ function refusal(err: unknown): Error {
 /**
  * The realtime gateway (ARCHITECTURE §5, docs/PROTOCOL.md) on the API's HTTP server. A socket
  * authenticates with a join token, which also joins the session (D2: both joined → live), and
- * is put in exactly its session's room. Every payload is validated by the protocol's schemas.
+ * is put in exactly its side's room of its session. Every payload is validated by the protocol's schemas.
  * With REDIS_URL, rooms span every node through the Redis adapter; presence is in the database
  * (realtime/presence.ts), where every node and the sweeps see the same.
  */
@@ -87,14 +87,13 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
         const s = await arriveIn(deps, trx, joined, who, socket.id, node.id, now, outbox);
         return { who, type: s.type, state: await roomState(deps, trx, s, who, now) };
       });
-      const p = { ...who, type };
-      socket.data = { kind: 'participant', ...p };
-      // Recorded as arrived: if the transport closes before the connection is made (socket.io
-      // then drops the socket without a 'disconnect'), the arrival is undone here instead.
-      const undo = () => void leave(deps, node, p, socket.id);
-      if (socket.conn.readyState !== 'open') undo(); // closed while the transaction ran
-      else socket.conn.once('close', undo);
-      pending.set(socket, { state, undo });
+      socket.data = { kind: 'participant', sessionId: who.sessionId, userId: who.userId, role: who.role, type, budget: new TokenBucket(deps.config.REALTIME_BURST) };
+      // Recorded as arrived. A transport that closed while the transaction ran is dropped by
+      // socket.io without a 'disconnect', so its arrival is undone here. Once next() is called
+      // socket.io connects the socket in a nextTick, before any I/O could close it: from then
+      // on 'disconnect' is certain.
+      if (socket.conn.readyState !== 'open') void leave(deps, node, who, socket.id);
+      else pending.set(socket, state);
       next();
     } catch (err) {
       if (!(err instanceof AppError)) deps.log.error({ err }, 'realtime handshake failed');
@@ -102,11 +101,12 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     }
   });
 
+  const participant = participantEvents(deps, node);
   io.on('connection', (socket) => {
     const data = socket.data;
     // A user's own channel only listens (no events in): it joins its room, nothing else.
     if (data.kind === 'user') void socket.join(userRoom(data.userId));
-    else onConnection(deps, node, socket, data);
+    else participant.connected(socket, data);
   });
   const unsubscribe = deps.events.subscribe((e) => {
     deliverDomainEvents(io, deps, e, { multiNode: !!redis }).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
@@ -202,68 +202,95 @@ function clientMsgIdOf(payload: unknown): string | undefined {
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
 }
 
-function onConnection(deps: Deps, node: GatewayNode, socket: RoomSocket, p: Extract<SocketData, { kind: 'participant' }>) {
-  void socket.join([room(p.sessionId), roleRoom(p.sessionId, p.role)]);
-  const bucket = tokenBucket(deps.config.REALTIME_RATE_PER_S, deps.config.REALTIME_BURST);
-  // Every incoming event spends a token; over the limit the event is refused, not queued.
-  socket.use((packet, next) => {
-    if (bucket.take()) return next();
-    const [event, ...args] = packet;
-    const ack = args.at(-1);
-    const error = new AppError('rate_limited').toBody().error;
-    if (typeof ack === 'function') ack({ ok: false, error });
-    else sendRefused(socket, { code: error.code, message: `${error.message} (${String(event)})` }, event === 'chat:send' ? args[0] : undefined);
-  });
+type Handler = (socket: RoomSocket, p: ParticipantData, payload: unknown, ack: ((r: Ack<unknown>) => void) | undefined) => void;
 
-  // The answer to a send: its acknowledgement when the client asked for one; otherwise the
-  // session's `chat:messages` frame (which reaches this socket too), or `refused` naming it.
-  // Once per message, so without `answer`'s async wrappers: under a flood each promise and
-  // closure here is garbage to collect (bench/realtime).
-  socket.on('chat:send', (payload, ack) => {
-    const failed = (err: unknown) => {
-      const error = failure(deps, err);
+/**
+ * What a participant's socket may send, and the one listener that takes it all. Every socket
+ * shares the same functions (socket.onAny calls its listener with the socket as `this`), so a
+ * connection holds no closures of its own: per socket they were a tenth of a participant's
+ * memory (bench/realtime, docs/PERFORMANCE.md). Every incoming event spends a token first;
+ * over the limit it is refused, not queued.
+ */
+function participantEvents(deps: Deps, node: GatewayNode) {
+  const { REALTIME_RATE_PER_S: rate, REALTIME_BURST: burst } = deps.config;
+  const handlers: Record<string, Handler> = {
+    // The answer to a send: its acknowledgement when the client asked for one; otherwise the
+    // session's `chat:messages` frame (which reaches this socket too), or `refused` naming it.
+    // Once per message, so without `answer`'s async wrappers: under a flood each promise and
+    // closure here is garbage to collect (bench/realtime).
+    'chat:send': (socket, p, payload, ack) => {
+      const failed = (err: unknown) => {
+        const error = failure(deps, err);
+        if (ack) ack({ ok: false, error });
+        else sendRefused(socket, error, payload);
+      };
+      let input;
+      try {
+        input = validate(ChatSend, payload, 'payload');
+      } catch (err) {
+        return failed(err);
+      }
+      node.chat.send(p, p.type, input).then(({ message, created }) => {
+        if (ack) ack({ ok: true, data: message });
+        // A retry's stored copy was published when it was created: news only to the one retrying.
+        else if (!created) socket.emit('chat:messages', [message]);
+      }, failed);
+    },
+    resume: (_socket, p, payload, ack) =>
+      answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, validate(Resume, payload, 'payload').afterSeq, realtimeLimits.history)),
+    signal: (socket, p, payload, ack) =>
+      answer(deps, ack, async () => {
+        const signal = validate(SignalSend, payload, 'payload');
+        checkSignal(p.type, signal);
+        socket.to(roleRoom(p.sessionId, otherSide(p.role))).emit('signal', { ...signal, from: p.role });
+        return null;
+      }),
+    'media:state': (socket, p, payload) => {
+      const r = MediaState.safeParse(payload);
+      if (r.success) socket.to(roleRoom(p.sessionId, otherSide(p.role))).emit('media:state', { role: p.role, ...r.data });
+    },
+    'session:end': (_socket, p, _payload, ack) =>
+      answer(deps, ack, async () => {
+        const s = await endSession(deps, { kind: 'participant', sessionId: p.sessionId, userId: p.userId, role: p.role }, p.sessionId, undefined);
+        return { state: s.state, endReason: s.endReason };
+      }),
+  };
+
+  function dispatch(this: RoomSocket, event: string, ...args: unknown[]) {
+    // Packets decoded before a disconnect can still arrive after it; socket.io drops those for
+    // its own listeners, and so does this one.
+    if (!this.connected) return;
+    const p = this.data as ParticipantData;
+    const last = args.at(-1);
+    const ack = typeof last === 'function' ? (last as (r: Ack<unknown>) => void) : undefined;
+    const payload = args.length > (ack ? 1 : 0) ? args[0] : undefined;
+    if (!p.budget.take(rate, burst)) {
+      const error = new AppError('rate_limited').toBody().error;
       if (ack) ack({ ok: false, error });
-      else sendRefused(socket, error, payload);
-    };
-    let input;
-    try {
-      input = validate(ChatSend, payload, 'payload');
-    } catch (err) {
-      return failed(err);
+      else sendRefused(this, { code: error.code, message: `${error.message} (${event})` }, event === 'chat:send' ? payload : undefined);
+      return;
     }
-    node.chat.send(p, p.type, input).then(({ message, created }) => {
-      if (ack) ack({ ok: true, data: message });
-      // A retry's stored copy was published when it was created: news only to the one retrying.
-      else if (!created) socket.emit('chat:messages', [message]);
-    }, failed);
-  });
-  socket.on('resume', (payload, ack) =>
-    answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, validate(Resume, payload, 'payload').afterSeq, realtimeLimits.history)),
-  );
-  socket.on('signal', (payload, ack) =>
-    answer(deps, ack, async () => {
-      const signal = validate(SignalSend, payload, 'payload');
-      checkSignal(p.type, signal);
-      socket.to(room(p.sessionId)).emit('signal', { ...signal, from: p.role });
-      return null;
-    }),
-  );
-  socket.on('media:state', (payload) => {
-    const r = MediaState.safeParse(payload);
-    if (r.success) socket.to(room(p.sessionId)).emit('media:state', { role: p.role, ...r.data });
-  });
-  socket.on('session:end', (_payload, ack) =>
-    answer(deps, ack, async () => {
-      const s = await endSession(deps, { kind: 'participant', sessionId: p.sessionId, userId: p.userId, role: p.role }, p.sessionId, undefined);
-      return { state: s.state, endReason: s.endReason };
-    }),
-  );
-  const { state, undo } = pending.get(socket)!;
-  pending.delete(socket);
-  socket.conn.off('close', undo);
-  socket.on('disconnect', () => void leave(deps, node, p, socket.id));
-  socket.emit('session:state', state);
+    // An event with no handler is ignored, as a socket.io listener that does not exist would.
+    if (Object.hasOwn(handlers, event)) handlers[event]!(this, p, payload, ack);
+  }
+
+  function departed(this: RoomSocket) {
+    void leave(deps, node, this.data as ParticipantData, this.id);
+  }
+
+  return {
+    connected(socket: RoomSocket, p: ParticipantData) {
+      void socket.join(roleRoom(p.sessionId, p.role));
+      socket.onAny(dispatch);
+      socket.on('disconnect', departed);
+      const state = pending.get(socket)!;
+      pending.delete(socket);
+      socket.emit('session:state', state);
+    },
+  };
 }
+
+const otherSide = (role: 'client' | 'expert') => (role === 'client' ? 'expert' : 'client');
 
 /** A socket that had arrived is gone. */
 async function leave(deps: Deps, node: GatewayNode, p: Participant, socketId: string) {

@@ -13,9 +13,13 @@ import type { Io } from './gateway.ts';
 import { presenceOf } from './presence.ts';
 import { userRoom } from './user-channel.ts';
 
-/** Every socket of a session; and those of one side, for what only that side may see. */
-export const room = (sessionId: string) => `session:${sessionId}`;
+/**
+ * A participant's sockets are in one room, their side's; a session's are both sides' rooms —
+ * one room per socket rather than a session room as well (a room is a set, a name and an entry
+ * per socket, held by every connection: docs/PERFORMANCE.md).
+ */
 export const roleRoom = (sessionId: string, role: 'client' | 'expert') => `session:${sessionId}:${role}`;
+export const room = (sessionId: string) => [roleRoom(sessionId, 'client'), roleRoom(sessionId, 'expert')];
 
 /**
  * `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5) —

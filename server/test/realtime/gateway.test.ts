@@ -233,6 +233,23 @@ describeOnDatabases('realtime gateway', (target) => {
       expect(await cand).toMatchObject({ from: 'expert', candidate: { sdpMid: '0' } });
     });
 
+    it('relays to the other side only: the sender\'s second tab hears neither its signal nor its media state', async () => {
+      const { s, client, expert } = await room({ type: 'video' });
+      const tab2 = await connectRoom(server.url, s.links.client.token);
+      sockets.push(tab2.socket);
+      const echoed = { signal: collect(tab2.socket, 'signal'), media: collect(tab2.socket, 'media:state') };
+      const got = [nextEvent(expert.socket, 'signal'), nextEvent(expert.socket, 'media:state')];
+      expect(await request(client.socket, 'signal', { description: { type: 'offer', sdp: VIDEO_OFFER } })).toEqual({ ok: true, data: null });
+      client.socket.emit('media:state', { audio: true, video: false });
+      expect(await Promise.all(got)).toMatchObject([{ from: 'client' }, { role: 'client', audio: true, video: false }]);
+      // The expert's answer reaches both of the client's tabs; had the client's own signal or
+      // media state reached the second tab, it would have come first.
+      const answer = nextEvent(tab2.socket, 'signal');
+      expect(await request(expert.socket, 'signal', { description: { type: 'answer', sdp: VIDEO_OFFER } })).toEqual({ ok: true, data: null });
+      await answer;
+      expect(echoed).toEqual({ signal: [{ description: { type: 'answer', sdp: VIDEO_OFFER }, from: 'expert' }], media: [] });
+    });
+
     it('refuses signaling in a chat session, video in a voice session, and oversized payloads', async () => {
       const chat = await room({ type: 'chat' });
       expect(await request(chat.client.socket, 'signal', { description: { type: 'offer', sdp: AUDIO_OFFER } })).toMatchObject({ ok: false, error: { code: 'not_allowed_for_type' } });
