@@ -80,23 +80,34 @@ interface Result {
   flatOut: Figures;
 }
 
-/** CPU time (user + system, in clock ticks of 10 ms) of a process, or of every process named `postgres`. */
+/** CPU time (user + system, in clock ticks of 10 ms) of a process. */
 const ticks = (pid: number | string) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(f[11]) + Number(f[12]);
 };
+/** The CPU ticks of every process named `postgres`, by pid. */
 function postgresTicks() {
-  let total = 0;
+  const byPid = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += ticks(pid);
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') byPid.set(pid, ticks(pid));
     } catch {
       // Gone between the listing and the read.
     }
   }
+  return byPid;
+}
+/**
+ * PostgreSQL's ticks between two readings, process by process: a backend that exits in between
+ * (the bench's own pool closing its idle connections) takes its whole past with it, which
+ * summed totals counted as negative time. One that started in between counts from zero.
+ */
+function postgresTicksBetween(before: Map<string, number>, after: Map<string, number>) {
+  let total = 0;
+  for (const [pid, t] of after) total += t - (before.get(pid) ?? 0);
   return total;
 }
-const cpuTicks = (serverPid: number) => [ticks(serverPid), ticks(process.pid), postgresTicks()] as const;
+const cpuTicks = (serverPid: number) => ({ server: ticks(serverPid), driver: ticks(process.pid), postgres: postgresTicks() });
 
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
@@ -198,7 +209,7 @@ async function measure(server: NodeProcess, pairs: Pair[], start: (pair: Pair, i
   counting = false;
   const cpu1 = cpuTicks(server.pid);
   const elapsed = (performance.now() - t0) / 1000;
-  const perMessage = (i: number) => ((cpu1[i]! - cpu0[i]!) * 10_000) / delivered;
+  const perMessage = (ticksUsed: number) => (ticksUsed * 10_000) / delivered;
   for (const stop of stops) stop();
   // Let what is in flight land before the next phase.
   await new Promise((r) => setTimeout(r, 1500));
@@ -214,7 +225,11 @@ async function measure(server: NodeProcess, pairs: Pair[], start: (pair: Pair, i
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     perFrame: delivered / frames,
-    cpu: { server: perMessage(0), driver: perMessage(1), postgres: perMessage(2) },
+    cpu: {
+      server: perMessage(cpu1.server - cpu0.server),
+      driver: perMessage(cpu1.driver - cpu0.driver),
+      postgres: perMessage(postgresTicksBetween(cpu0.postgres, cpu1.postgres)),
+    },
   };
 }
 
