@@ -2,7 +2,7 @@
  * bench/realtime — chat through the Hourglass gateway beside a bare Socket.IO relay
  * (bench/realtime/bare-relay.ts: no auth, no persistence), same machine, same driver.
  *
- *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4] [--snapshots DIR]
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4] [--snapshots DIR] [--profiles DIR]
  *
  * For each size, each server runs in its own process (Hourglass: `npm start`'s entry point on a
  * fresh PostgreSQL database, all roles, so billing sweeps run meanwhile); this process is the
@@ -17,6 +17,8 @@
  *   (heapUsed): what the connections' objects take, without the slack V8 keeps.
  *   With --snapshots DIR, each server also writes heap snapshots before, at half and with all
  *   participants connected (compare with bench/realtime/heap-diff.ts).
+ *   With --profiles DIR, each server's CPU profile over the flat-out window is written there
+ *   (the profiler costs the server ≈ 10 %: compare shares within a profile, not the figures).
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
  * - flat out: every session's client keeps --window messages unanswered, sending the next as
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '2000' },
     window: { type: 'string', default: '4' },
     snapshots: { type: 'string' },
+    profiles: { type: 'string' },
   },
 });
 const SIZES = values.sessions.split(',').map(Number);
@@ -58,6 +61,7 @@ const SECONDS = Number(values.seconds);
 const INTERVAL_MS = Number(values['interval-ms']);
 const WINDOW = Number(values.window);
 const SNAPSHOTS = values.snapshots;
+const PROFILES = values.profiles;
 /** Sessions connected, chatted and closed before memory is first read. */
 const WARM_UP = 10;
 const base = process.env.TEST_DATABASE_URL;
@@ -114,7 +118,7 @@ const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 /** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
 const withGc = (env: Record<string, string>, name: string, script: string) =>
   startNode(
-    { ...env, NODE_OPTIONS: '--expose-gc', BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '' },
+    { ...env, NODE_OPTIONS: '--expose-gc', BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '' },
     name,
     'bench/realtime/with-gc.ts',
   );
@@ -166,7 +170,12 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
  * Runs a load for SECONDS (after a 2 s warm-up that is not counted). `send` starts each
  * session's sending; deliveries are timed by the send time carried in the text.
  */
-async function measure(server: NodeProcess, pairs: Pair[], start: (pair: Pair, i: number, sendOne: () => Promise<void>) => () => void): Promise<Figures> {
+async function measure(
+  server: NodeProcess,
+  pairs: Pair[],
+  start: (pair: Pair, i: number, sendOne: () => Promise<void>) => () => void,
+  profile = false,
+): Promise<Figures> {
   const latencies: number[] = [];
   let counting = false;
   let delivered = 0;
@@ -203,11 +212,13 @@ async function measure(server: NodeProcess, pairs: Pair[], start: (pair: Pair, i
   );
   await new Promise((r) => setTimeout(r, 2000));
   counting = true;
+  if (profile) process.kill(server.pid, 'SIGWINCH');
   const t0 = performance.now();
   const cpu0 = cpuTicks(server.pid);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   counting = false;
   const cpu1 = cpuTicks(server.pid);
+  if (profile) await signalled(server, 'SIGWINCH', 'profiled');
   const elapsed = (performance.now() - t0) / 1000;
   const perMessage = (ticksUsed: number) => (ticksUsed * 10_000) / delivered;
   for (const stop of stops) stop();
@@ -258,7 +269,7 @@ const flatOut = (server: NodeProcess, pairs: Pair[]) =>
     return () => {
       stopped = true;
     };
-  });
+  }, PROFILES !== undefined);
 
 type Auths = Parameters<typeof connectAll>[1];
 

@@ -5,7 +5,11 @@
  * not whatever garbage V8 had not yet collected — which moved single readings by ±30 % between
  * runs. With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there
  * (`<BENCH_LABEL>-<n>.heapsnapshot`) and logs `snapped`: bench/realtime/heap-diff.ts compares them.
+ * With BENCH_PROFILES set to a folder, SIGWINCH starts V8's sampling CPU profiler and the next
+ * SIGWINCH writes `<BENCH_LABEL>.cpuprofile` there (open it in Chrome's DevTools) and logs `profiled`.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
 
 const g = globalThis as { gc?: () => void };
@@ -20,5 +24,20 @@ process.on('SIGHUP', () => {
   g.gc!();
   const file = writeHeapSnapshot(`${process.env.BENCH_SNAPSHOTS}/${process.env.BENCH_LABEL}-${++snapshots}.heapsnapshot`);
   console.log(JSON.stringify({ msg: 'snapped', file }));
+});
+let profiler: Session | undefined;
+process.on('SIGWINCH', async () => {
+  if (!profiler) {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    return;
+  }
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  writeFileSync(`${process.env.BENCH_PROFILES}/${process.env.BENCH_LABEL}.cpuprofile`, JSON.stringify(profile));
+  console.log(JSON.stringify({ msg: 'profiled' }));
 });
 await import(new URL(`../../${process.env.BENCH_SERVER}`, import.meta.url).href);
