@@ -18,7 +18,10 @@
  *   With --snapshots DIR, each server also writes heap snapshots before, at half and with all
  *   participants connected (compare with bench/realtime/heap-diff.ts).
  *   With --profiles DIR, each server's CPU profile over the flat-out window is written there
- *   (the profiler costs the server ≈ 10 %: compare shares within a profile, not the figures).
+ *   (the profiler costs the server ≈ 10 %: compare shares within a profile, not the figures),
+ *   and its garbage collections in the window are printed; with --snapshots as well, a fourth
+ *   snapshot is taken at the end of the window, while the flood is still in flight.
+ *   BENCH_NODE_OPTIONS adds Node options to both servers (e.g. --max-semi-space-size=64).
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
  * - flat out: every session's client keeps --window messages unanswered, sending the next as
@@ -118,7 +121,7 @@ const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 /** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
 const withGc = (env: Record<string, string>, name: string, script: string) =>
   startNode(
-    { ...env, NODE_OPTIONS: '--expose-gc', BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '' },
+    { ...env, NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`, BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '' },
     name,
     'bench/realtime/with-gc.ts',
   );
@@ -218,7 +221,9 @@ async function measure(
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   counting = false;
   const cpu1 = cpuTicks(server.pid);
-  if (profile) await signalled(server, 'SIGWINCH', 'profiled');
+  if (profile) console.error(`[bench/realtime] server pid ${server.pid}: garbage collections in the window:`, JSON.stringify((await signalled(server, 'SIGWINCH', 'profiled')).gcs));
+  // With both options, one more snapshot while the flood is still in flight: what it holds.
+  if (profile && SNAPSHOTS) await signalled(server, 'SIGHUP', 'snapped');
   const elapsed = (performance.now() - t0) / 1000;
   const perMessage = (ticksUsed: number) => (ticksUsed * 10_000) / delivered;
   for (const stop of stops) stop();

@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 
 const g = globalThis as { gc?: () => void };
@@ -25,9 +26,27 @@ process.on('SIGHUP', () => {
   const file = writeHeapSnapshot(`${process.env.BENCH_SNAPSHOTS}/${process.env.BENCH_LABEL}-${++snapshots}.heapsnapshot`);
   console.log(JSON.stringify({ msg: 'snapped', file }));
 });
+// Garbage collections while profiling: how many and how long, by kind.
+const gcKinds: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+let gcs: Record<string, { count: number; ms: number }> = {};
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = gcKinds[(e as unknown as { detail: { kind: number } }).detail.kind] ?? 'other';
+    const k = (gcs[kind] ??= { count: 0, ms: 0 });
+    k.count++;
+    k.ms += e.duration;
+  }
+});
 let profiler: Session | undefined;
 process.on('SIGWINCH', async () => {
   if (!profiler) {
+    gcs = {};
+    gcObserver.observe({ entryTypes: ['gc'] });
     profiler = new Session();
     profiler.connect();
     await profiler.post('Profiler.enable');
@@ -37,7 +56,8 @@ process.on('SIGWINCH', async () => {
   const { profile } = await profiler.post('Profiler.stop');
   profiler.disconnect();
   profiler = undefined;
+  gcObserver.disconnect();
   writeFileSync(`${process.env.BENCH_PROFILES}/${process.env.BENCH_LABEL}.cpuprofile`, JSON.stringify(profile));
-  console.log(JSON.stringify({ msg: 'profiled' }));
+  console.log(JSON.stringify({ msg: 'profiled', gcs }));
 });
 await import(new URL(`../../${process.env.BENCH_SERVER}`, import.meta.url).href);

@@ -22,12 +22,22 @@ const present = (m: Selectable<ChatMessagesTable>): ChatMessage => ({
   sentAt: m.created_at.toISOString(),
 });
 
-interface Pending {
-  p: Participant;
-  input: { clientMsgId: string; text: string };
-  resolve(r: { message: ChatMessage; created: boolean }): void;
-  reject(err: unknown): void;
+/**
+ * A message to store, and where its answer goes: exactly one of `sent` and `failed`, once. One
+ * object per message, not a promise: a flood keeps thousands in flight at once, and each promise
+ * with its resolving functions and reactions was garbage the young generation had to copy
+ * (bench/realtime, docs/PERFORMANCE.md).
+ */
+export interface ChatSubmission {
+  readonly p: Participant;
+  readonly type: 'chat' | 'voice' | 'video';
+  readonly input: { clientMsgId: string; text: string };
+  /** Stored, or (created: false) the stored copy of an earlier send with the same clientMsgId. */
+  sent(message: ChatMessage, created: boolean): void;
+  failed(err: unknown): void;
 }
+type Pending = ChatSubmission;
+type Log = Deps['log'];
 
 /** One message's answer from `hg_chat_send` (migrations 019, 020); the stored text and time only for 'existing'. */
 interface Outcome {
@@ -75,13 +85,11 @@ export class ChatWriter {
     this.maxBatchChars = limits.maxBatchChars ?? 2_000_000;
   }
 
-  send(p: Participant, type: 'chat' | 'voice' | 'video', input: { clientMsgId: string; text: string }): Promise<{ message: ChatMessage; created: boolean }> {
-    if (!capabilitiesOf(type).chat) return Promise.reject(new AppError('not_allowed_for_type', `A ${type} session has no chat.`));
-    const lane = this.lanes[Number.parseInt(p.sessionId.slice(-4), 16) % this.lanes.length]!;
-    return new Promise((resolve, reject) => {
-      lane.queue.push({ p, input, resolve, reject });
-      if (!lane.draining) void this.drain(lane);
-    });
+  send(x: ChatSubmission): void {
+    if (!capabilitiesOf(x.type).chat) return answer(this.deps.log, x, 'failed', new AppError('not_allowed_for_type', `A ${x.type} session has no chat.`));
+    const lane = this.lanes[Number.parseInt(x.p.sessionId.slice(-4), 16) % this.lanes.length]!;
+    lane.queue.push(x);
+    if (!lane.draining) void this.drain(lane);
   }
 
   private async drain(lane: { queue: Pending[]; draining: boolean }) {
@@ -109,7 +117,7 @@ export class ChatWriter {
       answered = await this.store(batch);
       if (answered.outcomes.length !== batch.length) throw new Error(`hg_chat_send answered ${answered.outcomes.length} of ${batch.length} messages`);
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      if (batch.length === 1) return answer(this.deps.log, batch[0]!, 'failed', err);
       for (const one of batch) await this.write([one]);
       return;
     }
@@ -118,7 +126,7 @@ export class ChatWriter {
     // In the batch's order, which is each session's seq order.
     for (const o of answered.outcomes) {
       const x = batch[o.ord - 1]!;
-      const message = settle(x, o, sentAt);
+      const message = settle(this.deps.log, x, o, sentAt);
       if (!message) continue;
       const list = created.get(x.p.sessionId);
       if (list) list.push(message);
@@ -148,28 +156,38 @@ export class ChatWriter {
  * Answers one message: a created one is what was sent, stored at the batch's time (returned, to
  * be published); an existing one is as stored.
  */
-function settle(x: Pending, o: Outcome, sentAt: string): ChatMessage | null {
+function settle(log: Log, x: Pending, o: Outcome, sentAt: string): ChatMessage | null {
   // Object literals, not a spread of a common part: a spread costs ≈ 3 µs a message here, as
   // much as the rest of this function a hundred times over.
   const { clientMsgId, text } = x.input;
   switch (o.outcome) {
     case 'created': {
       const created = { seq: o.seq, id: o.msg_id, clientMsgId, from: x.p.role, text, sentAt };
-      x.resolve({ message: created, created: true });
+      answer(log, x, 'sent', created, true);
       return created;
     }
     case 'existing':
-      x.resolve({
-        message: { seq: o.seq, id: o.msg_id, clientMsgId, from: x.p.role, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() },
-        created: false,
-      });
+      answer(log, x, 'sent', { seq: o.seq, id: o.msg_id, clientMsgId, from: x.p.role, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() }, false);
       return null;
     case 'not_found':
-      x.reject(new AppError('not_found', 'No such session.'));
+      answer(log, x, 'failed', new AppError('not_found', 'No such session.'));
       return null;
     case 'closed':
-      x.reject(o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
+      answer(log, x, 'failed', o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
       return null;
+  }
+}
+
+/** Calls a submission's answer; one that throws is its own bug, and must not stop the lane or the batch's other answers. */
+function answer(log: Log, x: ChatSubmission, how: 'sent', message: ChatMessage, created: boolean): void;
+function answer(log: Log, x: ChatSubmission, how: 'failed', err: unknown): void;
+function answer(log: Log, x: ChatSubmission, how: 'sent' | 'failed', a: unknown, created?: boolean) {
+  try {
+    if (how === 'sent') x.sent(a as ChatMessage, created!);
+    else x.failed(a);
+  } catch (err) {
+    // Nothing to tell the sender through: its own answer is what failed.
+    log.error({ err, sessionId: x.p.sessionId }, 'answering a chat message failed');
   }
 }
 

@@ -5,6 +5,7 @@ import {
   SignalSend,
   realtimeLimits,
   type Ack,
+  type ChatMessage,
   type SessionStatePayload,
   type ClientToServerEvents,
   type ServerToClientEvents,
@@ -23,7 +24,7 @@ import { validate } from '../platform/router.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { endSession, joinIn } from '../sessions/service.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
-import { ChatWriter, messagesAfter, type Participant } from './chat.ts';
+import { ChatWriter, messagesAfter, type ChatSubmission, type Participant } from './chat.ts';
 import { TokenBucket } from './limits.ts';
 import { arriveIn, depart, dropNode, heartbeat } from './presence.ts';
 import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
@@ -202,6 +203,37 @@ function clientMsgIdOf(payload: unknown): string | undefined {
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
 }
 
+/**
+ * A `chat:send` on its way through the chat writer, answered once: by its acknowledgement when
+ * the client asked for one; otherwise by the session's `chat:messages` frame (which reaches this
+ * socket too), or by `refused` naming it. One object per message and no closures (ChatSubmission).
+ */
+class SocketSubmission implements ChatSubmission {
+  constructor(
+    private readonly deps: Deps,
+    private readonly socket: RoomSocket,
+    readonly p: ParticipantData,
+    readonly input: { clientMsgId: string; text: string },
+    private readonly ack: ((r: Ack<unknown>) => void) | undefined,
+  ) {}
+
+  get type() {
+    return this.p.type;
+  }
+
+  sent(message: ChatMessage, created: boolean) {
+    if (this.ack) this.ack({ ok: true, data: message });
+    // A retry's stored copy was published when it was created: news only to the one retrying.
+    else if (!created) this.socket.emit('chat:messages', [message]);
+  }
+
+  failed(err: unknown) {
+    const error = failure(this.deps, err);
+    if (this.ack) this.ack({ ok: false, error });
+    else sendRefused(this.socket, error, this.input);
+  }
+}
+
 type Handler = (socket: RoomSocket, p: ParticipantData, payload: unknown, ack: ((r: Ack<unknown>) => void) | undefined) => void;
 
 /**
@@ -219,22 +251,14 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     // Once per message, so without `answer`'s async wrappers: under a flood each promise and
     // closure here is garbage to collect (bench/realtime).
     'chat:send': (socket, p, payload, ack) => {
-      const failed = (err: unknown) => {
-        const error = failure(deps, err);
-        if (ack) ack({ ok: false, error });
-        else sendRefused(socket, error, payload);
-      };
       let input;
       try {
         input = validate(ChatSend, payload, 'payload');
       } catch (err) {
-        return failed(err);
+        const error = failure(deps, err);
+        return ack ? ack({ ok: false, error }) : sendRefused(socket, error, payload);
       }
-      node.chat.send(p, p.type, input).then(({ message, created }) => {
-        if (ack) ack({ ok: true, data: message });
-        // A retry's stored copy was published when it was created: news only to the one retrying.
-        else if (!created) socket.emit('chat:messages', [message]);
-      }, failed);
+      node.chat.send(new SocketSubmission(deps, socket, p, input, ack));
     },
     resume: (_socket, p, payload, ack) =>
       answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, validate(Resume, payload, 'payload').afterSeq, realtimeLimits.history)),

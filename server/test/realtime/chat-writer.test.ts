@@ -3,10 +3,16 @@ import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildLiveSession, buildSession, operator } from '../../../test-support/factories.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import type { ChatMessage } from '@hourglass/protocol';
-import { ChatWriter, type ChatWriterLimits } from '../../src/realtime/chat.ts';
+import { ChatWriter, type ChatWriterLimits, type Participant } from '../../src/realtime/chat.ts';
 import { endSession } from '../../src/sessions/service.ts';
 
 /** Group commit (hg_chat_send, migrations 008 and 019): many messages, one transaction, each answered on its own. */
+/** A send as a promise: resolved by the submission's `sent`, rejected by its `failed`. */
+const send = (writer: ChatWriter, p: Participant, type: 'chat' | 'voice' | 'video', input: { clientMsgId: string; text: string }) =>
+  new Promise<{ message: ChatMessage; created: boolean }>((resolve, reject) =>
+    writer.send({ p, type, input, sent: (message, created) => resolve({ message, created }), failed: reject }),
+  );
+
 describeOnDatabases('chat writer', (target) => {
   let server: TestServer;
   beforeAll(async () => {
@@ -30,7 +36,7 @@ describeOnDatabases('chat writer', (target) => {
       Array.from({ length: 40 }, (_, i) => {
         const role = i % 2 === 0 ? 'client' : 'expert';
         const who = { sessionId: s.session.id, userId: role === 'client' ? s.client.id : s.expert.id, role } as const;
-        return writer.send(who, 'chat', { clientMsgId: `${role}-${i >> 1}`, text: `${role} ${i >> 1}` });
+        return send(writer, who, 'chat', { clientMsgId: `${role}-${i >> 1}`, text: `${role} ${i >> 1}` });
       }),
     );
     // Copies sent in the same burst: of the first message (stored by the first batch, which
@@ -38,7 +44,7 @@ describeOnDatabases('chat writer', (target) => {
     // created again.
     const s0 = sessions[0]!;
     const copyOf = (clientMsgId: string) =>
-      writer.send({ sessionId: s0.session.id, userId: s0.client.id, role: 'client' }, 'chat', { clientMsgId, text: 'different text' });
+      send(writer, { sessionId: s0.session.id, userId: s0.client.id, role: 'client' }, 'chat', { clientMsgId, text: 'different text' });
     const copies = [copyOf('client-0'), copyOf('client-5')];
     const results = await Promise.all(sends);
     expect(results.every((r) => r.created)).toBe(true);
@@ -68,7 +74,7 @@ describeOnDatabases('chat writer', (target) => {
     const s = await buildSession(server.deps);
     const client = { sessionId: s.session.id, userId: s.client.id, role: 'client' } as const;
     const texts = ['NULL', 'a,b', '{x}', '"quoted"', 'back\\slash \\"both\\"', ' spaced ', 'line\nbreak', 'ünïcode ✓ 🕰', "it's"];
-    const sent = await Promise.all(texts.map((text, i) => writer.send(client, 'chat', { clientMsgId: `${text}#${i}`, text })));
+    const sent = await Promise.all(texts.map((text, i) => send(writer, client, 'chat', { clientMsgId: `${text}#${i}`, text })));
     expect(sent.map((r) => r.message.text)).toEqual(texts);
     const rows = await stored(s.session.id);
     expect(rows.map((r) => r.text)).toEqual(texts);
@@ -80,7 +86,7 @@ describeOnDatabases('chat writer', (target) => {
     const client = { sessionId: s.session.id, userId: s.client.id, role: 'client' } as const;
     const burst = async (limits: ChatWriterLimits, prefix: string) => {
       const { writer, published } = recording({ lanes: 1, ...limits });
-      await Promise.all(Array.from({ length: 10 }, (_, i) => writer.send(client, 'chat', { clientMsgId: `${prefix}${i}`, text: `ten chars${i}`.slice(0, 10) })));
+      await Promise.all(Array.from({ length: 10 }, (_, i) => send(writer, client, 'chat', { clientMsgId: `${prefix}${i}`, text: `ten chars${i}`.slice(0, 10) })));
       return published.map(([, ms]) => ms.length);
     };
     // The first message leaves alone (nothing was queued before it); the rest wait for it.
@@ -94,19 +100,44 @@ describeOnDatabases('chat writer', (target) => {
     const open = await buildSession(server.deps);
     const ended = await buildLiveSession(server.deps);
     const endedClient = { sessionId: ended.session.id, userId: ended.client.id, role: 'client' } as const;
-    const before = await writer.send(endedClient, 'chat', { clientMsgId: 'z', text: 'just in time' });
+    const before = await send(writer, endedClient, 'chat', { clientMsgId: 'z', text: 'just in time' });
     await endSession(server.deps, operator, ended.session.id, undefined);
     const [ok, closed, missing] = await Promise.allSettled([
-      writer.send({ sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'a', text: 'fine' }),
-      writer.send(endedClient, 'chat', { clientMsgId: 'b', text: 'too late' }),
-      writer.send({ sessionId: '0190d9a0-0000-7000-8000-000000000000', userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'c', text: 'nowhere' }),
+      send(writer, { sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'a', text: 'fine' }),
+      send(writer, endedClient, 'chat', { clientMsgId: 'b', text: 'too late' }),
+      send(writer, { sessionId: '0190d9a0-0000-7000-8000-000000000000', userId: open.client.id, role: 'client' }, 'chat', { clientMsgId: 'c', text: 'nowhere' }),
     ]);
     expect(ok).toMatchObject({ status: 'fulfilled', value: { created: true, message: { seq: 1, text: 'fine' } } });
     expect(closed).toMatchObject({ status: 'rejected', reason: { code: 'session_ended' } });
     expect(missing).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
     // Only the message stored before the end; its retry after the end is answered as stored.
     expect(await stored(ended.session.id)).toEqual([{ seq: 1, sender_role: 'client', client_msg_id: 'z', text: 'just in time' }]);
-    expect(await writer.send(endedClient, 'chat', { clientMsgId: 'z', text: 'again' })).toEqual({ message: before.message, created: false });
-    await expect(writer.send({ sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'voice', { clientMsgId: 'd', text: 'x' })).rejects.toMatchObject({ code: 'not_allowed_for_type' });
+    expect(await send(writer, endedClient, 'chat', { clientMsgId: 'z', text: 'again' })).toEqual({ message: before.message, created: false });
+    await expect(send(writer, { sessionId: open.session.id, userId: open.client.id, role: 'client' }, 'voice', { clientMsgId: 'd', text: 'x' })).rejects.toMatchObject({ code: 'not_allowed_for_type' });
+  });
+
+  it('an answer that throws stops neither its batch’s other answers nor the lane', async () => {
+    const { writer, published } = recording({ lanes: 1 });
+    const s = await buildSession(server.deps);
+    const client = { sessionId: s.session.id, userId: s.client.id, role: 'client' } as const;
+    let thrown = 0;
+    const throwing = {
+      p: client,
+      type: 'chat' as const,
+      input: { clientMsgId: 'boom', text: 'its sender is gone' },
+      sent: () => {
+        thrown++;
+        throw new Error('the socket is gone');
+      },
+      failed: () => undefined,
+    };
+    // Sent in one turn: the first goes alone, the other three share the next batch.
+    const first = send(writer, client, 'chat', { clientMsgId: 'a', text: 'a' });
+    writer.send(throwing);
+    const rest = [send(writer, client, 'chat', { clientMsgId: 'b', text: 'b' }), send(writer, client, 'chat', { clientMsgId: 'c', text: 'c' })];
+    expect((await Promise.all([first, ...rest])).map((r) => r.message.seq)).toEqual([1, 3, 4]);
+    expect(thrown).toBe(1);
+    expect(published.flatMap(([, ms]) => ms.map((m) => m.clientMsgId))).toEqual(['a', 'boom', 'b', 'c']);
+    expect((await send(writer, client, 'chat', { clientMsgId: 'd', text: 'later' })).message.seq).toBe(5);
   });
 });
