@@ -246,10 +246,8 @@ type Handler = (socket: RoomSocket, p: ParticipantData, payload: unknown, ack: (
 function participantEvents(deps: Deps, node: GatewayNode) {
   const { REALTIME_RATE_PER_S: rate, REALTIME_BURST: burst } = deps.config;
   const handlers: Record<string, Handler> = {
-    // The answer to a send: its acknowledgement when the client asked for one; otherwise the
-    // session's `chat:messages` frame (which reaches this socket too), or `refused` naming it.
-    // Once per message, so without `answer`'s async wrappers: under a flood each promise and
-    // closure here is garbage to collect (bench/realtime).
+    // Once per message, so without `answer`'s async wrappers: validated here, then stored and
+    // answered through the chat writer (SocketSubmission).
     'chat:send': (socket, p, payload, ack) => {
       let input;
       try {
