@@ -36,7 +36,6 @@ export interface ChatSubmission {
   sent(message: ChatMessage, created: boolean): void;
   failed(err: unknown): void;
 }
-type Pending = ChatSubmission;
 type Log = Deps['log'];
 
 /** One message's answer from `hg_chat_send` (migrations 019, 020); the stored text and time only for 'existing'. */
@@ -75,7 +74,7 @@ export interface ChatWriterLimits {
  * clients render it as text.
  */
 export class ChatWriter {
-  private readonly lanes: { queue: Pending[]; draining: boolean }[];
+  private readonly lanes: { queue: ChatSubmission[]; draining: boolean }[];
   private readonly maxBatch: number;
   private readonly maxBatchChars: number;
   constructor(private readonly deps: Deps, private readonly publish: PublishMessages, limits: ChatWriterLimits = {}) {
@@ -92,14 +91,14 @@ export class ChatWriter {
     if (!lane.draining) void this.drain(lane);
   }
 
-  private async drain(lane: { queue: Pending[]; draining: boolean }) {
+  private async drain(lane: { queue: ChatSubmission[]; draining: boolean }) {
     lane.draining = true;
     while (lane.queue.length > 0) await this.write(lane.queue.splice(0, this.batchLength(lane.queue)));
     lane.draining = false;
   }
 
   /** How many of the queue's first messages make the next batch: at least one, within both bounds. */
-  private batchLength(queue: Pending[]) {
+  private batchLength(queue: ChatSubmission[]) {
     let n = 0;
     let chars = 0;
     while (n < queue.length && n < this.maxBatch) {
@@ -111,7 +110,7 @@ export class ChatWriter {
   }
 
   /** One batch, one transaction. If it fails as a whole, each message is tried alone, so one bad message fails only itself. */
-  private async write(batch: Pending[]) {
+  private async write(batch: ChatSubmission[]) {
     let answered: { outcomes: Outcome[]; now: Date };
     try {
       answered = await this.store(batch);
@@ -142,8 +141,8 @@ export class ChatWriter {
     }
   }
 
-  private store(batch: Pending[]) {
-    const col = <T>(f: (x: Pending) => T) => batch.map(f);
+  private store(batch: ChatSubmission[]) {
+    const col = <T>(f: (x: ChatSubmission) => T) => batch.map(f);
     return inTransaction(this.deps, async (trx, now) => {
       const { rows } = await sql<Outcome>`select * from hg_chat_send(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
         ${col((x) => x.input.clientMsgId)}::text[], ${col((x) => x.input.text)}::text[], ${col(() => this.deps.ids.uuid())}::uuid[])`.execute(trx);
@@ -156,7 +155,7 @@ export class ChatWriter {
  * Answers one message: a created one is what was sent, stored at the batch's time (returned, to
  * be published); an existing one is as stored.
  */
-function settle(log: Log, x: Pending, o: Outcome, sentAt: string): ChatMessage | null {
+function settle(log: Log, x: ChatSubmission, o: Outcome, sentAt: string): ChatMessage | null {
   // Object literals, not a spread of a common part: a spread costs ≈ 3 µs a message here, as
   // much as the rest of this function a hundred times over.
   const { clientMsgId, text } = x.input;

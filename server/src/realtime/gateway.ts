@@ -23,6 +23,7 @@ import { normaliseError } from '../platform/http.ts';
 import { validate } from '../platform/router.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { endSession, joinIn } from '../sessions/service.ts';
+import { otherSide } from '../sessions/access.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
 import { ChatWriter, messagesAfter, type ChatSubmission, type Participant } from './chat.ts';
 import { TokenBucket } from './limits.ts';
@@ -228,10 +229,15 @@ class SocketSubmission implements ChatSubmission {
   }
 
   failed(err: unknown) {
-    const error = failure(this.deps, err);
-    if (this.ack) this.ack({ ok: false, error });
-    else sendRefused(this.socket, error, this.input);
+    refuseSend(this.deps, this.socket, this.ack, err, this.input);
   }
+}
+
+/** A `chat:send` that failed: its acknowledgement when it asked for one, else `refused` naming it. */
+function refuseSend(deps: Deps, socket: RoomSocket, ack: ((r: Ack<unknown>) => void) | undefined, err: unknown, payload: unknown) {
+  const error = failure(deps, err);
+  if (ack) ack({ ok: false, error });
+  else sendRefused(socket, error, payload);
 }
 
 type Handler = (socket: RoomSocket, p: ParticipantData, payload: unknown, ack: ((r: Ack<unknown>) => void) | undefined) => void;
@@ -253,8 +259,7 @@ function participantEvents(deps: Deps, node: GatewayNode) {
       try {
         input = validate(ChatSend, payload, 'payload');
       } catch (err) {
-        const error = failure(deps, err);
-        return ack ? ack({ ok: false, error }) : sendRefused(socket, error, payload);
+        return refuseSend(deps, socket, ack, err, payload);
       }
       node.chat.send(new SocketSubmission(deps, socket, p, input, ack));
     },
@@ -312,7 +317,6 @@ function participantEvents(deps: Deps, node: GatewayNode) {
   };
 }
 
-const otherSide = (role: 'client' | 'expert') => (role === 'client' ? 'expert' : 'client');
 
 /** A socket that had arrived is gone. */
 async function leave(deps: Deps, node: GatewayNode, p: Participant, socketId: string) {

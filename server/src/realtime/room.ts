@@ -8,6 +8,7 @@ import { iso } from '../sessions/present.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 import type { Database } from '../db/connect.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
+import { otherSide } from '../sessions/access.ts';
 import { recentMessages, type Participant } from './chat.ts';
 import type { Io } from './gateway.ts';
 import { presenceOf } from './presence.ts';
@@ -27,8 +28,7 @@ export const room = (sessionId: string) => [roleRoom(sessionId, 'client'), roleR
  */
 export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Participant, now: Date): Promise<SessionStatePayload> {
   // The participant it is for has just arrived: present. Only the other side is looked up.
-  const other = p.role === 'client' ? 'expert' : 'client';
-  const theirs = await presenceOf(deps, db, s, other);
+  const theirs = await presenceOf(deps, db, s, otherSide(p.role));
   const mine: RoomPresence = { role: p.role, status: 'present', since: null };
   const [client, expert] = p.role === 'client' ? [mine, theirs] : [theirs, mine];
   // One after another: on one connection (a transaction) queries run in turn anyway.

@@ -12,6 +12,9 @@ export function participantRole(principal: Principal, s: SessionRow): Participan
   return null;
 }
 
+/** The session's other participant. */
+export const otherSide = (role: ParticipantRole): ParticipantRole => (role === 'client' ? 'expert' : 'client');
+
 /** Its two participants and operators may read a session (and its escrow, its audit trail). */
 export function mayRead(principal: Principal, s: SessionRow): boolean {
   return isOperator(principal) || participantRole(principal, s) !== null;

@@ -8,7 +8,7 @@ import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../p
 import { fail } from '../platform/errors.ts';
 import { refOf, type DomainEvent } from '../platform/events.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
-import { mayRead, participantRole } from './access.ts';
+import { mayRead, otherSide, participantRole } from './access.ts';
 import { SYSTEM, apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
 import { presentSession } from './present.ts';
 import { eventsRepo, sessionsRepo, tokensRepo, type SessionRow } from './repository.ts';
@@ -133,7 +133,7 @@ export async function validateToken(deps: Deps, token: string) {
   const s = (await sessionsRepo.byId(deps.db, p.sessionId))!;
   const names = await deps.db.selectFrom('users').select(['id', 'name']).where('id', 'in', [s.client_id, s.expert_id]).execute();
   const nameOf = (id: string) => names.find((n) => n.id === id)?.name ?? '';
-  const other: ParticipantRole = p.role === 'client' ? 'expert' : 'client';
+  const other = otherSide(p.role);
   const otherId = other === 'client' ? s.client_id : s.expert_id;
   return {
     session: presentSession(s, now),
