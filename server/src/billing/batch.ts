@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import type { Database } from '../db/connect.ts';
+import { prepared } from '../db/prepared.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
 
@@ -25,6 +26,10 @@ interface ChargeResult {
   events: DomainEvent[];
 }
 
+// Named prepared statements (db/prepared.ts): both are called often with a constant text.
+const chargeDue = prepared<ChargeRow>('select * from hg_charge_due($1::timestamptz, $2::int, $3::int, $4::int)');
+const chargeOne = prepared<ChargeRow>('select * from hg_charge_session($1::uuid, $2::timestamptz, $3::int, $4::int)');
+
 /**
  * The one implementation of a per-minute charge (E2) is SQL (migration 005): for a due
  * session, transfer `ppm:{session}:{n}` (wallet → expert earnings, the full rate) and its
@@ -32,8 +37,8 @@ interface ChargeResult {
  * cannot pay is left untouched and reported in `unpaid`. The accounts must exist
  * (prepareMetering, at go-live).
  */
-async function charge(db: Database, call: ReturnType<typeof sql>): Promise<ChargeResult> {
-  const { rows } = await sql<ChargeRow>`select * from ${call}`.execute(db);
+async function charge(db: Database, query: CompiledQuery<ChargeRow>): Promise<ChargeResult> {
+  const { rows } = await db.executeQuery(query);
   const events: DomainEvent[] = [];
   for (const r of rows.filter((x) => x.charged)) {
     const balance = Number(r.balance);
@@ -51,8 +56,8 @@ async function charge(db: Database, call: ReturnType<typeof sql>): Promise<Charg
  * wallet is debited once per statement.
  */
 export const chargeDueBatch = (deps: Deps, db: Database, now: Date, limit: number) =>
-  charge(db, sql`hg_charge_due(${now}::timestamptz, ${limit}::int, ${deps.config.SPLIT_EXPERT_PERCENT}::int, ${LOW_BALANCE_MINUTES}::int)`);
+  charge(db, chargeDue(now, limit, deps.config.SPLIT_EXPERT_PERCENT, LOW_BALANCE_MINUTES));
 
 /** Charges the next minute of one session if it has begun by `now` — the per-row path. */
 export const chargeSession = (deps: Deps, db: Database, sessionId: string, now: Date) =>
-  charge(db, sql`hg_charge_session(${sessionId}::uuid, ${now}::timestamptz, ${deps.config.SPLIT_EXPERT_PERCENT}::int, ${LOW_BALANCE_MINUTES}::int)`);
+  charge(db, chargeOne(sessionId, now, deps.config.SPLIT_EXPERT_PERCENT, LOW_BALANCE_MINUTES));

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { PreparingClient } from './prepared.ts';
 import type { DB } from './schema.ts';
 
 export type Database = Kysely<DB>;
@@ -19,7 +20,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * failover): without a listener that error would end the process; the pool replaces them.
  */
 export function connectPostgres(url: string, max = 10, onIdleError: (err: Error) => void = () => undefined): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max, Client: PreparingClient });
   pool.on('error', onIdleError);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
@@ -36,7 +37,7 @@ export async function connectPglite(dir?: string): Promise<DatabaseHandle> {
   // btree_gist: the booking constraint (migration 010) is an exclusion over (expert, time range).
   const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
   const lite = await PGlite.create(dir, { extensions: { btree_gist } });
-  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
+  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1, Client: PreparingClient });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
