@@ -31,7 +31,7 @@ export async function requestSession(deps: Deps, principal: Principal, input: z.
     if (balance < required) fail('insufficient_funds', undefined, { required, balance });
     const expiresAt = new Date(now.getTime() + deps.config.REQUEST_TTL_S * 1000);
     const created = await insertSession(deps, trx, now, outbox, actorOf(principal), { kind: 'on_demand', type: input.type, clientId: principal.userId, expertId: input.expertId }, undefined, { expiresAt });
-    outbox.push({ type: 'request.created', sessionId: created.session.id, clientId: principal.userId, expertId: input.expertId, kind: 'on_demand', sessionType: input.type, expiresAt: expiresAt.toISOString() });
+    outbox.push({ type: 'request.created', ...refOf(created.row), expiresAt: expiresAt.toISOString() });
     return { session: created.session, link: created.links.client, expiresAt: expiresAt.toISOString() };
   });
 }

@@ -20,7 +20,10 @@ export const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransactionWithEvents(deps, (trx, now, outbox) => insertSession(deps, trx, now, outbox, actorOf(principal), input));
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    const { session, links } = await insertSession(deps, trx, now, outbox, actorOf(principal), input);
+    return { session, links };
+  });
 }
 
 /** A client's booking (booking/book.ts): its price, and the time it holds against every other booking. */
@@ -124,7 +127,7 @@ export async function insertSession(
     data: { kind: row.kind, type: row.type, state: row.state, ...(booking && { booked: true }) },
   });
   const links = await issueTokens(deps, trx, row, validUntil, now);
-  return { session: presentSession(row, now), links };
+  return { row, session: presentSession(row, now), links };
 }
 
 export async function validateToken(deps: Deps, token: string) {
