@@ -9,7 +9,9 @@ import pg from 'pg';
  * (docs/PERFORMANCE.md, bench/billing).
  *
  * Only texts registered here are named, not every query: a connection keeps each named
- * statement for its whole life, so a registered text must be constant (parameters as $n).
+ * statement for its whole life, so a registered text must be constant (parameters as $n), and
+ * what it calls must keep its result columns (PostgreSQL refuses a prepared statement whose
+ * result type changed: a migration that changes them gives the function a new name).
  */
 const names = new Map<string, string>();
 
