@@ -2,6 +2,7 @@ import {
   ChatSend,
   MediaState,
   Resume,
+  SessionType,
   SignalSend,
   realtimeLimits,
   type Ack,
@@ -39,6 +40,9 @@ export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<strin
 type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const Handshake = z.object({ token: z.string().min(1).max(200) });
+/** What a participant socket's handshake keeps of its `auth` once the token is read: nothing. */
+const NO_AUTH: Record<string, never> = Object.freeze({});
+
 /** Between a participant's handshake and its connection: the state to send. */
 const pending = new WeakMap<object, SessionStatePayload>();
 
@@ -80,6 +84,8 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
       }
       const parsed = Handshake.safeParse(socket.handshake.auth);
       if (!parsed.success) fail('unauthenticated', "Connect with auth: { token: <join token> }, or { channel: 'user', csrfToken } when signed in.");
+      // The join token is a bearer credential: the socket does not keep it once read.
+      socket.handshake.auth = NO_AUTH;
       // The token, the join (both joined → live), this socket's arrival and the state it is
       // answered with: one transaction, so the room's first picture shows this very join and
       // the other side hears of it (presence) the moment it commits.
@@ -89,7 +95,9 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
         const s = await arriveIn(deps, trx, joined, who, socket.id, node.id, now, outbox);
         return { who, type: s.type, state: await roomState(deps, trx, s, who, now) };
       });
-      socket.data = { kind: 'participant', sessionId: who.sessionId, userId: who.userId, role: who.role, type, budget: new TokenBucket(deps.config.REALTIME_BURST) };
+      // The type as the protocol's own string, not a copy read from the database per socket.
+      const sessionType = SessionType.options.find((t) => t === type)!;
+      socket.data = { kind: 'participant', sessionId: who.sessionId, userId: who.userId, role: who.role, type: sessionType, budget: new TokenBucket(deps.config.REALTIME_BURST) };
       // Recorded as arrived. A transport that closed while the transaction ran is dropped by
       // socket.io without a 'disconnect', so its arrival is undone here. Once next() is called
       // socket.io connects the socket in a nextTick, before any I/O could close it: from then

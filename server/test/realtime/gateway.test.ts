@@ -63,6 +63,15 @@ describeOnDatabases('realtime gateway', (target) => {
       expect(await refusalOf(server.url, { token: s.links.expert.token })).toMatchObject({ code: 'session_ended' });
     });
 
+    it('the server does not keep the join token once the handshake has read it', async () => {
+      at(0);
+      const { s } = await room();
+      const kept = (await server.io!.fetchSockets()).filter((x) => x.data.kind === 'participant' && x.data.sessionId === s.session.id);
+      expect(kept).toHaveLength(2);
+      for (const socket of kept) expect(JSON.stringify(socket.handshake)).not.toContain(s.links.client.token.slice(4));
+      for (const socket of kept) expect(JSON.stringify(socket.handshake)).not.toContain(s.links.expert.token.slice(4));
+    });
+
     it('a transport that closes while its handshake commits leaves no connection behind', async () => {
       const s = await buildSession(server.deps);
       // Earlier tests' sockets are gone (their departures read the clock too).
