@@ -325,7 +325,6 @@ function participantEvents(deps: Deps, node: GatewayNode) {
   };
 }
 
-
 /** A socket that had arrived is gone. */
 async function leave(deps: Deps, node: GatewayNode, p: Participant, socketId: string) {
   // A closing node has handed all its sockets over already (GatewayNode.stop).

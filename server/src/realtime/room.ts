@@ -17,11 +17,10 @@ import { userRoom } from './user-channel.ts';
 /**
  * A participant's sockets are in one room, their side's; a session's are both sides' rooms —
  * one room per socket rather than a session room as well (a room is a set, a name and an entry
- * per socket, held by every connection: docs/PERFORMANCE.md).
+ * per socket, held by every connection: docs/PERFORMANCE.md). The name is built flat (`join`):
+ * a template makes a chain of concatenations, which the adapter's map flattens into a second
+ * copy while the chain stays, for the socket's life.
  */
-// Joined by every socket and kept by the adapter for the socket's life: built flat (join), not
-// as the chain of concatenations a template makes, which the adapter's map would flatten into
-// a second copy while the chain stays.
 export const roleRoom = (sessionId: string, role: 'client' | 'expert') => ['session:', sessionId, ':', role].join('');
 export const room = (sessionId: string) => [roleRoom(sessionId, 'client'), roleRoom(sessionId, 'expert')];
 

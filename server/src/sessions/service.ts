@@ -20,10 +20,8 @@ export const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours
 
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
-    const { session, links } = await insertSession(deps, trx, now, outbox, actorOf(principal), input);
-    return { session, links };
-  });
+  // The endpoint's response schema keeps `session` and `links` of what insertSession returns.
+  return inTransactionWithEvents(deps, (trx, now, outbox) => insertSession(deps, trx, now, outbox, actorOf(principal), input));
 }
 
 /** A client's booking (booking/book.ts): its price, and the time it holds against every other booking. */
