@@ -1,0 +1,344 @@
+/**
+ * One server under bench/realtime (run.ts), in a process of its own that run.ts forks per server
+ * and size: `contender.ts bare|hourglass <sessions> [run.ts's flags]`. It starts its server
+ * (Hourglass: on a fresh PostgreSQL database with its sessions made), holds both sides of every
+ * session as socket.io-clients, and runs what run.ts asks over IPC, one command at a time:
+ * `connect` (warm up, connect, read the memory), `paced`, `flatOut`, `stop`. A process per
+ * server, because the two servers' sockets together (20,000 at 5,000 sessions) are more file
+ * descriptors than one process may hold here; and its CPU is then this server's driver's alone.
+ */
+import { performance } from 'node:perf_hooks';
+import { readFileSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import { buildSession } from '../../test-support/factories.ts';
+import { createDatabase, dropDatabase } from '../../test-support/postgres-admin.ts';
+import { startNode, type NodeProcess } from '../../test-support/processes.ts';
+import { buildApp } from '../../server/src/app.ts';
+import { loadConfig } from '../../server/src/config.ts';
+import { connectPostgres } from '../../server/src/db/connect.ts';
+import { migrate } from '../../server/src/db/migrate.ts';
+import { databaseClock } from '../../server/src/platform/clock.ts';
+import { randomIds } from '../../server/src/platform/ids.ts';
+import { INTERVAL_MS, PROFILES, SECONDS, SETTLE_MS, SNAPSHOTS, WARM_UP, WINDOW, base, type Figures, type Memory } from './options.ts';
+
+type Pair = { client: Socket; expert: Socket };
+
+/** CPU time (user + system, in clock ticks of 10 ms) of a process. */
+const ticks = (pid: number | string) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+/** The CPU ticks of every process named `postgres`, by pid. */
+function postgresTicks() {
+  const byPid = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') byPid.set(pid, ticks(pid));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return byPid;
+}
+/**
+ * PostgreSQL's ticks between two readings, process by process: a backend that exits in between
+ * (the bench's own pool closing its idle connections) takes its whole past with it, which
+ * summed totals counted as negative time. One that started in between counts from zero.
+ */
+function postgresTicksBetween(before: Map<string, number>, after: Map<string, number>) {
+  let total = 0;
+  for (const [pid, t] of after) total += t - (before.get(pid) ?? 0);
+  return total;
+}
+const cpuTicks = (serverPid: number) => ({ server: ticks(serverPid), driver: ticks(process.pid), postgres: postgresTicks() });
+
+const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+/** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
+const withGc = (env: Record<string, string>, name: string, script: string) =>
+  startNode(
+    { ...env, NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`, BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '' },
+    name,
+    'bench/realtime/with-gc.ts',
+  );
+
+/** Sends `signal` to the server and waits for the `msg` line it logs when done; returns that line. */
+async function signalled(server: NodeProcess, signal: NodeJS.Signals, msg: string) {
+  const lines = () => server.log.filter((l) => l.includes(`"msg":"${msg}"`));
+  const done = lines().length;
+  process.kill(server.pid, signal);
+  while (lines().length === done) await new Promise((r) => setTimeout(r, 20));
+  return JSON.parse(lines().at(-1)!) as Record<string, unknown>;
+}
+
+/** The server's RSS, young generation and V8 heap in use (KiB), read after SETTLE_MS alone and a full garbage collection. */
+async function settledMemory(server: NodeProcess): Promise<Memory> {
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const line = await signalled(server, 'SIGUSR2', 'collected');
+  return { rss: rssKiB(server.pid), young: Number(line.young) / 1024, heap: Number(line.heapUsed) / 1024 };
+}
+
+/** Connects one socket and resolves once the server has registered it (`ready` event). */
+function connect(url: string, auth: Record<string, string>, ready: string): Promise<Socket> {
+  const socket = io(url, { path: '/socket.io', auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  return new Promise((resolve, reject) => {
+    socket.once(ready, () => resolve(socket));
+    socket.once('connect_error', (err) => reject(err));
+  });
+}
+
+/** Opens both sides of every session, `concurrency` handshakes at a time. */
+async function connectAll(url: string, auths: { client: Record<string, string>; expert: Record<string, string> }[], ready: string) {
+  const pairs: Pair[] = new Array(auths.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < auths.length) {
+        const i = next++;
+        const client = await connect(url, auths[i]!.client, ready);
+        const expert = await connect(url, auths[i]!.expert, ready);
+        pairs[i] = { client, expert };
+      }
+    }),
+  );
+  return pairs;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN);
+
+/**
+ * Runs a load for SECONDS (after a 2 s warm-up that is not counted). `send` starts each
+ * session's sending; deliveries are timed by the send time carried in the text.
+ */
+async function measure(
+  server: NodeProcess,
+  pairs: Pair[],
+  start: (pair: Pair, i: number, sendOne: () => Promise<void>) => () => void,
+  profile = false,
+): Promise<Figures> {
+  const latencies: number[] = [];
+  let counting = false;
+  let delivered = 0;
+  let frames = 0;
+  const onMessages = (ms: { text: string }[]) => {
+    if (!counting) return;
+    const now = performance.now();
+    delivered += ms.length;
+    frames++;
+    for (const m of ms) latencies.push(now - Number(m.text.split(' ')[0]));
+  };
+  // A send is answered by the sender's own copy in the session's `chat:messages` (the SDK's way).
+  const answers = new Map<string, () => void>();
+  const onOwn = (ms: { clientMsgId: string }[]) => {
+    for (const m of ms) answers.get(m.clientMsgId)?.();
+  };
+  // A refused send is never answered: its sender's loop would stop, and the figures with it.
+  const refusals: string[] = [];
+  const onRefused = (r: { code: string }) => refusals.push(r.code);
+  for (const p of pairs) {
+    p.expert.on('chat:messages', onMessages);
+    p.client.on('chat:messages', onOwn);
+    p.client.on('refused', onRefused);
+  }
+  let n = 0;
+  const stops = pairs.map((pair, i) =>
+    start(pair, i, () =>
+      new Promise<void>((resolve) => {
+        const clientMsgId = `m${n++}`;
+        answers.set(clientMsgId, () => (answers.delete(clientMsgId), resolve()));
+        pair.client.emit('chat:send', { clientMsgId, text: `${performance.now()} hello` });
+      }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 2000));
+  counting = true;
+  if (profile) process.kill(server.pid, 'SIGWINCH');
+  const t0 = performance.now();
+  const cpu0 = cpuTicks(server.pid);
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  counting = false;
+  const cpu1 = cpuTicks(server.pid);
+  if (profile) console.error(`[bench/realtime] server pid ${server.pid}: garbage collections in the window:`, JSON.stringify((await signalled(server, 'SIGWINCH', 'profiled')).gcs));
+  // With both options, one more snapshot while the flood is still in flight: what it holds.
+  if (profile && SNAPSHOTS) await signalled(server, 'SIGHUP', 'snapped');
+  const elapsed = (performance.now() - t0) / 1000;
+  const perMessage = (ticksUsed: number) => (ticksUsed * 10_000) / delivered;
+  for (const stop of stops) stop();
+  // Let what is in flight land before the next phase.
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const p of pairs) {
+    p.expert.off('chat:messages', onMessages);
+    p.client.off('chat:messages', onOwn);
+    p.client.off('refused', onRefused);
+  }
+  if (refusals.length) throw new Error(`${refusals.length} sends were refused (${[...new Set(refusals)].join(', ')}): the figures would not be the server's`);
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: delivered / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    perFrame: delivered / frames,
+    cpu: {
+      server: perMessage(cpu1.server - cpu0.server),
+      driver: perMessage(cpu1.driver - cpu0.driver),
+      postgres: perMessage(postgresTicksBetween(cpu0.postgres, cpu1.postgres)),
+    },
+  };
+}
+
+/** Every session's client sends every INTERVAL_MS, the sessions spread evenly over the interval. */
+const paced = (server: NodeProcess, pairs: Pair[]) =>
+  measure(server, pairs, (_pair, i, sendOne) => {
+    let timer: NodeJS.Timeout | undefined;
+    const first = setTimeout(() => {
+      void sendOne();
+      timer = setInterval(() => void sendOne(), INTERVAL_MS);
+    }, (i / pairs.length) * INTERVAL_MS);
+    return () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    };
+  });
+
+/** Every session's client keeps WINDOW messages unacknowledged: a new one as soon as one is acknowledged. */
+const flatOut = (server: NodeProcess, pairs: Pair[], profile: boolean) =>
+  measure(server, pairs, (_pair, _i, sendOne) => {
+    let stopped = false;
+    const loop = async () => {
+      while (!stopped) await sendOne();
+    };
+    for (let w = 0; w < WINDOW; w++) void loop();
+    return () => {
+      stopped = true;
+    };
+  }, profile);
+
+type Auths = Parameters<typeof connectAll>[1];
+
+/** Connects WARM_UP sessions, has each client send one message and hear it back, and closes them. */
+async function warmUp(url: string, auths: Auths, ready: string) {
+  const pairs = await connectAll(url, auths, ready);
+  await Promise.all(
+    pairs.map(
+      ({ client }, i) =>
+        new Promise<void>((resolve) => {
+          client.once('chat:messages', () => resolve());
+          client.emit('chat:send', { clientMsgId: `warm-${i}`, text: `${performance.now()} warm-up` });
+        }),
+    ),
+  );
+  for (const p of pairs) {
+    p.client.close();
+    p.expert.close();
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+/** Warms a server up, connects every session's two sides and reads the memory they take. */
+async function connectMeasured(server: NodeProcess, warm: Auths, auths: Auths, ready: string) {
+  await warmUp(server.url, warm, ready);
+  const snapshot = async () => SNAPSHOTS && (await signalled(server, 'SIGHUP', 'snapped'));
+  const before = await settledMemory(server);
+  await snapshot();
+  const half = await connectAll(server.url, auths.slice(0, auths.length / 2), ready);
+  const mid = await settledMemory(server);
+  await snapshot();
+  const pairs = [...half, ...(await connectAll(server.url, auths.slice(auths.length / 2), ready))];
+  const after = await settledMemory(server);
+  await snapshot();
+  const perParticipant = (from: Memory, to: Memory, sessions: number): Memory => ({
+    rss: (to.rss - from.rss) / (2 * sessions),
+    young: (to.young - from.young) / (2 * sessions),
+    heap: (to.heap - from.heap) / (2 * sessions),
+  });
+  return { pairs, memory: { all: perParticipant(before, after, pairs.length), secondHalf: perParticipant(mid, after, pairs.length - half.length) } };
+}
+
+/** A server under test, running, with the handshakes of its warm-up and measured sessions. */
+interface Contender {
+  server: NodeProcess;
+  warm: Auths;
+  auths: Auths;
+  /** The event that says a socket is connected and registered. */
+  ready: string;
+  stop(): Promise<void>;
+}
+
+async function bare(sessions: number): Promise<Contender> {
+  const server = await withGc({}, 'bare relay', 'bench/realtime/bare-relay.ts');
+  const auths = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ client: { room: `${prefix}${i}` }, expert: { room: `${prefix}${i}` } }));
+  return { server, warm: auths(WARM_UP, 'w'), auths: auths(sessions, 'r'), ready: 'connect', stop: () => server.stop() };
+}
+
+async function hourglass(sessions: number): Promise<Contender> {
+  const name = `hg_bench_rt_${randomBytes(4).toString('hex')}`;
+  const url = await createDatabase(base!, name);
+  const database = connectPostgres(url, 16);
+  let server: NodeProcess | undefined;
+  const stop = async () => {
+    await server?.stop();
+    await database.close();
+    await dropDatabase(base!, name);
+  };
+  try {
+    await migrate(database.db);
+    const config = loadConfig({ DATABASE_URL: url, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
+    const { deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
+    const auths: Auths = new Array(sessions + WARM_UP);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < auths.length) {
+          const i = next++;
+          // Credit for far longer than the run: billing sweeps charge every minute meanwhile.
+          const s = await buildSession(deps, { type: 'chat', credit: 1_000_000 });
+          auths[i] = { client: { token: s.links.client.token }, expert: { token: s.links.expert.token } };
+        }
+      }),
+    );
+    // The per-connection rate limit (20 messages/s by default) is a policy, not a capacity:
+    // flat out at 500 sessions each client would send more than that, be refused, and stop.
+    server = await withGc({ DATABASE_URL: url, REALTIME_RATE_PER_S: '10000', REALTIME_BURST: '10000' }, 'hourglass', 'server/src/main.ts');
+    return { server, warm: auths.slice(sessions), auths: auths.slice(0, sessions), ready: 'session:state', stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** What run.ts asks; each is answered with one message: the result, or `{ error }`. */
+export type Command = { do: 'connect' } | { do: 'paced' } | { do: 'flatOut'; profile: boolean } | { do: 'stop' };
+
+const [kind, size] = process.argv.slice(2);
+const contender = kind === 'bare' ? await bare(Number(size)) : await hourglass(Number(size));
+let pairs: Pair[] = [];
+async function run(command: Command): Promise<unknown> {
+  switch (command.do) {
+    case 'connect': {
+      const connected = await connectMeasured(contender.server, contender.warm, contender.auths, contender.ready);
+      pairs = connected.pairs;
+      return connected.memory;
+    }
+    case 'paced':
+      return paced(contender.server, pairs);
+    case 'flatOut':
+      return flatOut(contender.server, pairs, command.profile);
+    case 'stop':
+      for (const p of pairs) {
+        p.client.close();
+        p.expert.close();
+      }
+      await contender.stop();
+      return {};
+  }
+}
+process.on('message', (command: Command) => {
+  run(command).then(
+    (result) => process.send!(result),
+    (err: unknown) => process.send!({ error: err instanceof Error ? err.stack : String(err) }),
+  );
+});
+// run.ts disconnects once this server is stopped (or when it fails itself): nothing is left to do.
+process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });
