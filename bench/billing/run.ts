@@ -31,6 +31,7 @@ import { migrate } from '../../server/src/db/migrate.ts';
 import { ledgerViolations } from '../../server/src/ledger/invariants.ts';
 import { ManualClock } from '../../server/src/platform/clock.ts';
 import { randomIds } from '../../server/src/platform/ids.ts';
+import { median } from '../median.ts';
 
 const { values } = parseArgs({
   options: {
@@ -151,7 +152,6 @@ const cases = [
   { label: 'batched (100/statement), one hot expert', hot: true, batch: 100, driver: 'node' },
   { label: 'one by one, experts spread, from pgbench', hot: false, batch: 1, driver: 'pgbench' },
 ] as const;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const tpsRounds: number[] = [];
 const rates: number[][] = cases.map(() => []);
 for (let round = 1; round <= ROUNDS; round++) {

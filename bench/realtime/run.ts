@@ -51,6 +51,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { median } from '../median.ts';
 import type { Command } from './contender.ts';
 import { PROFILES, ROUNDS, SECONDS, INTERVAL_MS, SETTLE_MS, SIZES, WINDOW, type Figures, type Memory } from './options.ts';
 
@@ -114,11 +115,6 @@ async function runSize(sessions: number) {
   }
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = sorted.length / 2;
-  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
-};
 /** Every figure's median over the rounds. */
 const medianFigures = (fs: Figures[]): Figures => ({
   perSecond: median(fs.map((f) => f.perSecond)),
