@@ -53,12 +53,10 @@ function postgresTicksBetween(before: Map<string, number>, after: Map<string, nu
 }
 const cpuTicks = (serverPid: number) => ({ server: ticks(serverPid), driver: ticks(process.pid), postgres: postgresTicks() });
 
-const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-
 /** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
 const withGc = (env: Record<string, string>, name: string, script: string) =>
   startNode(
-    { ...env, NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`, BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '' },
+    { ...env, NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`, BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '', EXEC_ARGS: process.env.EXEC_ARGS ?? '' },
     name,
     'bench/realtime/with-gc.ts',
   );
@@ -72,11 +70,17 @@ async function signalled(server: NodeProcess, signal: NodeJS.Signals, msg: strin
   return JSON.parse(lines().at(-1)!) as Record<string, unknown>;
 }
 
-/** The server's RSS, young generation and V8 heap in use (KiB), read after SETTLE_MS alone and a full garbage collection. */
+/** The server's memory (KiB), read after SETTLE_MS alone and a full garbage collection (with-gc.ts). */
 async function settledMemory(server: NodeProcess): Promise<Memory> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const line = await signalled(server, 'SIGUSR2', 'collected');
-  return { rss: rssKiB(server.pid), young: Number(line.young) / 1024, heap: Number(line.heapUsed) / 1024 };
+  const line = (await signalled(server, 'SIGUSR2', 'collected')) as { rss: number; young: number; heapUsed: number; compacted: { rss: number; young: number } };
+  if (process.env.BENCH_MEMORY_LOG) console.error(`[memory] ${process.argv[2]} ${JSON.stringify(line)}`);
+  return {
+    rss: line.rss / 1024,
+    young: line.young / 1024,
+    heap: line.heapUsed / 1024,
+    compacted: { rss: line.compacted.rss / 1024, young: line.compacted.young / 1024 },
+  };
 }
 
 /** Connects one socket and resolves once the server has registered it (`ready` event). */
@@ -247,11 +251,15 @@ async function connectMeasured(server: NodeProcess, warm: Auths, auths: Auths, r
   const pairs = [...half, ...(await connectAll(server.url, auths.slice(auths.length / 2), ready))];
   const after = await settledMemory(server);
   await snapshot();
-  const perParticipant = (from: Memory, to: Memory, sessions: number): Memory => ({
-    rss: (to.rss - from.rss) / (2 * sessions),
-    young: (to.young - from.young) / (2 * sessions),
-    heap: (to.heap - from.heap) / (2 * sessions),
-  });
+  const perParticipant = (from: Memory, to: Memory, sessions: number): Memory => {
+    const per = (x: number, y: number) => (y - x) / (2 * sessions);
+    return {
+      rss: per(from.rss, to.rss),
+      young: per(from.young, to.young),
+      heap: per(from.heap, to.heap),
+      compacted: { rss: per(from.compacted.rss, to.compacted.rss), young: per(from.compacted.young, to.compacted.young) },
+    };
+  };
   return { pairs, memory: { all: perParticipant(before, after, pairs.length), secondHalf: perParticipant(mid, after, pairs.length - half.length) } };
 }
 

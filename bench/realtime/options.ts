@@ -45,5 +45,7 @@ export interface Memory {
   /** Of `rss`, V8's young generation, which a full collection leaves with nothing live. */
   young: number;
   heap: number;
+  /** The RSS and young generation after a further collection that compacts every page (with-gc.ts). */
+  compacted: { rss: number; young: number };
 }
 

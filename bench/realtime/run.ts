@@ -4,13 +4,14 @@
  *
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4] [--settle 10] [--rounds 3] [--snapshots DIR] [--profiles DIR]
  *
- * For each size, each server runs in its own process (Hourglass: `npm start`'s entry point on a
- * fresh PostgreSQL database, all roles, so billing sweeps run meanwhile), both at once, and each
- * has its own driver process (contender.ts, forked by this one): two socket.io-clients per
- * session (client and expert, WebSocket transport). Each is connected and measured in turn,
- * and the flat-out phase runs in --rounds rounds, the two servers alternating (the idle one
- * meanwhile only answers its sockets' heartbeats). This process only orders the phases and
- * prints the figures.
+ * For each size, --rounds rounds: in each, each server runs in a fresh process of its own
+ * (Hourglass: `npm start`'s entry point on a fresh PostgreSQL database, all roles, so billing
+ * sweeps run meanwhile), both at once, and each has its own driver process (contender.ts,
+ * forked by this one): two socket.io-clients per session (client and expert, WebSocket
+ * transport). Each is connected and its memory read in turn, then (first round only) paced,
+ * then flat out, the two servers alternating (the idle one meanwhile only answers its sockets'
+ * heartbeats). Flat-out and memory figures are medians over the rounds. This process only
+ * orders the phases and prints the figures.
  *
  * Measured per server:
  * - RSS per connected participant: the server's RSS with every participant connected, minus
@@ -31,11 +32,13 @@
  *   without the slack V8 keeps (docs/PERFORMANCE.md).
  *   With --snapshots DIR, each server also writes heap snapshots before, at half and with all
  *   participants connected (compare with bench/realtime/heap-diff.ts).
- *   With --profiles DIR, each server's CPU profile over the last flat-out round is written there
+ *   With --profiles DIR, each server's CPU profile over the first round's flat-out phase is written there
  *   (the profiler costs the server ≈ 10 %: compare shares within a profile, not the figures),
  *   and its garbage collections in the window are printed; with --snapshots as well, a fourth
  *   snapshot is taken at the end of the window, while the flood is still in flight.
  *   BENCH_NODE_OPTIONS adds Node options to both servers (e.g. --max-semi-space-size=64).
+ *   BENCH_MEMORY_LOG=1 prints every memory reading with the size of each V8 space (the RSS
+ *   outside them all is what malloc and the code hold).
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
  * - flat out: every session's client keeps --window messages unanswered, sending the next as
@@ -86,33 +89,49 @@ async function startContender(kind: 'bare' | 'hourglass', sessions: number) {
   };
 }
 
+type Both = { all: Memory; secondHalf: Memory };
+/** One round at one size: what each server's memory and flat-out phase gave, and its paced phase in the first round. */
+interface Round {
+  memory: { bare: Both; hourglass: Both };
+  flatOut: { bare: Figures; hourglass: Figures };
+  paced?: { bare: Figures; hourglass: Figures };
+}
+
 /**
- * One size: both servers up at once, each with its own contender process; each connected and
- * its memory read in turn; the paced phase on each; then ROUNDS flat-out rounds, the relay's and
- * Hourglass's alternating, so that what the machine does meanwhile falls on both (single
- * flat-out runs moved ±25 % between runs).
+ * One round at one size: both servers started afresh, each with its own contender process; each
+ * connected and its memory read in turn; in the first round the paced phase on each; then the
+ * flat-out phase on each. A round per pair of fresh processes, because a server's memory is a
+ * reading of one process's history (when V8 grew which space, what glibc kept): the same code
+ * read 0.99× and 1.22× in two runs, so one process pair gives one sample, and the figures are
+ * medians over --rounds of them. The flat-out phases alternate with the rounds, so what the
+ * machine does meanwhile falls on both (single flat-out runs moved ±25 % between runs).
  */
-async function runSize(sessions: number) {
+async function runRound(sessions: number, first: boolean): Promise<Round> {
   const b = await startContender('bare', sessions);
   try {
     const h = await startContender('hourglass', sessions);
     try {
-      type Both = { all: Memory; secondHalf: Memory };
       const memory = { bare: await b.ask<Both>({ do: 'connect' }), hourglass: await h.ask<Both>({ do: 'connect' }) };
-      const paced = { bare: await b.ask<Figures>({ do: 'paced' }), hourglass: await h.ask<Figures>({ do: 'paced' }) };
-      const rounds: { bare: Figures; hourglass: Figures }[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        // Profiles and the in-flight snapshot in the last round only (each would overwrite the last).
-        const profile = PROFILES !== undefined && r === ROUNDS - 1;
-        rounds.push({ bare: await b.ask<Figures>({ do: 'flatOut', profile }), hourglass: await h.ask<Figures>({ do: 'flatOut', profile }) });
-      }
-      return { memory, paced, rounds };
+      const paced = first ? { bare: await b.ask<Figures>({ do: 'paced' }), hourglass: await h.ask<Figures>({ do: 'paced' }) } : undefined;
+      // The profile and the in-flight snapshot are written by the first round's servers only (later ones would overwrite them).
+      const profile = PROFILES !== undefined && first;
+      const flatOut = { bare: await b.ask<Figures>({ do: 'flatOut', profile }), hourglass: await h.ask<Figures>({ do: 'flatOut', profile }) };
+      return { memory, flatOut, ...(paced ? { paced } : {}) };
     } finally {
       await h.stop();
     }
   } finally {
     await b.stop();
   }
+}
+
+async function runSize(sessions: number) {
+  const rounds: Round[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    rounds.push(await runRound(sessions, r === 0));
+    console.error(`[bench/realtime] ${sessions} sessions: round ${r + 1} of ${ROUNDS} done`);
+  }
+  return rounds;
 }
 
 /** Every figure's median over the rounds. */
@@ -128,13 +147,25 @@ const medianFigures = (fs: Figures[]): Figures => ({
   },
 });
 
+const outside = (m: Memory) => m.rss - m.young;
+const compactedOutside = (m: Memory) => m.compacted.rss - m.compacted.young;
+/** Each memory figure's median over the rounds; the RSS outside the young generation as the median of each round's. */
+const medianMemory = (ms: Memory[]) => ({
+  rss: median(ms.map((m) => m.rss)),
+  young: median(ms.map((m) => m.young)),
+  outside: median(ms.map(outside)),
+  compacted: median(ms.map(compactedOutside)),
+  heap: median(ms.map((m) => m.heap)),
+});
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (sessions: number, what: string, b: Figures, h: Figures) =>
   `| ${fmt(sessions)} | ${what} | ${fmt(b.perSecond)} | ${fmt(h.perSecond)} | **${fmt(h.perSecond / b.perSecond, 2)}×** | ${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} | ${fmt(h.p50, 1)} / ${fmt(h.p99, 1)} |`;
 
 const lines = [
   `bench/realtime: ${SECONDS} s per phase, paced at one message per session every ${INTERVAL_MS} ms, flat out with ${WINDOW} unacknowledged per session`,
-  `in ${ROUNDS} rounds alternating the two servers (flat out: each figure the median over the rounds; each round's ratio below)`,
+  `in ${ROUNDS} rounds, each on both servers started afresh (paced: the first round; flat out and memory: each figure the median over the rounds;`,
+  "each round's ratios below)",
   '',
   '| sessions | load | bare msgs/s | Hourglass msgs/s | ratio | bare p50 / p99 ms | Hourglass p50 / p99 ms |',
   '| --- | --- | --- | --- | --- | --- | --- |',
@@ -150,27 +181,34 @@ const cpuRow = (sessions: number, who: string, f: Figures) =>
   `| ${fmt(sessions)} | ${who} | ${fmt(f.perFrame, 2)} | ${fmt(f.cpu.server)} | ${fmt(f.cpu.postgres)} | ${fmt(f.cpu.driver)} | ${fmt(f.cpu.server + f.cpu.postgres + f.cpu.driver)} |`;
 const memory: string[] = [
   '',
-  `Memory per connected participant, KiB, each read after ${SETTLE_MS / 1000} s alone and a full collection: RSS, of it the`,
-  'young generation (nothing live in it), the RSS outside it, and the V8 heap in use; bare / Hourglass; over all the',
+  `Memory per connected participant, KiB, each read after ${SETTLE_MS / 1000} s alone and a full collection, medians over the rounds: RSS, of it`,
+  'the young generation (nothing live in it), the RSS outside it, the same after a collection that compacts every page',
+  '(what the live objects take, without the holes dead ones left), and the V8 heap in use; bare / Hourglass; over all the',
   "connections, and over their second half (what a participant adds once the server's earlier slack is used up):",
   '',
-  '| sessions | connections | RSS | young generation | RSS outside it | ratio | heap in use | ratio |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| sessions | connections | RSS | young generation | RSS outside it | ratio | compacted, outside it | ratio | heap in use | ratio |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
-const roundRatios: string[] = ['', "Flat out, each round's ratio (Hourglass / bare msgs/s):", ''];
+const roundRatios: string[] = ['', "Each round's ratios (Hourglass / bare): flat-out msgs/s; RSS outside the young generation, all / second half, as left and compacted:", ''];
+const ratios = (xs: number[]) => `${xs.map((x) => `${fmt(x, 2)}×`).join(', ')} (median ${fmt(median(xs), 2)}×)`;
 for (const sessions of SIZES) {
-  const { memory: m, paced: p, rounds } = await runSize(sessions);
-  const [fb, fh] = [medianFigures(rounds.map((r) => r.bare)), medianFigures(rounds.map((r) => r.hourglass))];
+  const rounds = await runSize(sessions);
+  const p = rounds[0]!.paced!;
+  const [fb, fh] = [medianFigures(rounds.map((r) => r.flatOut.bare)), medianFigures(rounds.map((r) => r.flatOut.hourglass))];
   lines.push(row(sessions, 'paced', p.bare, p.hourglass), row(sessions, 'flat out', fb, fh));
   cpu.push(cpuRow(sessions, 'bare relay', fb), cpuRow(sessions, 'Hourglass', fh));
-  const ratios = rounds.map((r) => r.hourglass.perSecond / r.bare.perSecond);
-  roundRatios.push(`- ${fmt(sessions)} sessions: ${ratios.map((x) => `${fmt(x, 2)}×`).join(', ')} (median ${fmt(median(ratios), 2)}×)`);
+  roundRatios.push(
+    `- ${fmt(sessions)} sessions, flat out: ${ratios(rounds.map((r) => r.flatOut.hourglass.perSecond / r.flatOut.bare.perSecond))}`,
+    `- ${fmt(sessions)} sessions, RSS outside the young generation: all ${ratios(rounds.map((r) => outside(r.memory.hourglass.all) / outside(r.memory.bare.all)))}; second half ${ratios(rounds.map((r) => outside(r.memory.hourglass.secondHalf) / outside(r.memory.bare.secondHalf)))}`,
+    `- ${fmt(sessions)} sessions, the same compacted: all ${ratios(rounds.map((r) => compactedOutside(r.memory.hourglass.all) / compactedOutside(r.memory.bare.all)))}; second half ${ratios(rounds.map((r) => compactedOutside(r.memory.hourglass.secondHalf) / compactedOutside(r.memory.bare.secondHalf)))}`,
+  );
   const pair = (x: number, y: number) => `${fmt(x, 1)} / ${fmt(y, 1)}`;
   const ratio = (x: number, y: number) => `${pair(x, y)} | **${fmt(y / x, 2)}×**`;
-  const memoryRow = (which: string, bm: Memory, hm: Memory) =>
-    `| ${fmt(sessions)} | ${which} | ${pair(bm.rss, hm.rss)} | ${pair(bm.young, hm.young)} | ${ratio(bm.rss - bm.young, hm.rss - hm.young)} | ${ratio(bm.heap, hm.heap)} |`;
-  memory.push(memoryRow('all', m.bare.all, m.hourglass.all), memoryRow('second half', m.bare.secondHalf, m.hourglass.secondHalf));
-  console.error(`[bench/realtime] ${sessions} sessions done`);
+  const memoryRow = (which: 'all' | 'secondHalf', label: string) => {
+    const [bm, hm] = [medianMemory(rounds.map((r) => r.memory.bare[which])), medianMemory(rounds.map((r) => r.memory.hourglass[which]))];
+    return `| ${fmt(sessions)} | ${label} | ${pair(bm.rss, hm.rss)} | ${pair(bm.young, hm.young)} | ${ratio(bm.outside, hm.outside)} | ${ratio(bm.compacted, hm.compacted)} | ${ratio(bm.heap, hm.heap)} |`;
+  };
+  memory.push(memoryRow('all', 'all'), memoryRow('secondHalf', 'second half'));
 }
 console.log([...lines, ...roundRatios, ...cpu, ...memory].join('\n'));
 process.exit(0);

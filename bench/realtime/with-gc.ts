@@ -5,7 +5,11 @@
  * generation (new space and its large objects), which a full collection leaves empty: its size
  * is V8's answer to the allocation rate so far, not anything live. The RSS read after that is
  * what the connections hold, not whatever garbage V8 had not yet collected — which moved single
- * readings by ±30 % between runs. With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there
+ * readings by ±30 % between runs. Then it collects once more, compacting every page, and adds
+ * `compacted`: the RSS (read once V8 has unmapped the pages it freed) and the young generation
+ * after that — what the live objects take without the holes dead ones left in old space, which
+ * V8 compacts away when memory is short, not on a regular collection (docs/PERFORMANCE.md).
+ * Each space's size is logged too (`spaces`). With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there
  * (`<BENCH_LABEL>-<n>.heapsnapshot`) and logs `snapped`: bench/realtime/heap-diff.ts compares them.
  * With BENCH_PROFILES set to a folder, SIGWINCH starts V8's sampling CPU profiler and the next
  * SIGWINCH writes `<BENCH_LABEL>.cpuprofile` there (open it in Chrome's DevTools) and logs `profiled`.
@@ -13,17 +17,31 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 
 const g = globalThis as { gc?: () => void };
 if (!g.gc) throw new Error('start with NODE_OPTIONS=--expose-gc');
+/** The resident bytes of each V8 heap space, and of the young generation (new space and its large objects). */
+function spaces() {
+  const bySpace = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]));
+  return { young: (bySpace.new_space ?? 0) + (bySpace.new_large_object_space ?? 0), spaces: bySpace };
+}
+/** Pages a collection frees are unmapped by a V8 background task after it ends: the RSS is read once that is done. */
+const UNMAPPED_MS = 3000;
 let collections = 0;
 process.on('SIGUSR2', () => {
   g.gc!();
-  const young = getHeapSpaceStatistics()
-    .filter((x) => x.space_name === 'new_space' || x.space_name === 'new_large_object_space')
-    .reduce((sum, x) => sum + x.physical_space_size, 0);
-  console.log(JSON.stringify({ msg: 'collected', n: ++collections, ...process.memoryUsage(), young }));
+  const asLeft = { ...process.memoryUsage(), ...spaces() };
+  // A collection that compacts every page with free space in it, as V8 does when memory is
+  // short: the RSS after it is what the live objects take, without the holes earlier garbage
+  // left in old space (the flag is set for this one collection only).
+  setFlagsFromString('--compact-on-every-full-gc');
+  g.gc!();
+  setFlagsFromString('--no-compact-on-every-full-gc');
+  setTimeout(() => {
+    const compacted = { rss: process.memoryUsage().rss, ...spaces() };
+    console.log(JSON.stringify({ msg: 'collected', n: ++collections, ...asLeft, compacted }));
+  }, UNMAPPED_MS);
 });
 let snapshots = 0;
 process.on('SIGHUP', () => {
