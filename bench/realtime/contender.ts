@@ -56,7 +56,7 @@ const cpuTicks = (serverPid: number) => ({ server: ticks(serverPid), driver: tic
 /** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
 const withGc = (env: Record<string, string>, name: string, script: string) =>
   startNode(
-    { ...env, NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`, BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '', EXEC_ARGS: process.env.EXEC_ARGS ?? '' },
+    { ...env, NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`, BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '' },
     name,
     'bench/realtime/with-gc.ts',
   );

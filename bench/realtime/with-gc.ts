@@ -5,8 +5,8 @@
  * generation (new space and its large objects), which a full collection leaves empty: its size
  * is V8's answer to the allocation rate so far, not anything live. The RSS read after that is
  * what the connections hold, not whatever garbage V8 had not yet collected — which moved single
- * readings by ±30 % between runs. Then it collects once more, compacting every page, and adds
- * `compacted`: the RSS (read once V8 has unmapped the pages it freed) and the young generation
+ * readings by ±30 % between runs (the RSS read once V8 has unmapped the pages it freed). Then it
+ * collects once more, compacting every page, and adds `compacted`: the RSS and the young generation
  * after that — what the live objects take without the holes dead ones left in old space, which
  * V8 compacts away when memory is short, not on a regular collection (docs/PERFORMANCE.md).
  * Each space's size is logged too (`spaces`). With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there
@@ -26,11 +26,16 @@ function spaces() {
   const bySpace = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]));
   return { young: (bySpace.new_space ?? 0) + (bySpace.new_large_object_space ?? 0), spaces: bySpace };
 }
-/** Pages a collection frees are unmapped by a V8 background task after it ends: the RSS is read once that is done. */
+/**
+ * Pages a collection frees are unmapped by a V8 background task after it ends: the RSS is read
+ * once that is done (read at once, one reading held 24 MiB of a just-shrunk young generation).
+ */
 const UNMAPPED_MS = 3000;
 let collections = 0;
-process.on('SIGUSR2', () => {
+const unmapped = () => new Promise((r) => setTimeout(r, UNMAPPED_MS));
+process.on('SIGUSR2', async () => {
   g.gc!();
+  await unmapped();
   const asLeft = { ...process.memoryUsage(), ...spaces() };
   // A collection that compacts every page with free space in it, as V8 does when memory is
   // short: the RSS after it is what the live objects take, without the holes earlier garbage
@@ -38,10 +43,9 @@ process.on('SIGUSR2', () => {
   setFlagsFromString('--compact-on-every-full-gc');
   g.gc!();
   setFlagsFromString('--no-compact-on-every-full-gc');
-  setTimeout(() => {
-    const compacted = { rss: process.memoryUsage().rss, ...spaces() };
-    console.log(JSON.stringify({ msg: 'collected', n: ++collections, ...asLeft, compacted }));
-  }, UNMAPPED_MS);
+  await unmapped();
+  const compacted = { rss: process.memoryUsage().rss, ...spaces() };
+  console.log(JSON.stringify({ msg: 'collected', n: ++collections, ...asLeft, compacted }));
 });
 let snapshots = 0;
 process.on('SIGHUP', () => {
