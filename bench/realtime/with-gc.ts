@@ -35,8 +35,11 @@ let collections = 0;
 const unmapped = () => new Promise((r) => setTimeout(r, UNMAPPED_MS));
 process.on('SIGUSR2', async () => {
   g.gc!();
-  await unmapped();
+  // The heap as the collection left it; its RSS once unmapped (by then the server's timers
+  // have allocated again, which heapUsed would count).
   const asLeft = { ...process.memoryUsage(), ...spaces() };
+  await unmapped();
+  asLeft.rss = process.memoryUsage().rss;
   // A collection that compacts every page with free space in it, as V8 does when memory is
   // short: the RSS after it is what the live objects take, without the holes earlier garbage
   // left in old space (the flag is set for this one collection only).
