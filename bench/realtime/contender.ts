@@ -240,9 +240,9 @@ async function warmUp(url: string, auths: Auths, ready: string) {
 }
 
 /** Warms a server up, connects every session's two sides and reads the memory they take. */
-async function connectMeasured(server: NodeProcess, warm: Auths, auths: Auths, ready: string) {
+async function connectMeasured(server: NodeProcess, warm: Auths, auths: Auths, ready: string, snapshots: boolean) {
   await warmUp(server.url, warm, ready);
-  const snapshot = async () => SNAPSHOTS && (await signalled(server, 'SIGHUP', 'snapped'));
+  const snapshot = async () => SNAPSHOTS && snapshots && (await signalled(server, 'SIGHUP', 'snapped'));
   const before = await settledMemory(server);
   await snapshot();
   const half = await connectAll(server.url, auths.slice(0, auths.length / 2), ready);
@@ -316,7 +316,7 @@ async function hourglass(sessions: number): Promise<Contender> {
 }
 
 /** What run.ts asks; each is answered with one message: the result, or `{ error }`. */
-export type Command = { do: 'connect' } | { do: 'paced' } | { do: 'flatOut'; profile: boolean } | { do: 'stop' };
+export type Command = { do: 'connect'; snapshots: boolean } | { do: 'paced' } | { do: 'flatOut'; profile: boolean } | { do: 'stop' };
 
 const [kind, size] = process.argv.slice(2);
 const contender = kind === 'bare' ? await bare(Number(size)) : await hourglass(Number(size));
@@ -324,7 +324,7 @@ let pairs: Pair[] = [];
 async function run(command: Command): Promise<unknown> {
   switch (command.do) {
     case 'connect': {
-      const connected = await connectMeasured(contender.server, contender.warm, contender.auths, contender.ready);
+      const connected = await connectMeasured(contender.server, contender.warm, contender.auths, contender.ready, command.snapshots);
       pairs = connected.pairs;
       return connected.memory;
     }

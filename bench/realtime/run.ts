@@ -28,10 +28,13 @@
  *   collection the young generation holds nothing live, and its size is what V8 grew it to for
  *   the allocation rate so far — the relay grows it while its participants connect, Hourglass
  *   already while it starts, so counting it would charge that growth to the relay's
- *   connections. Beside it the V8 heap in use (heapUsed): what the connections' objects take,
- *   without the slack V8 keeps (docs/PERFORMANCE.md).
- *   With --snapshots DIR, each server also writes heap snapshots before, at half and with all
- *   participants connected (compare with bench/realtime/heap-diff.ts).
+ *   connections. Each RSS is read 3 s after its collection, once V8 has unmapped what it freed;
+ *   each reading is taken again after a collection that compacts every page ("compacted": what
+ *   the live objects take, without the holes dead ones left in old space). Beside them the V8
+ *   heap in use (heapUsed): what the connections' objects take, without the slack V8 keeps
+ *   (docs/PERFORMANCE.md).
+ *   With --snapshots DIR, each server of the first round also writes heap snapshots before, at
+ *   half and with all participants connected (compare with bench/realtime/heap-diff.ts).
  *   With --profiles DIR, each server's CPU profile over the first round's flat-out phase is written there
  *   (the profiler costs the server ≈ 10 %: compare shares within a profile, not the figures),
  *   and its garbage collections in the window are printed; with --snapshots as well, a fourth
@@ -111,9 +114,11 @@ async function runRound(sessions: number, first: boolean): Promise<Round> {
   try {
     const h = await startContender('hourglass', sessions);
     try {
-      const memory = { bare: await b.ask<Both>({ do: 'connect' }), hourglass: await h.ask<Both>({ do: 'connect' }) };
+      // Heap snapshots, the profile and the in-flight snapshot come from the first round's servers
+      // only: later ones would overwrite them (the files are named by server, not by round).
+      const connect = { do: 'connect', snapshots: first } as const;
+      const memory = { bare: await b.ask<Both>(connect), hourglass: await h.ask<Both>(connect) };
       const paced = first ? { bare: await b.ask<Figures>({ do: 'paced' }), hourglass: await h.ask<Figures>({ do: 'paced' }) } : undefined;
-      // The profile and the in-flight snapshot are written by the first round's servers only (later ones would overwrite them).
       const profile = PROFILES !== undefined && first;
       const flatOut = { bare: await b.ask<Figures>({ do: 'flatOut', profile }), hourglass: await h.ask<Figures>({ do: 'flatOut', profile }) };
       return { memory, flatOut, ...(paced ? { paced } : {}) };
@@ -197,10 +202,13 @@ for (const sessions of SIZES) {
   const [fb, fh] = [medianFigures(rounds.map((r) => r.flatOut.bare)), medianFigures(rounds.map((r) => r.flatOut.hourglass))];
   lines.push(row(sessions, 'paced', p.bare, p.hourglass), row(sessions, 'flat out', fb, fh));
   cpu.push(cpuRow(sessions, 'bare relay', fb), cpuRow(sessions, 'Hourglass', fh));
+  /** Each round's Hourglass / bare ratio of one memory figure, over all connections and over the second half. */
+  const memoryRatios = (figure: (m: Memory) => number) =>
+    (['all', 'secondHalf'] as const).map((which) => ratios(rounds.map((r) => figure(r.memory.hourglass[which]) / figure(r.memory.bare[which]))));
   roundRatios.push(
     `- ${fmt(sessions)} sessions, flat out: ${ratios(rounds.map((r) => r.flatOut.hourglass.perSecond / r.flatOut.bare.perSecond))}`,
-    `- ${fmt(sessions)} sessions, RSS outside the young generation: all ${ratios(rounds.map((r) => outside(r.memory.hourglass.all) / outside(r.memory.bare.all)))}; second half ${ratios(rounds.map((r) => outside(r.memory.hourglass.secondHalf) / outside(r.memory.bare.secondHalf)))}`,
-    `- ${fmt(sessions)} sessions, the same compacted: all ${ratios(rounds.map((r) => compactedOutside(r.memory.hourglass.all) / compactedOutside(r.memory.bare.all)))}; second half ${ratios(rounds.map((r) => compactedOutside(r.memory.hourglass.secondHalf) / compactedOutside(r.memory.bare.secondHalf)))}`,
+    `- ${fmt(sessions)} sessions, RSS outside the young generation: all ${memoryRatios(outside).join('; second half ')}`,
+    `- ${fmt(sessions)} sessions, the same compacted: all ${memoryRatios(compactedOutside).join('; second half ')}`,
   );
   const pair = (x: number, y: number) => `${fmt(x, 1)} / ${fmt(y, 1)}`;
   const ratio = (x: number, y: number) => `${pair(x, y)} | **${fmt(y / x, 2)}×**`;
