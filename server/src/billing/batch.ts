@@ -40,13 +40,18 @@ const chargeOne = prepared<ChargeRow>('select * from hg_charge_session($1::uuid,
 async function charge(db: Database, query: CompiledQuery<ChargeRow>): Promise<ChargeResult> {
   const { rows } = await db.executeQuery(query);
   const events: DomainEvent[] = [];
-  for (const r of rows.filter((x) => x.charged)) {
+  const unpaid: string[] = [];
+  for (const r of rows) {
+    if (!r.charged) {
+      unpaid.push(r.session_id);
+      continue;
+    }
     const balance = Number(r.balance);
     const paidUntil = new Date(new Date(r.paid_until).getTime() + 60_000).toISOString();
     events.push({ type: 'billing.charged', sessionId: r.session_id, minute: r.minute, amount: r.rate, balance, paidUntil });
     if (r.warn) events.push({ type: 'billing.low_balance', sessionId: r.session_id, balance, minutesLeft: Math.floor(balance / r.rate) });
   }
-  return { claimed: rows.length, unpaid: rows.filter((r) => !r.charged).map((r) => r.session_id), events };
+  return { claimed: rows.length, unpaid, events };
 }
 
 /**

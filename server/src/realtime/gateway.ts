@@ -212,35 +212,6 @@ function clientMsgIdOf(payload: unknown): string | undefined {
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
 }
 
-/**
- * A `chat:send` on its way through the chat writer, answered once: by its acknowledgement when
- * the client asked for one; otherwise by the session's `chat:messages` frame (which reaches this
- * socket too), or by `refused` naming it. One object per message and no closures (ChatSubmission).
- */
-class SocketSubmission implements ChatSubmission {
-  constructor(
-    private readonly deps: Deps,
-    private readonly socket: RoomSocket,
-    readonly p: ParticipantData,
-    readonly input: { clientMsgId: string; text: string },
-    private readonly ack: ((r: Ack<unknown>) => void) | undefined,
-  ) {}
-
-  get type() {
-    return this.p.type;
-  }
-
-  sent(message: ChatMessage, created: boolean) {
-    if (this.ack) this.ack({ ok: true, data: message });
-    // A retry's stored copy was published when it was created: news only to the one retrying.
-    else if (!created) this.socket.emit('chat:messages', [message]);
-  }
-
-  failed(err: unknown) {
-    refuseSend(this.deps, this.socket, this.ack, err, this.input);
-  }
-}
-
 /** A `chat:send` that failed: its acknowledgement when it asked for one, else `refused` naming it. */
 function refuseSend(deps: Deps, socket: RoomSocket, ack: ((r: Ack<unknown>) => void) | undefined, err: unknown, payload: unknown) {
   const error = failure(deps, err);
@@ -259,17 +230,51 @@ type Handler = (socket: RoomSocket, p: ParticipantData, payload: unknown, ack: (
  */
 function participantEvents(deps: Deps, node: GatewayNode) {
   const { REALTIME_RATE_PER_S: rate, REALTIME_BURST: burst } = deps.config;
+
+  /**
+   * A `chat:send` on its way through the chat writer, answered once: by its acknowledgement when
+   * the client asked for one; otherwise by the session's `chat:messages` frame (which reaches this
+   * socket too), or by `refused` naming it. One object per message and no closures
+   * (ChatSubmission); its participant is its socket's, and `deps` is this gateway's, shared.
+   */
+  class SocketSubmission implements ChatSubmission {
+    constructor(
+      private readonly socket: RoomSocket,
+      readonly clientMsgId: string,
+      readonly text: string,
+      private readonly ack: ((r: Ack<unknown>) => void) | undefined,
+    ) {}
+
+    get p() {
+      return this.socket.data as ParticipantData;
+    }
+
+    get type() {
+      return this.p.type;
+    }
+
+    sent(message: ChatMessage, created: boolean) {
+      if (this.ack) this.ack({ ok: true, data: message });
+      // A retry's stored copy was published when it was created: news only to the one retrying.
+      else if (!created) this.socket.emit('chat:messages', [message]);
+    }
+
+    failed(err: unknown) {
+      refuseSend(deps, this.socket, this.ack, err, this);
+    }
+  }
+
   const handlers: Record<string, Handler> = {
     // Once per message, so without `answer`'s async wrappers: validated here, then stored and
     // answered through the chat writer (SocketSubmission).
-    'chat:send': (socket, p, payload, ack) => {
+    'chat:send': (socket, _p, payload, ack) => {
       let input;
       try {
         input = validate(ChatSend, payload, 'payload');
       } catch (err) {
         return refuseSend(deps, socket, ack, err, payload);
       }
-      node.chat.send(new SocketSubmission(deps, socket, p, input, ack));
+      node.chat.send(new SocketSubmission(socket, input.clientMsgId, input.text, ack));
     },
     resume: (_socket, p, payload, ack) =>
       answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, validate(Resume, payload, 'payload').afterSeq, realtimeLimits.history)),

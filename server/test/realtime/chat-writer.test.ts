@@ -10,7 +10,7 @@ import { endSession } from '../../src/sessions/service.ts';
 /** A send as a promise: resolved by the submission's `sent`, rejected by its `failed`. */
 const send = (writer: ChatWriter, p: Participant, type: 'chat' | 'voice' | 'video', input: { clientMsgId: string; text: string }) =>
   new Promise<{ message: ChatMessage; created: boolean }>((resolve, reject) =>
-    writer.send({ p, type, input, sent: (message, created) => resolve({ message, created }), failed: reject }),
+    writer.send({ p, type, ...input, sent: (message, created) => resolve({ message, created }), failed: reject }),
   );
 
 describeOnDatabases('chat writer', (target) => {
@@ -124,7 +124,8 @@ describeOnDatabases('chat writer', (target) => {
     const throwing = {
       p: client,
       type: 'chat' as const,
-      input: { clientMsgId: 'boom', text: 'its sender is gone' },
+      clientMsgId: 'boom',
+      text: 'its sender is gone',
       sent: () => {
         thrown++;
         throw new Error('the socket is gone');
