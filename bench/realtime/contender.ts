@@ -118,6 +118,7 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 async function measure(
   server: NodeProcess,
   pairs: Pair[],
+  phase: 'paced' | 'flat out',
   start: (pair: Pair, i: number, sendOne: () => Promise<void>) => () => void,
   profile = false,
 ): Promise<Figures> {
@@ -157,6 +158,8 @@ async function measure(
   );
   await new Promise((r) => setTimeout(r, 2000));
   counting = true;
+  // Wall-clock time, to set beside PostgreSQL's log (a checkpoint's writes falling on a window).
+  console.error(`[bench/realtime] ${process.argv[2]} ${pairs.length} sessions, ${phase}: counted window from ${new Date().toISOString()} for ${SECONDS} s`);
   if (profile) process.kill(server.pid, 'SIGWINCH');
   const t0 = performance.now();
   const cpu0 = cpuTicks(server.pid);
@@ -193,7 +196,7 @@ async function measure(
 
 /** Every session's client sends every INTERVAL_MS, the sessions spread evenly over the interval. */
 const paced = (server: NodeProcess, pairs: Pair[]) =>
-  measure(server, pairs, (_pair, i, sendOne) => {
+  measure(server, pairs, 'paced', (_pair, i, sendOne) => {
     let timer: NodeJS.Timeout | undefined;
     const first = setTimeout(() => {
       void sendOne();
@@ -207,7 +210,7 @@ const paced = (server: NodeProcess, pairs: Pair[]) =>
 
 /** Every session's client keeps WINDOW messages unacknowledged: a new one as soon as one is acknowledged. */
 const flatOut = (server: NodeProcess, pairs: Pair[], profile: boolean) =>
-  measure(server, pairs, (_pair, _i, sendOne) => {
+  measure(server, pairs, 'flat out', (_pair, _i, sendOne) => {
     let stopped = false;
     const loop = async () => {
       while (!stopped) await sendOne();

@@ -52,7 +52,9 @@
  * each process's CPU time over the counted window (/proc/<pid>/stat; PostgreSQL: all its
  * processes) per delivered message, and how many messages a `chat:messages` frame carried —
  * Hourglass puts a batch's messages of a session in one frame, and how many that is decides
- * much of its cost (docs/PERFORMANCE.md).
+ * much of its cost (docs/PERFORMANCE.md). Each counted window's wall-clock start is printed
+ * (`counted window from …`), to set beside PostgreSQL's log: a checkpoint writing during one
+ * window is a suspect for a round far from the others.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
