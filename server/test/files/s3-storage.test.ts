@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { pgliteTarget } from '../../../test-support/databases.ts';
 import { startFakeS3 } from '../../../test-support/fake-s3.ts';
 import { buildSession } from '../../../test-support/factories.ts';
@@ -44,8 +44,10 @@ describe('files on S3-compatible storage', () => {
     const s = await buildSession(server.deps);
     const id = server.deps.ids.uuid();
     await server.deps.db.insertInto('files').values({ id, session_id: s.session.id, uploader_id: s.client.id, name: 'half.png', created_at: await server.clock.now() }).execute();
-    const { writeFile, mkdtemp } = await import('node:fs/promises');
-    const tmp = `${await mkdtemp('/tmp/hg-put-')}/f`;
+    const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
+    const dir = await mkdtemp('/tmp/hg-put-');
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const tmp = `${dir}/f`;
     await writeFile(tmp, PNG);
     await server.deps.storage.put(`sessions/${s.session.id}/${id}`, tmp, PNG.length, 'image/png');
     expect(await s3.keys()).toContain(`sessions/${s.session.id}/${id}`);
