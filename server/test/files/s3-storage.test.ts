@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { pgliteTarget } from '../../../test-support/databases.ts';
 import { startFakeS3 } from '../../../test-support/fake-s3.ts';
@@ -44,10 +47,9 @@ describe('files on S3-compatible storage', () => {
     const s = await buildSession(server.deps);
     const id = server.deps.ids.uuid();
     await server.deps.db.insertInto('files').values({ id, session_id: s.session.id, uploader_id: s.client.id, name: 'half.png', created_at: await server.clock.now() }).execute();
-    const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
-    const dir = await mkdtemp('/tmp/hg-put-');
+    const dir = await mkdtemp(join(tmpdir(), 'hg-put-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    const tmp = `${dir}/f`;
+    const tmp = join(dir, 'f');
     await writeFile(tmp, PNG);
     await server.deps.storage.put(`sessions/${s.session.id}/${id}`, tmp, PNG.length, 'image/png');
     expect(await s3.keys()).toContain(`sessions/${s.session.id}/${id}`);
