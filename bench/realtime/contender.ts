@@ -24,6 +24,10 @@ import { INTERVAL_MS, PROFILES, SECONDS, SETTLE_MS, SNAPSHOTS, WARM_UP, WINDOW, 
 
 type Pair = { client: Socket; expert: Socket };
 
+/** Each phase's warm-up before its counted window; flat out, the sessions start over its first RAMP_MS. */
+const WARM_UP_MS = 2000;
+const RAMP_MS = 1000;
+
 /** CPU time (user + system, in clock ticks of 10 ms) of a process. */
 const ticks = (pid: number | string) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -156,14 +160,19 @@ async function measure(
       }),
     ),
   );
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, WARM_UP_MS));
   counting = true;
   // Wall-clock time, to set beside PostgreSQL's log (a checkpoint's writes falling on a window).
   console.error(`[bench/realtime] ${process.argv[2]} ${pairs.length} sessions, ${phase}: counted window from ${new Date().toISOString()} for ${SECONDS} s`);
   if (profile) process.kill(server.pid, 'SIGWINCH');
   const t0 = performance.now();
   const cpu0 = cpuTicks(server.pid);
+  // Where the window's first half ends: how full frames were then and after (a flood's start
+  // splits a session's burst, and the split mends only by chance: docs/PERFORMANCE.md).
+  let half = { delivered: 0, frames: 0 };
+  const halfway = setTimeout(() => (half = { delivered, frames }), SECONDS * 500);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  clearTimeout(halfway);
   counting = false;
   const cpu1 = cpuTicks(server.pid);
   if (profile) console.error(`[bench/realtime] server pid ${server.pid}: garbage collections in the window:`, JSON.stringify((await signalled(server, 'SIGWINCH', 'profiled')).gcs));
@@ -186,6 +195,7 @@ async function measure(
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     perFrame: delivered / frames,
+    perFrameHalves: [half.delivered / half.frames, (delivered - half.delivered) / (frames - half.frames)],
     cpu: {
       server: perMessage(cpu1.server - cpu0.server),
       driver: perMessage(cpu1.driver - cpu0.driver),
@@ -208,16 +218,27 @@ const paced = (server: NodeProcess, pairs: Pair[]) =>
     };
   });
 
-/** Every session's client keeps WINDOW messages unacknowledged: a new one as soon as one is acknowledged. */
+/**
+ * Every session's client keeps WINDOW messages unacknowledged: a new one as soon as one is
+ * acknowledged. The sessions start one after another over the warm-up's first second, as the
+ * paced phase spreads them over its interval: started in one tick (until 2026-12-02), every
+ * client's first burst reached a server swamped by all the others, sessions' bursts were read
+ * in pieces that fell into different batches, and they stayed apart for the rest of the phase —
+ * the figure then measured that start, not the flood (docs/PERFORMANCE.md). The relay has no
+ * batch, so no start can split anything there.
+ */
 const flatOut = (server: NodeProcess, pairs: Pair[], profile: boolean) =>
-  measure(server, pairs, 'flat out', (_pair, _i, sendOne) => {
+  measure(server, pairs, 'flat out', (_pair, i, sendOne) => {
     let stopped = false;
     const loop = async () => {
       while (!stopped) await sendOne();
     };
-    for (let w = 0; w < WINDOW; w++) void loop();
+    const start = setTimeout(() => {
+      for (let w = 0; w < WINDOW; w++) void loop();
+    }, (i / pairs.length) * RAMP_MS);
     return () => {
       stopped = true;
+      clearTimeout(start);
     };
   }, profile);
 

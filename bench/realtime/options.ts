@@ -36,6 +36,8 @@ export interface Figures {
   p99: number;
   /** Messages per `chat:messages` frame the expert's socket received. */
   perFrame: number;
+  /** The same over the counted window's first and second halves. */
+  perFrameHalves: [number, number];
   /** CPU µs per delivered message: the server process, this driver, every PostgreSQL process. */
   cpu: { server: number; driver: number; postgres: number };
 }

@@ -47,14 +47,18 @@
  * - flat out: every session's client keeps --window messages unanswered, sending the next as
  *   soon as one is answered — its own copy back in `chat:messages`, which Hourglass sends only
  *   once the message is committed — so throughput is bound by the server, not by round trips;
- *   the same figures, each the median over the rounds, and each round's ratio.
+ *   the sessions start one after another over the first second of the 2 s warm-up (as paced
+ *   spreads them over its interval; all in one tick, the start split sessions' bursts for the
+ *   whole phase); the same figures, each the median over the rounds, and each round's ratio.
  * Ratios are Hourglass / bare relay. For the flat-out phase it also prints where the CPU went:
  * each process's CPU time over the counted window (/proc/<pid>/stat; PostgreSQL: all its
  * processes) per delivered message, and how many messages a `chat:messages` frame carried —
- * Hourglass puts a batch's messages of a session in one frame, and how many that is decides
- * much of its cost (docs/PERFORMANCE.md). Each counted window's wall-clock start is printed
- * (`counted window from …`), to set beside PostgreSQL's log: a checkpoint writing during one
- * window is a suspect for a round far from the others.
+ * over the window and over each of its halves — Hourglass puts a batch's messages of a session
+ * in one frame, and how many that is decides much of its cost; a flood's start splits sessions'
+ * bursts, which mend only by chance, so the first half can carry fewer (docs/PERFORMANCE.md).
+ * Each counted window's wall-clock start is printed (`counted window from …`), to set beside
+ * PostgreSQL's log (checkpoints were a suspect for the low rounds at 5,000 sessions; on
+ * 2026-12-02 low rounds fell where no checkpoint did).
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -147,6 +151,7 @@ const medianFigures = (fs: Figures[]): Figures => ({
   p50: median(fs.map((f) => f.p50)),
   p99: median(fs.map((f) => f.p99)),
   perFrame: median(fs.map((f) => f.perFrame)),
+  perFrameHalves: [median(fs.map((f) => f.perFrameHalves[0])), median(fs.map((f) => f.perFrameHalves[1]))],
   cpu: {
     server: median(fs.map((f) => f.cpu.server)),
     driver: median(fs.map((f) => f.cpu.driver)),
@@ -179,13 +184,14 @@ const lines = [
 ];
 const cpu: string[] = [
   '',
-  'Flat out, CPU µs per delivered message (each process over the counted window) and messages per frame, medians over the rounds:',
+  'Flat out, CPU µs per delivered message (each process over the counted window) and messages per frame (over the window; its first half, second half),',
+  'medians over the rounds:',
   '',
   '| sessions | server | msgs / frame | server µs | PostgreSQL µs | driver µs | total µs |',
   '| --- | --- | --- | --- | --- | --- | --- |',
 ];
 const cpuRow = (sessions: number, who: string, f: Figures) =>
-  `| ${fmt(sessions)} | ${who} | ${fmt(f.perFrame, 2)} | ${fmt(f.cpu.server)} | ${fmt(f.cpu.postgres)} | ${fmt(f.cpu.driver)} | ${fmt(f.cpu.server + f.cpu.postgres + f.cpu.driver)} |`;
+  `| ${fmt(sessions)} | ${who} | ${fmt(f.perFrame, 2)} (${f.perFrameHalves.map((x) => fmt(x, 2)).join(', ')}) | ${fmt(f.cpu.server)} | ${fmt(f.cpu.postgres)} | ${fmt(f.cpu.driver)} | ${fmt(f.cpu.server + f.cpu.postgres + f.cpu.driver)} |`;
 const memory: string[] = [
   '',
   `Memory per connected participant, KiB, each read after ${SETTLE_MS / 1000} s alone and a full collection, medians over the rounds: RSS, of it`,
