@@ -24,8 +24,11 @@ import { INTERVAL_MS, PROFILES, SECONDS, SETTLE_MS, SNAPSHOTS, WARM_UP, WINDOW, 
 
 type Pair = { client: Socket; expert: Socket };
 
-/** Each phase's warm-up before its counted window; flat out, the sessions start over its first RAMP_MS. */
-const WARM_UP_MS = 2000;
+/**
+ * Each phase's lead-in before its counted window (not WARM_UP, the sessions that warm a server
+ * up before its memory is read); flat out, the sessions start over its first RAMP_MS.
+ */
+const LEAD_IN_MS = 2000;
 const RAMP_MS = 1000;
 
 /** CPU time (user + system, in clock ticks of 10 ms) of a process. */
@@ -160,7 +163,7 @@ async function measure(
       }),
     ),
   );
-  await new Promise((r) => setTimeout(r, WARM_UP_MS));
+  await new Promise((r) => setTimeout(r, LEAD_IN_MS));
   counting = true;
   // Wall-clock time, to set beside PostgreSQL's log (a checkpoint's writes falling on a window).
   console.error(`[bench/realtime] ${process.argv[2]} ${pairs.length} sessions, ${phase}: counted window from ${new Date().toISOString()} for ${SECONDS} s`);
