@@ -61,12 +61,24 @@ function postgresTicksBetween(before: Map<string, number>, after: Map<string, nu
 const cpuTicks = (serverPid: number) => ({ server: ticks(serverPid), driver: ticks(process.pid), postgres: postgresTicks() });
 
 /** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
-const withGc = (env: Record<string, string>, name: string, script: string) =>
-  startNode(
-    { ...env, NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`, BENCH_SERVER: script, BENCH_LABEL: name.replace(/\W/g, '-'), BENCH_SNAPSHOTS: SNAPSHOTS ?? '', BENCH_PROFILES: PROFILES ?? '' },
+function withGc(env: Record<string, string>, name: string, script: string) {
+  const label = name.replace(/\W/g, '-');
+  const heaptrack = process.env.BENCH_HEAPTRACK;
+  return startNode(
+    {
+      ...env,
+      NODE_OPTIONS: `--expose-gc ${process.env.BENCH_NODE_OPTIONS ?? ''}`,
+      BENCH_SERVER: script,
+      BENCH_LABEL: label,
+      BENCH_SNAPSHOTS: SNAPSHOTS ?? '',
+      BENCH_PROFILES: PROFILES ?? '',
+      // malloc's allocations by call stack (run.ts says how to read them).
+      ...(heaptrack ? { LD_PRELOAD: '/usr/lib/heaptrack/libheaptrack_preload.so', DUMP_HEAPTRACK_OUTPUT: `${heaptrack}/${label}.raw` } : {}),
+    },
     name,
     'bench/realtime/with-gc.ts',
   );
+}
 
 /** Sends `signal` to the server and waits for the `msg` line it logs when done; returns that line. */
 async function signalled(server: NodeProcess, signal: NodeJS.Signals, msg: string) {

@@ -41,7 +41,11 @@
  *   snapshot is taken at the end of the window, while the flood is still in flight.
  *   BENCH_NODE_OPTIONS adds Node options to both servers (e.g. --max-semi-space-size=64).
  *   BENCH_MEMORY_LOG=1 prints every memory reading with the size of each V8 space (the RSS
- *   outside them all is what malloc and the code hold).
+ *   outside them all is what malloc and the code hold) and, in `compacted`, the RSS split into
+ *   anonymous pages (`anon`) and mapped files (`file`: node's own code).
+ *   BENCH_HEAPTRACK=DIR runs both servers under heaptrack's preload library (Debian's path),
+ *   each writing DIR/<server>.raw: `heaptrack_interpret < F.raw | gzip > F.gz`, then
+ *   `heaptrack_print -f F.gz` (malloc's live and peak bytes by call stack).
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
  * - flat out: every session's client keeps --window messages unanswered, sending the next as

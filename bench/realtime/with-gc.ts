@@ -9,12 +9,14 @@
  * collects once more, compacting every page, and adds `compacted`: the RSS and the young generation
  * after that — what the live objects take without the holes dead ones left in old space, which
  * V8 compacts away when memory is short, not on a regular collection (docs/PERFORMANCE.md).
- * Each space's size is logged too (`spaces`). With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there
+ * Each space's size is logged too (`spaces`), and the compacted RSS split into anonymous
+ * pages and mapped files (`anon`, `file`: the binary's code pages, which connections do not add
+ * to). With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there
  * (`<BENCH_LABEL>-<n>.heapsnapshot`) and logs `snapped`: bench/realtime/heap-diff.ts compares them.
  * With BENCH_PROFILES set to a folder, SIGWINCH starts V8's sampling CPU profiler and the next
  * SIGWINCH writes `<BENCH_LABEL>.cpuprofile` there (open it in Chrome's DevTools) and logs `profiled`.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
@@ -31,6 +33,13 @@ function spaces() {
  * once that is done (read at once, one reading held 24 MiB of a just-shrunk young generation).
  */
 const UNMAPPED_MS = 3000;
+/** Of the RSS, the anonymous pages (the heap, malloc's, stacks) and the rest (mapped files: the binary's code). */
+function resident() {
+  const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]) * 1024;
+  const rss = kB('Rss');
+  const anon = kB('Anonymous');
+  return { anon, file: rss - anon };
+}
 let collections = 0;
 const unmapped = () => new Promise((r) => setTimeout(r, UNMAPPED_MS));
 process.on('SIGUSR2', async () => {
@@ -47,7 +56,7 @@ process.on('SIGUSR2', async () => {
   g.gc!();
   setFlagsFromString('--no-compact-on-every-full-gc');
   await unmapped();
-  const compacted = { rss: process.memoryUsage().rss, ...spaces() };
+  const compacted = { rss: process.memoryUsage().rss, ...resident(), ...spaces() };
   console.log(JSON.stringify({ msg: 'collected', n: ++collections, ...asLeft, compacted }));
 });
 let snapshots = 0;
