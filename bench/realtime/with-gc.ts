@@ -35,10 +35,10 @@ function spaces() {
 const UNMAPPED_MS = 3000;
 /** Of the RSS, the anonymous pages (the heap, malloc's, stacks) and the rest (mapped files: the binary's code). */
 function resident() {
-  const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]) * 1024;
-  const rss = kB('Rss');
-  const anon = kB('Anonymous');
-  return { anon, file: rss - anon };
+  const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
+  const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)![1]) * 1024;
+  const anon = bytes('Anonymous');
+  return { anon, file: bytes('Rss') - anon };
 }
 let collections = 0;
 const unmapped = () => new Promise((r) => setTimeout(r, UNMAPPED_MS));
