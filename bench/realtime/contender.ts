@@ -194,6 +194,7 @@ async function measure(
   // With both options, one more snapshot while the flood is still in flight: what it holds.
   if (profile && SNAPSHOTS) await signalled(server, 'SIGHUP', 'snapped');
   const elapsed = (performance.now() - t0) / 1000;
+  const perFrame = (messages: number, inFrames: number) => (inFrames > 0 ? messages / inFrames : null);
   const perMessage = (ticksUsed: number) => (ticksUsed * 10_000) / delivered;
   for (const stop of stops) stop();
   // Let what is in flight land before the next phase.
@@ -210,7 +211,9 @@ async function measure(
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     perFrame: delivered / frames,
-    perFrameHalves: [half.delivered / half.frames, (delivered - half.delivered) / (frames - half.frames)],
+    // A half with no frame in it (a stall) has no figure: null, as JSON would turn NaN into anyway.
+    deliveredHalves: [half.delivered, delivered - half.delivered],
+    perFrameHalves: [perFrame(half.delivered, half.frames), perFrame(delivered - half.delivered, frames - half.frames)],
     cpu: {
       server: perMessage(cpu1.server - cpu0.server),
       driver: perMessage(cpu1.driver - cpu0.driver),

@@ -37,7 +37,9 @@ export interface Figures {
   /** Messages per `chat:messages` frame the expert's socket received. */
   perFrame: number;
   /** The same over the counted window's first and second halves. */
-  perFrameHalves: [number, number];
+  perFrameHalves: [number | null, number | null];
+  /** Messages delivered in each half of the window: a stall shows as a half far below the other. */
+  deliveredHalves: [number, number];
   /** CPU µs per delivered message: the server process, this driver, every PostgreSQL process. */
   cpu: { server: number; driver: number; postgres: number };
 }

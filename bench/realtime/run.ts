@@ -54,7 +54,9 @@
  *   the sessions start one after another over the first second of the 2 s warm-up (as paced
  *   spreads them over its interval; all in one tick, the start split sessions' bursts for the
  *   whole phase); the same figures, each the median over the rounds, and each round's ratio.
- * Ratios are Hourglass / bare relay. For the flat-out phase it also prints where the CPU went:
+ * Ratios are Hourglass / bare relay. Each round's figures are also written to stderr as JSON when
+ * the round ends (with the messages delivered in each half of the window), so a run cut short
+ * keeps what it measured. For the flat-out phase it also prints where the CPU went:
  * each process's CPU time over the counted window (/proc/<pid>/stat; PostgreSQL: all its
  * processes) per delivered message, and how many messages a `chat:messages` frame carried —
  * over the window and over each of its halves — Hourglass puts a batch's messages of a session
@@ -143,10 +145,18 @@ async function runRound(sessions: number, first: boolean): Promise<Round> {
 async function runSize(sessions: number) {
   const rounds: Round[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    rounds.push(await runRound(sessions, r === 0));
-    console.error(`[bench/realtime] ${sessions} sessions: round ${r + 1} of ${ROUNDS} done`);
+    const round = await runRound(sessions, r === 0);
+    rounds.push(round);
+    // Its figures as they came, so that a run cut short (or a report that fails) keeps them.
+    console.error(`[bench/realtime] ${sessions} sessions: round ${r + 1} of ${ROUNDS} done: ${JSON.stringify(round)}`);
   }
   return rounds;
+}
+
+/** The median of the rounds where a figure could be measured; null if none. */
+function medianOfMeasured(xs: (number | null)[]): number | null {
+  const measured = xs.filter((x): x is number => x !== null);
+  return measured.length ? median(measured) : null;
 }
 
 /** Every figure's median over the rounds. */
@@ -155,7 +165,8 @@ const medianFigures = (fs: Figures[]): Figures => ({
   p50: median(fs.map((f) => f.p50)),
   p99: median(fs.map((f) => f.p99)),
   perFrame: median(fs.map((f) => f.perFrame)),
-  perFrameHalves: [median(fs.map((f) => f.perFrameHalves[0])), median(fs.map((f) => f.perFrameHalves[1]))],
+  deliveredHalves: [median(fs.map((f) => f.deliveredHalves[0])), median(fs.map((f) => f.deliveredHalves[1]))],
+  perFrameHalves: [medianOfMeasured(fs.map((f) => f.perFrameHalves[0])), medianOfMeasured(fs.map((f) => f.perFrameHalves[1]))],
   cpu: {
     server: median(fs.map((f) => f.cpu.server)),
     driver: median(fs.map((f) => f.cpu.driver)),
@@ -174,7 +185,9 @@ const medianMemory = (ms: Memory[]) => ({
   heap: median(ms.map((m) => m.heap)),
 });
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** A figure for the tables; one that could not be measured (null: a half of the window with no frame) as a dash. */
+const fmt = (n: number | null, digits = 0) =>
+  n === null || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (sessions: number, what: string, b: Figures, h: Figures) =>
   `| ${fmt(sessions)} | ${what} | ${fmt(b.perSecond)} | ${fmt(h.perSecond)} | **${fmt(h.perSecond / b.perSecond, 2)}×** | ${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} | ${fmt(h.p50, 1)} / ${fmt(h.p99, 1)} |`;
 
