@@ -32,6 +32,8 @@ if (!base) throw new Error('Set TEST_DATABASE_URL to a PostgreSQL server (the be
 
 export interface Figures {
   perSecond: number;
+  /** The counted window as it ran, s: longer than --seconds when this process's timers fire late (flat out at 5,000 sessions). */
+  windowS: number;
   p50: number;
   p99: number;
   /** Messages per `chat:messages` frame the expert's socket received. */

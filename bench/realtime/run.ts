@@ -162,6 +162,7 @@ function medianOfMeasured(xs: (number | null)[]): number | null {
 /** Every figure's median over the rounds. */
 const medianFigures = (fs: Figures[]): Figures => ({
   perSecond: median(fs.map((f) => f.perSecond)),
+  windowS: median(fs.map((f) => f.windowS)),
   p50: median(fs.map((f) => f.p50)),
   p99: median(fs.map((f) => f.p99)),
   perFrame: median(fs.map((f) => f.perFrame)),
@@ -201,14 +202,15 @@ const lines = [
 ];
 const cpu: string[] = [
   '',
-  'Flat out, CPU µs per delivered message (each process over the counted window) and messages per frame (over the window; its first half, second half),',
+  'Flat out, CPU µs per delivered message (each process over the counted window), messages per frame (over the window; its first half, second half)',
+  "and the window as it ran (the driver's timers fire late when it is saturated),",
   'medians over the rounds:',
   '',
-  '| sessions | server | msgs / frame | server µs | PostgreSQL µs | driver µs | total µs |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  '| sessions | server | msgs / frame | server µs | PostgreSQL µs | driver µs | total µs | window s |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 const cpuRow = (sessions: number, who: string, f: Figures) =>
-  `| ${fmt(sessions)} | ${who} | ${fmt(f.perFrame, 2)} (${f.perFrameHalves.map((x) => fmt(x, 2)).join(', ')}) | ${fmt(f.cpu.server)} | ${fmt(f.cpu.postgres)} | ${fmt(f.cpu.driver)} | ${fmt(f.cpu.server + f.cpu.postgres + f.cpu.driver)} |`;
+  `| ${fmt(sessions)} | ${who} | ${fmt(f.perFrame, 2)} (${f.perFrameHalves.map((x) => fmt(x, 2)).join(', ')}) | ${fmt(f.cpu.server)} | ${fmt(f.cpu.postgres)} | ${fmt(f.cpu.driver)} | ${fmt(f.cpu.server + f.cpu.postgres + f.cpu.driver)} | ${fmt(f.windowS, 1)} |`;
 const memory: string[] = [
   '',
   `Memory per connected participant, KiB, each read after ${SETTLE_MS / 1000} s alone and a full collection, medians over the rounds: RSS, of it`,
