@@ -44,7 +44,7 @@
  *   outside them all is what malloc and the code hold) and, in `compacted`, the RSS split into
  *   anonymous pages (`anon`) and mapped files (`file`: node's own code).
  *   BENCH_HEAPTRACK=DIR runs both servers under heaptrack's preload library (Debian's path),
- *   each writing DIR/<server>.raw: `heaptrack_interpret < F.raw | gzip > F.gz`, then
+ *   each writing DIR/<server>.raw: `/usr/lib/heaptrack/libexec/heaptrack_interpret < F.raw | gzip > F.gz`, then
  *   `heaptrack_print -f F.gz` (malloc's live and peak bytes by call stack).
  * - paced: every session's client sends one message every --interval-ms (a lively chat); the
  *   messages delivered per second and the delivery latency (send → the expert's socket) p50/p99.
