@@ -144,15 +144,14 @@ async function measure(
   const latencies: number[] = [];
   let counting = false;
   let delivered = 0;
-  let frames = 0;
-  // When each counted frame was handled, and its size: the window's halves are split by time.
+  // When each counted frame was handled, and its size: the window's halves are split by time
+  // (and their count is the frames counted).
   const frameTimes: number[] = [];
   const frameSizes: number[] = [];
   const onMessages = (ms: { text: string }[]) => {
     if (!counting) return;
     const now = performance.now();
     delivered += ms.length;
-    frames++;
     frameTimes.push(now);
     frameSizes.push(ms.length);
     for (const m of ms) latencies.push(now - Number(m.text.split(' ')[0]));
@@ -205,6 +204,7 @@ async function measure(
   if (profile && SNAPSHOTS) await signalled(server, 'SIGHUP', 'snapped');
   const elapsed = (t1 - t0) / 1000;
   const perFrame = (messages: number, inFrames: number) => (inFrames > 0 ? messages / inFrames : null);
+  const frames = frameTimes.length;
   const perMessage = (ticksUsed: number) => (ticksUsed * 10_000) / delivered;
   for (const stop of stops) stop();
   // Let what is in flight land before the next phase.
@@ -222,8 +222,8 @@ async function measure(
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     perFrame: delivered / frames,
-    // A half with no frame in it has no figure: null, as JSON would turn NaN into anyway.
     deliveredHalves: [half.delivered, delivered - half.delivered],
+    // A half with no frame in it has no figure: null, as JSON would turn NaN into anyway.
     perFrameHalves: [perFrame(half.delivered, half.frames), perFrame(delivered - half.delivered, frames - half.frames)],
     cpu: {
       server: perMessage(cpu1.server - cpu0.server),
