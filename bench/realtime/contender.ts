@@ -20,7 +20,7 @@ import { connectPostgres } from '../../server/src/db/connect.ts';
 import { migrate } from '../../server/src/db/migrate.ts';
 import { databaseClock } from '../../server/src/platform/clock.ts';
 import { randomIds } from '../../server/src/platform/ids.ts';
-import { INTERVAL_MS, PROFILES, SECONDS, SETTLE_MS, SNAPSHOTS, WARM_UP, WINDOW, base, type Figures, type Memory } from './options.ts';
+import { CONNECT_CONCURRENCY, INTERVAL_MS, PROFILES, SECONDS, SETTLE_MS, SNAPSHOTS, WARM_UP, WINDOW, base, type Figures, type Memory } from './options.ts';
 
 type Pair = { client: Socket; expert: Socket };
 
@@ -72,6 +72,10 @@ function withGc(env: Record<string, string>, name: string, script: string) {
       BENCH_LABEL: label,
       BENCH_SNAPSHOTS: SNAPSHOTS ?? '',
       BENCH_PROFILES: PROFILES ?? '',
+      // The allocator as an operator may set it, the same for both servers: glibc malloc's
+      // MALLOC_* and GLIBC_TUNABLES, or another malloc (BENCH_LD_PRELOAD, e.g. Debian's jemalloc).
+      ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(MALLOC_|GLIBC_TUNABLES$)/.test(e[0]) && e[1] !== undefined)),
+      ...(process.env.BENCH_LD_PRELOAD ? { LD_PRELOAD: process.env.BENCH_LD_PRELOAD } : {}),
       // malloc's allocations by call stack (run.ts says how to read them).
       ...(heaptrack ? { LD_PRELOAD: '/usr/lib/heaptrack/libheaptrack_preload.so', DUMP_HEAPTRACK_OUTPUT: `${heaptrack}/${label}.raw` } : {}),
     },
@@ -92,13 +96,19 @@ async function signalled(server: NodeProcess, signal: NodeJS.Signals, msg: strin
 /** The server's memory (KiB), read after SETTLE_MS alone and a full garbage collection (with-gc.ts). */
 async function settledMemory(server: NodeProcess): Promise<Memory> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const line = (await signalled(server, 'SIGUSR2', 'collected')) as { rss: number; young: number; heapUsed: number; compacted: { rss: number; young: number } };
+  type Compacted = { rss: number; young: number; spaces: Record<string, number> };
+  const line = (await signalled(server, 'SIGUSR2', 'collected')) as { rss: number; young: number; heapUsed: number; compacted: Compacted };
   if (process.env.BENCH_MEMORY_LOG) console.error(`[memory] ${process.argv[2]} ${JSON.stringify(line)}`);
   return {
     rss: line.rss / 1024,
     young: line.young / 1024,
     heap: line.heapUsed / 1024,
-    compacted: { rss: line.compacted.rss / 1024, young: line.compacted.young / 1024 },
+    compacted: {
+      rss: line.compacted.rss / 1024,
+      young: line.compacted.young / 1024,
+      // Every space's resident bytes, the young generation's (`young`) taken out.
+      old: (Object.values(line.compacted.spaces).reduce((a, b) => a + b, 0) - line.compacted.young) / 1024,
+    },
   };
 }
 
@@ -111,12 +121,12 @@ function connect(url: string, auth: Record<string, string>, ready: string): Prom
   });
 }
 
-/** Opens both sides of every session, `concurrency` handshakes at a time. */
+/** Opens both sides of every session, --connect-concurrency handshakes at a time. */
 async function connectAll(url: string, auths: { client: Record<string, string>; expert: Record<string, string> }[], ready: string) {
   const pairs: Pair[] = new Array(auths.length);
   let next = 0;
   await Promise.all(
-    Array.from({ length: 50 }, async () => {
+    Array.from({ length: CONNECT_CONCURRENCY }, async () => {
       while (next < auths.length) {
         const i = next++;
         const client = await connect(url, auths[i]!.client, ready);
@@ -310,7 +320,7 @@ async function connectMeasured(server: NodeProcess, warm: Auths, auths: Auths, r
       rss: per(from.rss, to.rss),
       young: per(from.young, to.young),
       heap: per(from.heap, to.heap),
-      compacted: { rss: per(from.compacted.rss, to.compacted.rss), young: per(from.compacted.young, to.compacted.young) },
+      compacted: { rss: per(from.compacted.rss, to.compacted.rss), young: per(from.compacted.young, to.compacted.young), old: per(from.compacted.old, to.compacted.old) },
     };
   };
   return { pairs, memory: { all: perParticipant(before, after, pairs.length), secondHalf: perParticipant(mid, after, pairs.length - half.length) } };

@@ -15,6 +15,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     snapshots: { type: 'string' },
     profiles: { type: 'string' },
+    'connect-concurrency': { type: 'string', default: '50' },
   },
 });
 export const SIZES = values.sessions.split(',').map(Number);
@@ -25,6 +26,8 @@ export const SETTLE_MS = Number(values.settle) * 1000;
 export const ROUNDS = Number(values.rounds);
 export const SNAPSHOTS = values.snapshots;
 export const PROFILES = values.profiles;
+/** Handshakes in flight at once while the sessions connect. */
+export const CONNECT_CONCURRENCY = Number(values['connect-concurrency']);
 /** Sessions connected, chatted and closed before memory is first read. */
 export const WARM_UP = 10;
 export const base = process.env.TEST_DATABASE_URL;
@@ -51,7 +54,11 @@ export interface Memory {
   /** Of `rss`, V8's young generation, which a full collection leaves with nothing live. */
   young: number;
   heap: number;
-  /** The RSS and young generation after a further collection that compacts every page (with-gc.ts). */
-  compacted: { rss: number; young: number };
+  /**
+   * The RSS and young generation after a further collection that compacts every page
+   * (with-gc.ts), and of that RSS V8's other spaces (`old`: old generation, code, large
+   * objects); what is left is malloc's, the stacks' and mapped files'.
+   */
+  compacted: { rss: number; young: number; old: number };
 }
 

@@ -2,7 +2,7 @@
  * bench/realtime — chat through the Hourglass gateway beside a bare Socket.IO relay
  * (bench/realtime/bare-relay.ts: no auth, no persistence), same machine, the same driver code.
  *
- *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4] [--settle 10] [--rounds 3] [--snapshots DIR] [--profiles DIR]
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:realtime -- [--sessions 500,2000,5000] [--seconds 10] [--interval-ms 2000] [--window 4] [--settle 10] [--rounds 3] [--connect-concurrency 50] [--snapshots DIR] [--profiles DIR]
  *
  * For each size, --rounds rounds: in each, each server runs in a fresh process of its own
  * (Hourglass: `npm start`'s entry point on a fresh PostgreSQL database, all roles, so billing
@@ -32,7 +32,12 @@
  *   each reading is taken again after a collection that compacts every page ("compacted": what
  *   the live objects take, without the holes dead ones left in old space). Beside them the V8
  *   heap in use (heapUsed): what the connections' objects take, without the slack V8 keeps
- *   (docs/PERFORMANCE.md).
+ *   (docs/PERFORMANCE.md). The compacted figure is also split into V8's spaces and the rest
+ *   (malloc's, the stacks'): the rest is where the rounds' spread comes from, in both servers.
+ *   The sessions connect --connect-concurrency handshakes at a time (50).
+ *   The allocator can be changed for both servers alike: MALLOC_* and GLIBC_TUNABLES in this
+ *   process's environment reach them, and BENCH_LD_PRELOAD becomes their LD_PRELOAD (e.g.
+ *   /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 from Debian's libjemalloc2).
  *   With --snapshots DIR, each server of the first round also writes heap snapshots before, at
  *   half and with all participants connected (compare with bench/realtime/heap-diff.ts).
  *   With --profiles DIR, each server's CPU profile over the first round's flat-out phase is written there
@@ -177,12 +182,16 @@ const medianFigures = (fs: Figures[]): Figures => ({
 
 const outside = (m: Memory) => m.rss - m.young;
 const compactedOutside = (m: Memory) => m.compacted.rss - m.compacted.young;
+/** Of the compacted RSS outside the young generation, what is not V8's: malloc's, the stacks', mapped files'. */
+const compactedRest = (m: Memory) => compactedOutside(m) - m.compacted.old;
 /** Each memory figure's median over the rounds; the RSS outside the young generation as the median of each round's. */
 const medianMemory = (ms: Memory[]) => ({
   rss: median(ms.map((m) => m.rss)),
   young: median(ms.map((m) => m.young)),
   outside: median(ms.map(outside)),
   compacted: median(ms.map(compactedOutside)),
+  old: median(ms.map((m) => m.compacted.old)),
+  rest: median(ms.map(compactedRest)),
   heap: median(ms.map((m) => m.heap)),
 });
 
@@ -221,6 +230,15 @@ const memory: string[] = [
   '| sessions | connections | RSS | young generation | RSS outside it | ratio | compacted, outside it | ratio | heap in use | ratio |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
+const split: string[] = [
+  '',
+  "The compacted RSS outside the young generation, split (KiB per participant, bare / Hourglass, medians over the rounds): V8's",
+  'other spaces (old generation, code, large objects: what the objects take, much the same from run to run), and the rest',
+  "(malloc's, the stacks': what the allocator kept, which moves by up to ±1 KiB between rounds in either server):",
+  '',
+  '| sessions | connections | V8 outside the young generation | ratio | the rest | Hourglass − bare |',
+  '| --- | --- | --- | --- | --- | --- |',
+];
 const roundRatios: string[] = ['', "Each round's ratios (Hourglass / bare): flat-out msgs/s; RSS outside the young generation, all / second half, as left and compacted:", ''];
 const ratios = (xs: number[]) => `${xs.map((x) => `${fmt(x, 2)}×`).join(', ')} (median ${fmt(median(xs), 2)}×)`;
 for (const sessions of SIZES) {
@@ -236,6 +254,8 @@ for (const sessions of SIZES) {
     `- ${fmt(sessions)} sessions, flat out: ${ratios(rounds.map((r) => r.flatOut.hourglass.perSecond / r.flatOut.bare.perSecond))}`,
     `- ${fmt(sessions)} sessions, RSS outside the young generation: all ${memoryRatios(outside).join('; second half ')}`,
     `- ${fmt(sessions)} sessions, the same compacted: all ${memoryRatios(compactedOutside).join('; second half ')}`,
+    `- ${fmt(sessions)} sessions, of it V8's spaces: all ${memoryRatios((m) => m.compacted.old).join('; second half ')}`,
+    `- ${fmt(sessions)} sessions, of it the rest, KiB bare / Hourglass: ${(['all', 'secondHalf'] as const).map((w) => `${w === 'all' ? 'all' : 'second half'} ${rounds.map((r) => `${fmt(compactedRest(r.memory.bare[w]), 2)} / ${fmt(compactedRest(r.memory.hourglass[w]), 2)}`).join(', ')}`).join('; ')}`,
   );
   const pair = (x: number, y: number) => `${fmt(x, 1)} / ${fmt(y, 1)}`;
   const ratio = (x: number, y: number) => `${pair(x, y)} | **${fmt(y / x, 2)}×**`;
@@ -244,6 +264,11 @@ for (const sessions of SIZES) {
     return `| ${fmt(sessions)} | ${label} | ${pair(bm.rss, hm.rss)} | ${pair(bm.young, hm.young)} | ${ratio(bm.outside, hm.outside)} | ${ratio(bm.compacted, hm.compacted)} | ${ratio(bm.heap, hm.heap)} |`;
   };
   memory.push(memoryRow('all', 'all'), memoryRow('secondHalf', 'second half'));
+  const splitRow = (which: 'all' | 'secondHalf', label: string) => {
+    const [bm, hm] = [medianMemory(rounds.map((r) => r.memory.bare[which])), medianMemory(rounds.map((r) => r.memory.hourglass[which]))];
+    return `| ${fmt(sessions)} | ${label} | ${ratio(bm.old, hm.old)} | ${pair(bm.rest, hm.rest)} | ${fmt(hm.rest - bm.rest, 2)} |`;
+  };
+  split.push(splitRow('all', 'all'), splitRow('secondHalf', 'second half'));
 }
-console.log([...lines, ...roundRatios, ...cpu, ...memory].join('\n'));
+console.log([...lines, ...roundRatios, ...cpu, ...memory, ...split].join('\n'));
 process.exit(0);
