@@ -240,6 +240,11 @@ const split: string[] = [
   '| --- | --- | --- | --- | --- | --- |',
 ];
 const roundRatios: string[] = ['', "Each round's ratios (Hourglass / bare): flat-out msgs/s; RSS outside the young generation, all / second half, as left and compacted:", ''];
+/** The connections each memory figure is taken over, and their label in the report. */
+const HALVES = [
+  ['all', 'all'],
+  ['secondHalf', 'second half'],
+] as const;
 const ratios = (xs: number[]) => `${xs.map((x) => `${fmt(x, 2)}×`).join(', ')} (median ${fmt(median(xs), 2)}×)`;
 for (const sessions of SIZES) {
   const rounds = await runSize(sessions);
@@ -249,26 +254,23 @@ for (const sessions of SIZES) {
   cpu.push(cpuRow(sessions, 'bare relay', fb), cpuRow(sessions, 'Hourglass', fh));
   /** Each round's Hourglass / bare ratio of one memory figure, over all connections and over the second half. */
   const memoryRatios = (figure: (m: Memory) => number) =>
-    (['all', 'secondHalf'] as const).map((which) => ratios(rounds.map((r) => figure(r.memory.hourglass[which]) / figure(r.memory.bare[which]))));
+    HALVES.map(([which]) => ratios(rounds.map((r) => figure(r.memory.hourglass[which]) / figure(r.memory.bare[which]))));
+  /** Each round's rest (compactedRest), bare / Hourglass, over all connections and over the second half. */
+  const rests = HALVES.map(([which, label]) => `${label} ${rounds.map((r) => `${fmt(compactedRest(r.memory.bare[which]), 2)} / ${fmt(compactedRest(r.memory.hourglass[which]), 2)}`).join(', ')}`);
   roundRatios.push(
     `- ${fmt(sessions)} sessions, flat out: ${ratios(rounds.map((r) => r.flatOut.hourglass.perSecond / r.flatOut.bare.perSecond))}`,
     `- ${fmt(sessions)} sessions, RSS outside the young generation: all ${memoryRatios(outside).join('; second half ')}`,
     `- ${fmt(sessions)} sessions, the same compacted: all ${memoryRatios(compactedOutside).join('; second half ')}`,
     `- ${fmt(sessions)} sessions, of it V8's spaces: all ${memoryRatios((m) => m.compacted.old).join('; second half ')}`,
-    `- ${fmt(sessions)} sessions, of it the rest, KiB bare / Hourglass: ${(['all', 'secondHalf'] as const).map((w) => `${w === 'all' ? 'all' : 'second half'} ${rounds.map((r) => `${fmt(compactedRest(r.memory.bare[w]), 2)} / ${fmt(compactedRest(r.memory.hourglass[w]), 2)}`).join(', ')}`).join('; ')}`,
+    `- ${fmt(sessions)} sessions, of it the rest, KiB bare / Hourglass: ${rests.join('; ')}`,
   );
   const pair = (x: number, y: number) => `${fmt(x, 1)} / ${fmt(y, 1)}`;
   const ratio = (x: number, y: number) => `${pair(x, y)} | **${fmt(y / x, 2)}×**`;
-  const memoryRow = (which: 'all' | 'secondHalf', label: string) => {
+  for (const [which, label] of HALVES) {
     const [bm, hm] = [medianMemory(rounds.map((r) => r.memory.bare[which])), medianMemory(rounds.map((r) => r.memory.hourglass[which]))];
-    return `| ${fmt(sessions)} | ${label} | ${pair(bm.rss, hm.rss)} | ${pair(bm.young, hm.young)} | ${ratio(bm.outside, hm.outside)} | ${ratio(bm.compacted, hm.compacted)} | ${ratio(bm.heap, hm.heap)} |`;
-  };
-  memory.push(memoryRow('all', 'all'), memoryRow('secondHalf', 'second half'));
-  const splitRow = (which: 'all' | 'secondHalf', label: string) => {
-    const [bm, hm] = [medianMemory(rounds.map((r) => r.memory.bare[which])), medianMemory(rounds.map((r) => r.memory.hourglass[which]))];
-    return `| ${fmt(sessions)} | ${label} | ${ratio(bm.old, hm.old)} | ${pair(bm.rest, hm.rest)} | ${fmt(hm.rest - bm.rest, 2)} |`;
-  };
-  split.push(splitRow('all', 'all'), splitRow('secondHalf', 'second half'));
+    memory.push(`| ${fmt(sessions)} | ${label} | ${pair(bm.rss, hm.rss)} | ${pair(bm.young, hm.young)} | ${ratio(bm.outside, hm.outside)} | ${ratio(bm.compacted, hm.compacted)} | ${ratio(bm.heap, hm.heap)} |`);
+    split.push(`| ${fmt(sessions)} | ${label} | ${ratio(bm.old, hm.old)} | ${pair(bm.rest, hm.rest)} | ${fmt(hm.rest - bm.rest, 2)} |`);
+  }
 }
 console.log([...lines, ...roundRatios, ...cpu, ...memory, ...split].join('\n'));
 process.exit(0);
