@@ -7,10 +7,15 @@ import { inTransaction } from '../platform/transaction.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { sql, type Selectable } from 'kysely';
 
-export interface Participant {
+/** One side of a session: what a chat message and a socket's presence need. */
+export interface Side {
   sessionId: string;
-  userId: string;
   role: 'client' | 'expert';
+}
+
+/** A side with the user in it, as a join token names them. */
+export interface Participant extends Side {
+  userId: string;
 }
 
 const present = (m: Selectable<ChatMessagesTable>): ChatMessage => ({
@@ -30,7 +35,7 @@ const present = (m: Selectable<ChatMessagesTable>): ChatMessage => ({
  * object beside it: one object less per message waiting for its batch.
  */
 export interface ChatSubmission {
-  readonly p: Participant;
+  readonly p: Side;
   readonly type: 'chat' | 'voice' | 'video';
   readonly clientMsgId: string;
   readonly text: string;

@@ -2,7 +2,6 @@ import {
   ChatSend,
   MediaState,
   Resume,
-  SessionType,
   SignalSend,
   realtimeLimits,
   type Ack,
@@ -26,16 +25,17 @@ import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { endSession, joinIn } from '../sessions/service.ts';
 import { otherSide } from '../sessions/access.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
-import { ChatWriter, messagesAfter, type ChatSubmission, type Participant } from './chat.ts';
-import { TokenBucket } from './limits.ts';
+import { ChatWriter, messagesAfter, type ChatSubmission, type Side } from './chat.ts';
+import { takeToken } from './limits.ts';
+import { anyListener } from './any-listener.ts';
 import { arriveIn, depart, dropNode, heartbeat } from './presence.ts';
 import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
 import { UserHandshake, resolveUser, userRoom } from './user-channel.ts';
+import { Seat, principalOf } from './seat.ts';
 import { checkSignal } from './signaling.ts';
 
-/** A participant's socket: who, the session's type, and what is left of its rate (D7). */
-type ParticipantData = Participant & { kind: 'participant'; type: 'chat' | 'voice' | 'video'; budget: TokenBucket };
-type SocketData = ParticipantData | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin' };
+/** A participant's socket keeps its Seat; a user's own channel, who they are. */
+type SocketData = Seat | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin' };
 export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -95,9 +95,7 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
         const s = await arriveIn(deps, trx, joined, who, socket.id, node.id, now, outbox);
         return { who, type: s.type, state: await roomState(deps, trx, s, who, now) };
       });
-      // The type as the protocol's own string, not a copy read from the database per socket.
-      const sessionType = SessionType.options.find((t) => t === type)!;
-      socket.data = { kind: 'participant', sessionId: who.sessionId, userId: who.userId, role: who.role, type: sessionType, budget: new TokenBucket(deps.config.REALTIME_BURST) };
+      socket.data = new Seat(who.sessionId, who.role, type, deps.config.REALTIME_BURST);
       // Recorded as arrived. A transport that closed while the transaction ran is dropped by
       // socket.io without a 'disconnect', so its arrival is undone here. Once next() is called
       // socket.io connects the socket in a nextTick, before any I/O could close it: from then
@@ -115,8 +113,8 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
   io.on('connection', (socket) => {
     const data = socket.data;
     // A user's own channel only listens (no events in): it joins its room, nothing else.
-    if (data.kind === 'user') void socket.join(userRoom(data.userId));
-    else participant.connected(socket, data);
+    if (data instanceof Seat) participant.connected(socket, data);
+    else void socket.join(userRoom(data.userId));
   });
   const unsubscribe = deps.events.subscribe((e) => {
     deliverDomainEvents(io, deps, e, { multiNode: !!redis }).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
@@ -219,12 +217,12 @@ function refuseSend(deps: Deps, socket: RoomSocket, ack: ((r: Ack<unknown>) => v
   else sendRefused(socket, error, payload);
 }
 
-type Handler = (socket: RoomSocket, p: ParticipantData, payload: unknown, ack: ((r: Ack<unknown>) => void) | undefined) => void;
+type Handler = (socket: RoomSocket, p: Seat, payload: unknown, ack: ((r: Ack<unknown>) => void) | undefined) => void;
 
 /**
  * What a participant's socket may send, and the one listener that takes it all. Every socket
- * shares the same functions (socket.onAny calls its listener with the socket as `this`), so a
- * connection holds no closures of its own: per socket they were a tenth of a participant's
+ * shares the same functions (an any-listener is called with the socket as `this`; one array of
+ * them for all sockets: any-listener.ts), so a connection holds no closures of its own: per socket they were a tenth of a participant's
  * memory (bench/realtime, docs/PERFORMANCE.md). Every incoming event spends a token first;
  * over the limit it is refused, not queued.
  */
@@ -246,7 +244,7 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     ) {}
 
     get p() {
-      return this.socket.data as ParticipantData;
+      return this.socket.data as Seat;
     }
 
     get type() {
@@ -291,7 +289,7 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     },
     'session:end': (_socket, p, _payload, ack) =>
       answer(deps, ack, async () => {
-        const s = await endSession(deps, { kind: 'participant', sessionId: p.sessionId, userId: p.userId, role: p.role }, p.sessionId, undefined);
+        const s = await endSession(deps, await principalOf(deps.db, p), p.sessionId, undefined);
         return { state: s.state, endReason: s.endReason };
       }),
   };
@@ -300,11 +298,11 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     // Packets decoded before a disconnect can still arrive after it; socket.io drops those for
     // its own listeners, and so does this one.
     if (!this.connected) return;
-    const p = this.data as ParticipantData;
+    const p = this.data as Seat;
     const last = args.at(-1);
     const ack = typeof last === 'function' ? (last as (r: Ack<unknown>) => void) : undefined;
     const payload = args.length > (ack ? 1 : 0) ? args[0] : undefined;
-    if (!p.budget.take(rate, burst)) {
+    if (!takeToken(p, rate, burst)) {
       const error = new AppError('rate_limited').toBody().error;
       if (ack) ack({ ok: false, error });
       else sendRefused(this, { code: error.code, message: `${error.message} (${event})` }, event === 'chat:send' ? payload : undefined);
@@ -315,13 +313,14 @@ function participantEvents(deps: Deps, node: GatewayNode) {
   }
 
   function departed(this: RoomSocket) {
-    void leave(deps, node, this.data as ParticipantData, this.id);
+    void leave(deps, node, this.data as Seat, this.id);
   }
 
+  const listen = anyListener(dispatch);
   return {
-    connected(socket: RoomSocket, p: ParticipantData) {
+    connected(socket: RoomSocket, p: Seat) {
       void socket.join(roleRoom(p.sessionId, p.role));
-      socket.onAny(dispatch);
+      listen(socket);
       socket.on('disconnect', departed);
       const state = pending.get(socket)!;
       pending.delete(socket);
@@ -331,7 +330,7 @@ function participantEvents(deps: Deps, node: GatewayNode) {
 }
 
 /** A socket that had arrived is gone. */
-async function leave(deps: Deps, node: GatewayNode, p: Participant, socketId: string) {
+async function leave(deps: Deps, node: GatewayNode, p: Side, socketId: string) {
   // A closing node has handed all its sockets over already (GatewayNode.stop).
   if (node.closing) return;
   await depart(deps, p, socketId).catch((err: unknown) => deps.log.error({ err, sessionId: p.sessionId }, 'realtime departure not recorded'));

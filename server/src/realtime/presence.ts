@@ -8,7 +8,7 @@ import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
 import { resumeClock } from '../sessions/pause.ts';
 import type { SessionRow } from '../sessions/repository.ts';
-import type { Participant } from './chat.ts';
+import type { Participant, Side } from './chat.ts';
 
 /**
  * Presence lives in the database (docs/PROTOCOL.md "Presence"): one row per open socket, tagged
@@ -61,7 +61,7 @@ export async function arriveIn(deps: Deps, trx: Database, locked: SessionRow, p:
 }
 
 /** A socket has left. If it was the participant's last, they are away from now. */
-export function depart(deps: Deps, p: Participant, socketId: string) {
+export function depart(deps: Deps, p: Side, socketId: string) {
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, p.sessionId);
     const gone = await trx.deleteFrom('realtime_connections').where('socket_id', '=', socketId).executeTakeFirst();

@@ -9,7 +9,7 @@ import type { SessionRow } from '../sessions/repository.ts';
 import type { Database } from '../db/connect.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { otherSide } from '../sessions/access.ts';
-import { recentMessages, type Participant } from './chat.ts';
+import { recentMessages, type Side } from './chat.ts';
 import type { Io } from './gateway.ts';
 import { presenceOf } from './presence.ts';
 import { userRoom } from './user-channel.ts';
@@ -28,7 +28,7 @@ export const room = (sessionId: string) => [roleRoom(sessionId, 'client'), roleR
  * `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5) —
  * inside the handshake's transaction, so it shows the join it answers.
  */
-export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Participant, now: Date): Promise<SessionStatePayload> {
+export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Side, now: Date): Promise<SessionStatePayload> {
   // The participant it is for has just arrived: present. Only the other side is looked up.
   const theirs = await presenceOf(deps, db, s, otherSide(p.role));
   const mine: RoomPresence = { role: p.role, status: 'present', since: null };

@@ -5,6 +5,7 @@ import { buildSession, operator } from '../../../test-support/factories.ts';
 import { collect, connectRoom, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { revokeToken } from '../../src/sessions/service.ts';
+import { Seat } from '../../src/realtime/seat.ts';
 import { billingTick } from '../../src/sweeps/billing.ts';
 import { deadlineTick } from '../../src/sweeps/schedule.ts';
 
@@ -66,10 +67,28 @@ describeOnDatabases('realtime gateway', (target) => {
     it('the server does not keep the join token once the handshake has read it', async () => {
       at(0);
       const { s } = await room();
-      const kept = (await server.io!.fetchSockets()).filter((x) => x.data.kind === 'participant' && x.data.sessionId === s.session.id);
+      const kept = (await server.io!.fetchSockets()).filter((x) => x.data instanceof Seat && x.data.sessionId === s.session.id);
       expect(kept).toHaveLength(2);
       for (const socket of kept) expect(JSON.stringify(socket.handshake)).not.toContain(s.links.client.token.slice(4));
       for (const socket of kept) expect(JSON.stringify(socket.handshake)).not.toContain(s.links.expert.token.slice(4));
+    });
+
+    it('a participant socket keeps a seat without its user id, and shares one frozen listener array', async () => {
+      at(0);
+      // The first participant socket on a node gets onAny's own array; every later one the shared one.
+      await room();
+      const { s } = await room();
+      const mine = [...server.io!.of('/').sockets.values()].filter((x) => x.data instanceof Seat && x.data.sessionId === s.session.id);
+      expect(mine.map((x) => (x.data as Seat).role).sort()).toEqual(['client', 'expert']);
+      for (const x of mine) expect(Object.values(x.data)).not.toContain(s.client.id);
+      for (const x of mine) expect(Object.values(x.data)).not.toContain(s.expert.id);
+      const [a, b] = mine.map((x) => x.listenersAny());
+      expect(a).toHaveLength(1);
+      expect(a).toBe(b);
+      expect(Object.isFrozen(a)).toBe(true);
+      // A stray onAny on one socket fails loudly rather than adding a listener to every socket.
+      expect(() => mine[0]!.onAny(() => undefined)).toThrow(TypeError);
+      expect(b).toHaveLength(1);
     });
 
     it('a transport that closes while its handshake commits leaves no connection behind', async () => {
