@@ -222,9 +222,9 @@ type Handler = (socket: RoomSocket, p: Seat, payload: unknown, ack: ((r: Ack<unk
 /**
  * What a participant's socket may send, and the one listener that takes it all. Every socket
  * shares the same functions (an any-listener is called with the socket as `this`; one array of
- * them for all sockets: any-listener.ts), so a connection holds no closures of its own: per socket they were a tenth of a participant's
- * memory (bench/realtime, docs/PERFORMANCE.md). Every incoming event spends a token first;
- * over the limit it is refused, not queued.
+ * them for all sockets: any-listener.ts), so a connection holds no closures of its own: per
+ * socket they were a tenth of a participant's memory (bench/realtime, docs/PERFORMANCE.md).
+ * Every incoming event spends a token first; over the limit it is refused, not queued.
  */
 function participantEvents(deps: Deps, node: GatewayNode) {
   const { REALTIME_RATE_PER_S: rate, REALTIME_BURST: burst } = deps.config;
