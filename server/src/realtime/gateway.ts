@@ -35,7 +35,7 @@ import { Seat, principalOf } from './seat.ts';
 import { checkSignal } from './signaling.ts';
 
 /** A participant's socket keeps its Seat; a user's own channel, who they are. */
-type SocketData = Seat | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin' };
+type SocketData = Seat | { userId: string; role: 'client' | 'expert' | 'admin' };
 export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -79,7 +79,7 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     try {
       const asUser = UserHandshake.safeParse(socket.handshake.auth);
       if (asUser.success) {
-        socket.data = { kind: 'user', ...(await resolveUser(deps, socket.handshake.headers.cookie, asUser.data.csrfToken)) };
+        socket.data = await resolveUser(deps, socket.handshake.headers.cookie, asUser.data.csrfToken);
         return next();
       }
       const parsed = Handshake.safeParse(socket.handshake.auth);
