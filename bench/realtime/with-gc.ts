@@ -16,7 +16,7 @@
  * With BENCH_PROFILES set to a folder, SIGWINCH starts V8's sampling CPU profiler and the next
  * SIGWINCH writes `<BENCH_LABEL>.cpuprofile` there (open it in Chrome's DevTools) and logs `profiled`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
@@ -96,6 +96,8 @@ process.on('SIGWINCH', async () => {
   profiler.disconnect();
   profiler = undefined;
   gcObserver.disconnect();
+  // Made here: a write that throws in this handler would leave the bench waiting for 'profiled'.
+  mkdirSync(process.env.BENCH_PROFILES!, { recursive: true });
   writeFileSync(`${process.env.BENCH_PROFILES}/${process.env.BENCH_LABEL}.cpuprofile`, JSON.stringify(profile));
   console.log(JSON.stringify({ msg: 'profiled', gcs }));
 });

@@ -45,12 +45,16 @@ export interface ChatSubmission {
 }
 type Log = Deps['log'];
 
-/** One message's answer from `hg_chat_send` (migrations 019, 020); the stored text and time only for 'existing'. */
+/**
+ * A message's answer from `hg_chat_send` (migrations 019, 020, 023), in the batch's order: every
+ * message not created, and of a session's new messages only the first (its seq); the stored text
+ * and time only for 'existing'.
+ */
 interface Outcome {
   ord: number;
   outcome: 'created' | 'existing' | 'not_found' | 'closed';
   state: string | null;
-  msg_id: string;
+  msg_id: string | null;
   seq: number;
   stored_text: string | null;
   stored_at: Date | null;
@@ -70,8 +74,9 @@ export interface ChatWriterLimits {
 /**
  * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
  * committed wait for the next, which stores them all in one transaction (`hg_chat_send`,
- * migrations 019 and 020) — each numbered by its session's counter under the session's lock, durable
- * before it is acknowledged. Sessions are spread over a few lanes, each with one batch in
+ * migrations 019, 020 and 023) — each numbered by its session's counter under the session's
+ * lock, durable before it is acknowledged. The batch is first stored as if none of its messages
+ * were stored before; only when the unique key refuses that (a retry) is each one looked up. Sessions are spread over a few lanes, each with one batch in
  * flight: the database works on one lane's batch while this process prepares another's, and a
  * session always uses the same lane, so one sender's messages keep their order. Once a batch is
  * committed, each session's new messages are published together (`publish`: the gateway sends
@@ -118,25 +123,27 @@ export class ChatWriter {
 
   /** One batch, one transaction. If it fails as a whole, each message is tried alone, so one bad message fails only itself. */
   private async write(batch: ChatSubmission[]) {
-    let answered: { outcomes: Outcome[]; now: Date };
+    let answers: Answer[];
     try {
-      answered = await this.store(batch);
-      if (answered.outcomes.length !== batch.length) throw new Error(`hg_chat_send answered ${answered.outcomes.length} of ${batch.length} messages`);
+      answers = await this.store(batch);
     } catch (err) {
       if (batch.length === 1) return answer(this.deps.log, batch[0]!, 'failed', err);
       for (const one of batch) await this.write([one]);
       return;
     }
-    const sentAt = answered.now.toISOString();
     const created = new Map<string, ChatMessage[]>();
     // In the batch's order, which is each session's seq order.
-    for (const o of answered.outcomes) {
-      const x = batch[o.ord - 1]!;
-      const message = settle(this.deps.log, x, o, sentAt);
-      if (!message) continue;
+    for (let i = 0; i < batch.length; i++) {
+      const x = batch[i]!;
+      const a = answers[i]!;
+      if (isOutcome(a)) {
+        settle(this.deps.log, x, a);
+        continue;
+      }
+      answer(this.deps.log, x, 'sent', a, true);
       const list = created.get(x.p.sessionId);
-      if (list) list.push(message);
-      else created.set(x.p.sessionId, [message]);
+      if (list) list.push(a);
+      else created.set(x.p.sessionId, [a]);
     }
     for (const [sessionId, messages] of created) {
       // The messages are stored and their senders answered: a failed delivery must not stop the lane.
@@ -148,39 +155,55 @@ export class ChatWriter {
     }
   }
 
-  private store(batch: ChatSubmission[]) {
+  /** Stores a batch and answers each of its messages: the message it created, or what else became of it. */
+  private async store(batch: ChatSubmission[]): Promise<Answer[]> {
     const col = <T>(f: (x: ChatSubmission) => T) => batch.map(f);
-    return inTransaction(this.deps, async (trx, now) => {
+    const ids = col(() => this.deps.ids.uuid());
+    const { rows, now } = await inTransaction(this.deps, async (trx, now) => {
       const { rows } = await sql<Outcome>`select * from hg_chat_send(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
-        ${col((x) => x.clientMsgId)}::text[], ${col((x) => x.text)}::text[], ${col(() => this.deps.ids.uuid())}::uuid[])`.execute(trx);
-      return { outcomes: rows, now };
+        ${col((x) => x.clientMsgId)}::text[], ${col((x) => x.text)}::text[], ${ids}::uuid[])`.execute(trx);
+      return { rows, now };
     });
+    return answersOf(batch, ids, rows, now.toISOString());
   }
 }
 
+/** A message's answer: the message it created, or the outcome of one not created (no wrapper: one object a message). */
+type Answer = ChatMessage | Outcome;
+const isOutcome = (a: Answer): a is Outcome => (a as Partial<Outcome>).outcome !== undefined;
+
 /**
- * Answers one message: a created one is what was sent, stored at the batch's time (returned, to
- * be published); an existing one is as stored.
+ * Each message's answer from `hg_chat_send`'s rows. A created message without a row of its own
+ * follows its session's previous new message in this batch: seq + 1. The rows are checked
+ * against that rule, and a batch they do not fit throws (a bug: its messages are then answered
+ * one by one, as stored).
  */
-function settle(log: Log, x: ChatSubmission, o: Outcome, sentAt: string): ChatMessage | null {
-  // Object literals, not a spread of a common part: a spread costs ≈ 3 µs a message here, as
-  // much as the rest of this function a hundred times over.
-  const { clientMsgId, text } = x;
+function answersOf(batch: ChatSubmission[], ids: string[], rows: Outcome[], sentAt: string): Answer[] {
+  const last = new Map<string, number>();
+  let r = 0;
+  const answers = batch.map((x, i): Answer => {
+    const row = rows[r]?.ord === i + 1 ? rows[r++] : undefined;
+    if (row && row.outcome !== 'created') return row;
+    const before = last.get(x.p.sessionId);
+    if (!row && before === undefined) throw new Error(`hg_chat_send numbered no new message of its session before #${i + 1}`);
+    const seq = row ? row.seq : before! + 1;
+    last.set(x.p.sessionId, seq);
+    // An object literal, not a spread of a common part: a spread costs ≈ 3 µs a message here.
+    return { seq, id: ids[i]!, clientMsgId: x.clientMsgId, from: x.p.role, text: x.text, sentAt };
+  });
+  if (r !== rows.length) throw new Error(`hg_chat_send answered ${rows.length - r} rows out of the batch's order`);
+  return answers;
+}
+
+/** Answers one message that was not created (answersOf): an existing one as stored, else its refusal. */
+function settle(log: Log, x: ChatSubmission, o: Outcome) {
   switch (o.outcome) {
-    case 'created': {
-      const created = { seq: o.seq, id: o.msg_id, clientMsgId, from: x.p.role, text, sentAt };
-      answer(log, x, 'sent', created, true);
-      return created;
-    }
     case 'existing':
-      answer(log, x, 'sent', { seq: o.seq, id: o.msg_id, clientMsgId, from: x.p.role, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() }, false);
-      return null;
+      return answer(log, x, 'sent', { seq: o.seq, id: o.msg_id!, clientMsgId: x.clientMsgId, from: x.p.role, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() }, false);
     case 'not_found':
-      answer(log, x, 'failed', new AppError('not_found', 'No such session.'));
-      return null;
+      return answer(log, x, 'failed', new AppError('not_found', 'No such session.'));
     case 'closed':
-      answer(log, x, 'failed', o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
-      return null;
+      return answer(log, x, 'failed', o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
   }
 }
 

@@ -67,6 +67,37 @@ describeOnDatabases('chat writer', (target) => {
     }
   });
 
+  it('numbers sessions interleaved in one batch each from its own count, around copies stored before and copies within the batch', async () => {
+    // hg_chat_send answers a created message only when it is its session's first in the batch
+    // (migration 023): the writer numbers the rest, and a stored copy in the batch makes the
+    // database store it a second way. Both must give what was stored.
+    const { writer, published } = recording({ lanes: 1 });
+    const [a, b] = await Promise.all([buildSession(server.deps), buildSession(server.deps)]);
+    const side = (s: typeof a, role: 'client' | 'expert') => ({ sessionId: s.session.id, userId: role === 'client' ? s.client.id : s.expert.id, role }) as const;
+    const first = await send(writer, side(a, 'client'), 'chat', { clientMsgId: 'a-0', text: 'stored before' });
+    // One turn: the first leaves alone, the rest share the next batch.
+    const lead = send(writer, side(b, 'client'), 'chat', { clientMsgId: 'b-0', text: 'b0' });
+    const rest = [
+      send(writer, side(a, 'expert'), 'chat', { clientMsgId: 'a-1', text: 'a1' }),
+      send(writer, side(b, 'expert'), 'chat', { clientMsgId: 'b-1', text: 'b1' }),
+      send(writer, side(a, 'client'), 'chat', { clientMsgId: 'a-0', text: 'a retry' }),
+      send(writer, side(b, 'expert'), 'chat', { clientMsgId: 'b-1', text: 'a copy' }),
+      send(writer, side(a, 'client'), 'chat', { clientMsgId: 'a-2', text: 'a2' }),
+      send(writer, side(b, 'client'), 'chat', { clientMsgId: 'b-2', text: 'b2' }),
+    ];
+    const [b0, a1, b1, retry, copy, a2, b2] = await Promise.all([lead, ...rest]);
+    expect([a1, a2].map((r) => [r!.message.seq, r!.created])).toEqual([[2, true], [3, true]]);
+    expect([b0, b1, b2].map((r) => [r!.message.seq, r!.created])).toEqual([[1, true], [2, true], [3, true]]);
+    expect(retry).toEqual({ message: first.message, created: false });
+    expect(copy).toEqual({ message: b1!.message, created: false });
+    for (const s of [a, b]) {
+      const rows = await server.deps.db.selectFrom('chat_messages').select(['seq', 'id', 'text']).where('session_id', '=', s.session.id).orderBy('seq').execute();
+      const answered = (s === a ? [first, a1, a2] : [b0, b1, b2]).map((r) => r!.message);
+      expect(rows).toEqual(answered.map((m) => ({ seq: m.seq, id: m.id, text: m.text })));
+      expect(published.filter(([id]) => id === s.session.id).flatMap(([, ms]) => ms)).toEqual(answered);
+    }
+  });
+
   it('stores text and client ids exactly as sent, whatever characters they hold', async () => {
     // A batch goes to PostgreSQL as array parameters: what would break an array literal —
     // quotes, backslashes, commas, braces, NULL, spaces, line breaks — must come back as sent.

@@ -1,0 +1,114 @@
+-- hg_chat_send stores a batch first as if none of its messages were stored before, and looks
+-- messages up only when that fails. A retry with a clientMsgId already stored is rare (a client
+-- resending what it sent before its connection dropped), yet 020 probed the
+-- (session, sender, clientMsgId) index for every message before inserting it, and the insert
+-- then searched the same index again to check uniqueness: a quarter of PostgreSQL's CPU per
+-- stored message under a chat flood (docs/PERFORMANCE.md, 2026-12-03). Now the insert's own
+-- uniqueness check is the look-up: the batch is tried in a subtransaction; if any message of it
+-- was stored before, the unique key refuses it, the subtransaction is undone (rows and counters
+-- alike) and the batch is stored again with the look-ups, as 020 did. The answers are the same
+-- either way.
+--
+-- The answers are gathered into arrays inside the subtransaction and returned after it: rows
+-- returned from inside a failed attempt would stay in the function's result.
+--
+-- Also:
+-- - It answers only what its caller cannot know. A session's new messages in one batch are
+--   numbered one after another in the batch's order, and their ids are the caller's, so a
+--   created message is answered only when it is its session's first in the batch (its seq);
+--   every other message (a copy, a closed or unknown session) is answered as before. Answering
+--   every message cost ≈ 2 µs a message between PostgreSQL and the server.
+-- - The new rows are inserted in (session, seq) order: a session's messages of one batch go to
+--   adjacent places in both indexes, one after another, instead of back and forth.
+-- - sender_role and client_msg_id compare in the "C" collation: they are identifiers, compared
+--   byte by byte whatever the database's collation (C.UTF-8 here compares through strcoll; a
+--   language's collation costs more). Equality is the same in every deterministic collation,
+--   so no stored key changes meaning; the unique index is rebuilt.
+alter table chat_messages
+  alter column sender_role type text collate "C",
+  alter column client_msg_id type text collate "C";
+
+-- Its answer has fewer rows, not other columns: `create or replace` keeps its signature.
+create or replace function hg_chat_send(
+  p_now timestamptz, p_sessions uuid[], p_roles text[], p_client_ids text[], p_texts text[], p_ids uuid[]
+)
+returns table (ord int, outcome text, state text, msg_id uuid, seq int, stored_text text, stored_at timestamptz)
+language plpgsql as $fn$
+declare
+  -- false: assume no message of the batch is stored yet; true: look each one up.
+  probe boolean := false;
+  o_ord int[]; o_outcome text[]; o_state text[]; o_id uuid[]; o_seq int[]; o_text text[]; o_at timestamptz[];
+begin
+  -- Each session's lock, in one order (no deadlock with another batch): its counter, its state
+  -- and its messages stay as read until this transaction ends.
+  perform 1 from sessions s where s.id = any(p_sessions) order by s.id for update;
+  loop
+    begin
+      with input as (
+        select t.session_id, t.role collate "C" as role, t.client_msg_id collate "C" as client_msg_id, t.body, t.id, t.ord,
+          s.id is not null as found, s.state as s_state, s.chat_seq,
+          coalesce(s.state in ('accepted', 'booked', 'open', 'live'), false) as open,
+          c.id as st_id, c.seq as st_seq, c.text as st_text, c.created_at as st_at,
+          row_number() over (partition by t.session_id, t.role collate "C", t.client_msg_id collate "C" order by t.ord) = 1 as first
+        from unnest(p_sessions, p_roles, p_client_ids, p_texts, p_ids)
+          with ordinality as t(session_id, role, client_msg_id, body, id, ord)
+        left join sessions s on s.id = t.session_id
+        -- One probe of the unique index per message (020 says why lateral): when probing, or
+        -- when the session is not open — nothing is inserted there, so no uniqueness check
+        -- would find a message stored before it closed, whose retry is answered as stored.
+        left join lateral (
+          select c.id, c.seq, c.text, c.created_at from chat_messages c
+          where (probe or not coalesce(s.state in ('accepted', 'booked', 'open', 'live'), false))
+            and c.session_id = t.session_id and c.sender_role = t.role collate "C" and c.client_msg_id = t.client_msg_id collate "C"
+          limit 1
+        ) c on true
+      ),
+      numbered as (
+        select i.*, i.first and i.open and i.st_id is null as creates,
+          (i.chat_seq + count(*) filter (where i.first and i.open and i.st_id is null)
+            over (partition by i.session_id order by i.ord))::int as new_seq
+        from input i
+      ),
+      inserted as (
+        insert into chat_messages (id, session_id, seq, sender_role, client_msg_id, text, created_at)
+        select n.id, n.session_id, n.new_seq, n.role, n.client_msg_id, n.body, p_now from numbered n where n.creates
+        order by n.session_id, n.new_seq
+      ),
+      bumped as (
+        update sessions s set chat_seq = s.chat_seq + c.n
+        from (select n.session_id, count(*)::int as n from numbered n where n.creates group by n.session_id) c where s.id = c.session_id
+      ),
+      -- A second copy inside the batch answers what its first copy answers.
+      answered as (
+        select n.*,
+          first_value(n.creates) over w as first_creates, first_value(n.id) over w as first_id,
+          first_value(n.new_seq) over w as first_seq, first_value(n.body) over w as first_body
+        from numbered n
+        window w as (partition by n.session_id, n.role, n.client_msg_id order by n.ord)
+      ),
+      outcomes as (
+        select a.ord::int as ord,
+          case when a.creates then 'created' when a.st_id is not null or a.first_creates then 'existing' when not a.found then 'not_found' else 'closed' end as outcome,
+          case when not (a.creates or a.st_id is not null or a.first_creates) then a.s_state end as state,
+          case when a.st_id is not null then a.st_id when a.first_creates and not a.creates then a.first_id end as msg_id,
+          case when a.st_id is not null then a.st_seq when a.first_creates then a.first_seq end as seq,
+          case when a.creates then null when a.st_id is not null then a.st_text when a.first_creates then a.first_body end as stored_text,
+          case when a.creates then null when a.st_id is not null then a.st_at when a.first_creates then p_now end as stored_at
+        from answered a
+        -- A session's later new messages follow its first one's seq.
+        where not (a.creates and a.new_seq > a.chat_seq + 1)
+        order by a.ord
+      )
+      select array_agg(o.ord), array_agg(o.outcome), array_agg(o.state), array_agg(o.msg_id), array_agg(o.seq),
+        array_agg(o.stored_text), array_agg(o.stored_at)
+      into o_ord, o_outcome, o_state, o_id, o_seq, o_text, o_at
+      from outcomes o;
+      exit;
+    exception when unique_violation then
+      -- Under the sessions' locks the look-ups see every stored message: a second refusal is a bug.
+      if probe then raise; end if;
+      probe := true;
+    end;
+  end loop;
+  return query select * from unnest(o_ord, o_outcome, o_state, o_id, o_seq, o_text, o_at) as u order by 1;
+end $fn$;
