@@ -46,7 +46,7 @@ export interface ChatSubmission {
 type Log = Deps['log'];
 
 /**
- * A message's answer from `hg_chat_send` (migrations 019, 020, 023), in the batch's order: every
+ * A message's answer from `hg_chat_store` (migration 023), in the batch's order: every
  * message not created, and of a session's new messages only the first (its seq); the stored text
  * and time only for 'existing'.
  */
@@ -73,9 +73,9 @@ export interface ChatWriterLimits {
 
 /**
  * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
- * committed wait for the next, which stores them all in one transaction (`hg_chat_send`,
- * migrations 019, 020 and 023) — each numbered by its session's counter under the session's
- * lock, durable before it is acknowledged. The batch is first stored as if none of its messages
+ * committed wait for the next, which stores them all in one transaction (`hg_chat_store`,
+ * migration 023) — each numbered by its session's counter under the session's lock, durable
+ * before it is acknowledged. The batch is first stored as if none of its messages
  * were stored before; only when the unique key refuses that (a retry) is each one looked up. Sessions are spread over a few lanes, each with one batch in
  * flight: the database works on one lane's batch while this process prepares another's, and a
  * session always uses the same lane, so one sender's messages keep their order. Once a batch is
@@ -160,7 +160,7 @@ export class ChatWriter {
     const col = <T>(f: (x: ChatSubmission) => T) => batch.map(f);
     const ids = col(() => this.deps.ids.uuid());
     const { rows, now } = await inTransaction(this.deps, async (trx, now) => {
-      const { rows } = await sql<Outcome>`select * from hg_chat_send(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
+      const { rows } = await sql<Outcome>`select * from hg_chat_store(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
         ${col((x) => x.clientMsgId)}::text[], ${col((x) => x.text)}::text[], ${ids}::uuid[])`.execute(trx);
       return { rows, now };
     });
@@ -173,7 +173,7 @@ type Answer = ChatMessage | Outcome;
 const isOutcome = (a: Answer): a is Outcome => (a as Partial<Outcome>).outcome !== undefined;
 
 /**
- * Each message's answer from `hg_chat_send`'s rows. A created message without a row of its own
+ * Each message's answer from `hg_chat_store`'s rows. A created message without a row of its own
  * follows its session's previous new message in this batch: seq + 1. The rows are checked
  * against that rule, and a batch they do not fit throws (a bug: its messages are then answered
  * one by one, as stored).
@@ -185,13 +185,13 @@ function answersOf(batch: ChatSubmission[], ids: string[], rows: Outcome[], sent
     const row = rows[r]?.ord === i + 1 ? rows[r++] : undefined;
     if (row && row.outcome !== 'created') return row;
     const before = last.get(x.p.sessionId);
-    if (!row && before === undefined) throw new Error(`hg_chat_send numbered no new message of its session before #${i + 1}`);
+    if (!row && before === undefined) throw new Error(`hg_chat_store numbered no new message of its session before #${i + 1}`);
     const seq = row ? row.seq : before! + 1;
     last.set(x.p.sessionId, seq);
     // An object literal, not a spread of a common part: a spread costs ≈ 3 µs a message here.
     return { seq, id: ids[i]!, clientMsgId: x.clientMsgId, from: x.p.role, text: x.text, sentAt };
   });
-  if (r !== rows.length) throw new Error(`hg_chat_send answered ${rows.length - r} rows out of the batch's order`);
+  if (r !== rows.length) throw new Error(`hg_chat_store answered ${rows.length - r} rows out of the batch's order`);
   return answers;
 }
 

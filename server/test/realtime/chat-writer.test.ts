@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildLiveSession, buildSession, operator } from '../../../test-support/factories.ts';
@@ -6,7 +8,7 @@ import type { ChatMessage } from '@hourglass/protocol';
 import { ChatWriter, type ChatWriterLimits, type Participant } from '../../src/realtime/chat.ts';
 import { endSession } from '../../src/sessions/service.ts';
 
-/** Group commit (hg_chat_send, migrations 008 and 019): many messages, one transaction, each answered on its own. */
+/** Group commit (hg_chat_store, migration 023): many messages, one transaction, each answered on its own. */
 /** A send as a promise: resolved by the submission's `sent`, rejected by its `failed`. */
 const send = (writer: ChatWriter, p: Participant, type: 'chat' | 'voice' | 'video', input: { clientMsgId: string; text: string }) =>
   new Promise<{ message: ChatMessage; created: boolean }>((resolve, reject) =>
@@ -68,7 +70,7 @@ describeOnDatabases('chat writer', (target) => {
   });
 
   it('numbers sessions interleaved in one batch each from its own count, around copies stored before and copies within the batch', async () => {
-    // hg_chat_send answers a created message only when it is its session's first in the batch
+    // hg_chat_store answers a created message only when it is its session's first in the batch
     // (migration 023): the writer numbers the rest, and a stored copy in the batch makes the
     // database store it a second way. Both must give what was stored.
     const { writer, published } = recording({ lanes: 1 });
@@ -96,6 +98,21 @@ describeOnDatabases('chat writer', (target) => {
       expect(rows).toEqual(answered.map((m) => ({ seq: m.seq, id: m.id, text: m.text })));
       expect(published.filter(([id]) => id === s.session.id).flatMap(([, ms]) => ms)).toEqual(answered);
     }
+  });
+
+  it('a node of the previous release, storing through hg_chat_send, numbers from the same count and sees the same copies', async () => {
+    // During a rolling upgrade both functions run side by side (migration 023).
+    const { writer } = recording();
+    const s = await buildSession(server.deps);
+    const client = { sessionId: s.session.id, userId: s.client.id, role: 'client' } as const;
+    const oldSend = (clientMsgId: string, text: string) =>
+      sql<{ outcome: string; seq: number; stored_text: string | null }>`select outcome, seq, stored_text from hg_chat_send(now(), ${[s.session.id]}::uuid[],
+        ${['client']}::text[], ${[clientMsgId]}::text[], ${[text]}::text[], ${[randomUUID()]}::uuid[])`.execute(server.deps.db).then((r) => r.rows);
+    expect((await send(writer, client, 'chat', { clientMsgId: 'n1', text: 'new one' })).message.seq).toBe(1);
+    expect(await oldSend('o2', 'old two')).toEqual([{ outcome: 'created', seq: 2, stored_text: null }]);
+    expect(await oldSend('n1', 'again')).toEqual([{ outcome: 'existing', seq: 1, stored_text: 'new one' }]);
+    expect(await send(writer, client, 'chat', { clientMsgId: 'o2', text: 'again' })).toMatchObject({ created: false, message: { seq: 2, text: 'old two' } });
+    expect((await send(writer, client, 'chat', { clientMsgId: 'n3', text: 'new three' })).message.seq).toBe(3);
   });
 
   it('stores text and client ids exactly as sent, whatever characters they hold', async () => {

@@ -1,35 +1,31 @@
--- hg_chat_send stores a batch first as if none of its messages were stored before, and looks
--- messages up only when that fails. A retry with a clientMsgId already stored is rare (a client
--- resending what it sent before its connection dropped), yet 020 probed the
--- (session, sender, clientMsgId) index for every message before inserting it, and the insert
--- then searched the same index again to check uniqueness: a quarter of PostgreSQL's CPU per
--- stored message under a chat flood (docs/PERFORMANCE.md, 2026-12-03). Now the insert's own
--- uniqueness check is the look-up: the batch is tried in a subtransaction; if any message of it
--- was stored before, the unique key refuses it, the subtransaction is undone (rows and counters
--- alike) and the batch is stored again with the look-ups, as 020 did. The answers are the same
--- either way.
+-- hg_chat_store: what hg_chat_send (migrations 019, 020) does, at less cost. It takes the same
+-- batch and answers in the same columns, but fewer rows (below), so it has a name of its own:
+-- a node still running the previous release, while a new one has migrated the database, goes on
+-- calling hg_chat_send and reading its answers as it always has (kept until a later release
+-- drops it; docs/OPERATIONS.md). Both take each session's lock first, in one order, and number
+-- from the same counter, so the two can run side by side.
 --
--- The answers are gathered into arrays inside the subtransaction and returned after it: rows
--- returned from inside a failed attempt would stay in the function's result.
+-- The batch is stored first as if none of its messages were stored before. A retry with a
+-- clientMsgId already stored is rare (a client resending what it sent before its connection
+-- dropped), yet hg_chat_send probes the (session, sender, clientMsgId) index for every message
+-- before inserting it, and the insert then searches the same index again to check uniqueness.
+-- Here the insert's own uniqueness check is the look-up: the batch is tried in a
+-- subtransaction; if any message of it was stored before, the unique key refuses it, the
+-- subtransaction is undone (rows and counters alike) and the batch is stored again with the
+-- look-ups, as hg_chat_send does. The answers are the same either way. They are gathered into
+-- arrays inside the subtransaction and returned after it: rows returned from inside a failed
+-- attempt would stay in the function's result.
 --
--- Also:
--- - It answers only what its caller cannot know. A session's new messages in one batch are
---   numbered one after another in the batch's order, and their ids are the caller's, so a
---   created message is answered only when it is its session's first in the batch (its seq);
---   every other message (a copy, a closed or unknown session) is answered as before. Answering
---   every message cost ≈ 2 µs a message between PostgreSQL and the server.
--- - The new rows are inserted in (session, seq) order: a session's messages of one batch go to
---   adjacent places in both indexes, one after another, instead of back and forth.
--- - sender_role and client_msg_id compare in the "C" collation: they are identifiers, compared
---   byte by byte whatever the database's collation (C.UTF-8 here compares through strcoll; a
---   language's collation costs more). Equality is the same in every deterministic collation,
---   so no stored key changes meaning; the unique index is rebuilt.
-alter table chat_messages
-  alter column sender_role type text collate "C",
-  alter column client_msg_id type text collate "C";
-
--- Its answer has fewer rows, not other columns: `create or replace` keeps its signature.
-create or replace function hg_chat_send(
+-- It answers only what its caller cannot know. A session's new messages in one batch are
+-- numbered one after another in the batch's order, and their ids are the caller's, so a created
+-- message is answered only when it is its session's first in the batch (its seq); every other
+-- message (a copy, a closed or unknown session) is answered as hg_chat_send answers it.
+--
+-- The new rows are inserted in (session, seq) order: a session's messages of one batch go to
+-- adjacent places in both indexes, one after another, instead of back and forth.
+--
+-- Together ≈ 4 µs less a message than hg_chat_send (docs/PERFORMANCE.md, 2026-12-03).
+create function hg_chat_store(
   p_now timestamptz, p_sessions uuid[], p_roles text[], p_client_ids text[], p_texts text[], p_ids uuid[]
 )
 returns table (ord int, outcome text, state text, msg_id uuid, seq int, stored_text text, stored_at timestamptz)
@@ -45,11 +41,11 @@ begin
   loop
     begin
       with input as (
-        select t.session_id, t.role collate "C" as role, t.client_msg_id collate "C" as client_msg_id, t.body, t.id, t.ord,
+        select t.*,
           s.id is not null as found, s.state as s_state, s.chat_seq,
           coalesce(s.state in ('accepted', 'booked', 'open', 'live'), false) as open,
           c.id as st_id, c.seq as st_seq, c.text as st_text, c.created_at as st_at,
-          row_number() over (partition by t.session_id, t.role collate "C", t.client_msg_id collate "C" order by t.ord) = 1 as first
+          row_number() over (partition by t.session_id, t.role, t.client_msg_id order by t.ord) = 1 as first
         from unnest(p_sessions, p_roles, p_client_ids, p_texts, p_ids)
           with ordinality as t(session_id, role, client_msg_id, body, id, ord)
         left join sessions s on s.id = t.session_id
@@ -59,7 +55,7 @@ begin
         left join lateral (
           select c.id, c.seq, c.text, c.created_at from chat_messages c
           where (probe or not coalesce(s.state in ('accepted', 'booked', 'open', 'live'), false))
-            and c.session_id = t.session_id and c.sender_role = t.role collate "C" and c.client_msg_id = t.client_msg_id collate "C"
+            and c.session_id = t.session_id and c.sender_role = t.role and c.client_msg_id = t.client_msg_id
           limit 1
         ) c on true
       ),
