@@ -75,9 +75,9 @@ export interface ChatWriterLimits {
  * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
  * committed wait for the next, which stores them all in one transaction (`hg_chat_store`,
  * migration 023) — each numbered by its session's counter under the session's lock, durable
- * before it is acknowledged. The batch is first stored as if none of its messages
- * were stored before; only when the unique key refuses that (a retry) is each one looked up. Sessions are spread over a few lanes, each with one batch in
- * flight: the database works on one lane's batch while this process prepares another's, and a
+ * before it is acknowledged; a batch is looked up message by message only when it holds a
+ * retry's copy or a closed session's message. Sessions are spread over a few lanes, each with
+ * one batch in flight: the database works on one lane's batch while this process prepares another's, and a
  * session always uses the same lane, so one sender's messages keep their order. Once a batch is
  * committed, each session's new messages are published together (`publish`: the gateway sends
  * them as one `chat:messages` frame to the session's sockets), so a busy session costs a frame
@@ -123,29 +123,20 @@ export class ChatWriter {
 
   /** One batch, one transaction. If it fails as a whole, each message is tried alone, so one bad message fails only itself. */
   private async write(batch: ChatSubmission[]) {
-    let answers: Answer[];
+    let stored: Stored;
     try {
-      answers = await this.store(batch);
+      stored = await this.store(batch);
     } catch (err) {
       if (batch.length === 1) return answer(this.deps.log, batch[0]!, 'failed', err);
       for (const one of batch) await this.write([one]);
       return;
     }
-    const created = new Map<string, ChatMessage[]>();
-    // In the batch's order, which is each session's seq order.
     for (let i = 0; i < batch.length; i++) {
-      const x = batch[i]!;
-      const a = answers[i]!;
-      if (isOutcome(a)) {
-        settle(this.deps.log, x, a);
-        continue;
-      }
-      answer(this.deps.log, x, 'sent', a, true);
-      const list = created.get(x.p.sessionId);
-      if (list) list.push(a);
-      else created.set(x.p.sessionId, [a]);
+      const a = stored.answers[i]!;
+      if (isOutcome(a)) settle(this.deps.log, batch[i]!, a);
+      else answer(this.deps.log, batch[i]!, 'sent', a, true);
     }
-    for (const [sessionId, messages] of created) {
+    for (const [sessionId, messages] of stored.created) {
       // The messages are stored and their senders answered: a failed delivery must not stop the lane.
       try {
         this.publish(sessionId, messages);
@@ -156,7 +147,7 @@ export class ChatWriter {
   }
 
   /** Stores a batch and answers each of its messages: the message it created, or what else became of it. */
-  private async store(batch: ChatSubmission[]): Promise<Answer[]> {
+  private async store(batch: ChatSubmission[]): Promise<Stored> {
     const col = <T>(f: (x: ChatSubmission) => T) => batch.map(f);
     const ids = col(() => this.deps.ids.uuid());
     const { rows, now } = await inTransaction(this.deps, async (trx, now) => {
@@ -172,27 +163,34 @@ export class ChatWriter {
 type Answer = ChatMessage | Outcome;
 const isOutcome = (a: Answer): a is Outcome => (a as Partial<Outcome>).outcome !== undefined;
 
+/** Each message's answer, in the batch's order, and each session's created messages in seq order (to publish). */
+interface Stored {
+  answers: Answer[];
+  created: Map<string, ChatMessage[]>;
+}
+
 /**
  * Each message's answer from `hg_chat_store`'s rows. A created message without a row of its own
  * follows its session's previous new message in this batch: seq + 1. The rows are checked
  * against that rule, and a batch they do not fit throws (a bug: its messages are then answered
  * one by one, as stored).
  */
-function answersOf(batch: ChatSubmission[], ids: string[], rows: Outcome[], sentAt: string): Answer[] {
-  const last = new Map<string, number>();
+function answersOf(batch: ChatSubmission[], ids: string[], rows: Outcome[], sentAt: string): Stored {
+  const created = new Map<string, ChatMessage[]>();
   let r = 0;
   const answers = batch.map((x, i): Answer => {
     const row = rows[r]?.ord === i + 1 ? rows[r++] : undefined;
     if (row && row.outcome !== 'created') return row;
-    const before = last.get(x.p.sessionId);
-    if (!row && before === undefined) throw new Error(`hg_chat_store numbered no new message of its session before #${i + 1}`);
-    const seq = row ? row.seq : before! + 1;
-    last.set(x.p.sessionId, seq);
+    const list = created.get(x.p.sessionId);
+    if (!row && !list) throw new Error(`hg_chat_store numbered no new message of its session before #${i + 1}`);
     // An object literal, not a spread of a common part: a spread costs ≈ 3 µs a message here.
-    return { seq, id: ids[i]!, clientMsgId: x.clientMsgId, from: x.p.role, text: x.text, sentAt };
+    const message = { seq: row ? row.seq : list!.at(-1)!.seq + 1, id: ids[i]!, clientMsgId: x.clientMsgId, from: x.p.role, text: x.text, sentAt };
+    if (list) list.push(message);
+    else created.set(x.p.sessionId, [message]);
+    return message;
   });
   if (r !== rows.length) throw new Error(`hg_chat_store answered ${rows.length - r} rows out of the batch's order`);
-  return answers;
+  return { answers, created };
 }
 
 /** Answers one message that was not created (answersOf): an existing one as stored, else its refusal. */
