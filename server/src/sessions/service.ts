@@ -9,6 +9,7 @@ import { fail } from '../platform/errors.ts';
 import { refOf, type DomainEvent } from '../platform/events.ts';
 import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
 import { mayRead, otherSide, participantRole } from './access.ts';
+import { applyAbsence } from './pause.ts';
 import { SYSTEM, apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
 import { presentSession } from './present.ts';
 import { eventsRepo, sessionsRepo, tokensRepo, type SessionRow } from './repository.ts';
@@ -210,7 +211,9 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
 export async function joinIn(deps: Deps, trx: Database, principal: Principal, id: string, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
   if (principal.kind !== 'participant') return fail('forbidden', 'Join with your join link.');
   if (principal.sessionId !== id) return fail('forbidden', 'This join link is for another session.');
-  let s = await loadForUpdate(trx, id);
+  // A participant coming back ends an absence: the presence rules settle it first, at the time
+  // they give (pause at left + grace, end at left + window), whether a sweep has come by or not.
+  let s = await applyAbsence(deps, trx, await loadForUpdate(trx, id), now, outbox);
   const actor = actorOf(principal);
   if (s.state === 'ended') fail('session_ended');
   if (s.payment_due_at) fail('invalid_transition', 'The booking has not been paid yet.', { state: s.state, command: 'join' });
@@ -250,8 +253,9 @@ export async function endSession(deps: Deps, principal: Principal, id: string, n
   return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const locked = await loadForUpdate(trx, id);
     if (!mayRead(principal, locked)) fail('forbidden');
-    // Time used since the sweep last came by is paid before the end (or the wallet ran out first).
-    const s = await chargeDueMinutes(deps, trx, locked, now, outbox);
+    // Time used since the sweep last came by is paid before the end (or the wallet ran out
+    // first) — up to where the presence rules stopped the clock, if someone is away.
+    const s = await chargeDueMinutes(deps, trx, await applyAbsence(deps, trx, locked, now, outbox), now, outbox);
     if (s.state === 'ended') return presentSession(s, now);
     const reason = endReasonFor(principal, s);
     // The current minute was paid at its start and is not refunded (per-minute billing rounds up).

@@ -2,10 +2,15 @@ import { releaseUnpaid } from '../booking/payment.ts';
 import { expireRequest } from '../booking/requests.ts';
 import type { Deps } from '../platform/context.ts';
 import { SYSTEM, endLive } from '../sessions/lifecycle.ts';
+import { applyAbsence } from '../sessions/pause.ts';
 import { settleNoShow } from '../sessions/service.ts';
 import { sweep } from './sweep.ts';
 
-/** D5: a live scheduled session ends at its deadline, `ends_at`, however late the sweep gets there. */
+/**
+ * D5: a live scheduled session ends at its deadline, `ends_at`, however late the sweep gets
+ * there — unless the presence rules stopped its clock before it (a participant away past the
+ * grace), which they are asked first whether the absence sweep has come by or not.
+ */
 export const deadlineTick = (deps: Deps, batch = 100) =>
   sweep(
     deps,
@@ -16,7 +21,10 @@ export const deadlineTick = (deps: Deps, batch = 100) =>
         // A paused clock has not reached its deadline: it moves on by the pause at resume.
         .where('paused_at', 'is', null)
         .orderBy('ends_at').limit(limit).forUpdate().skipLocked().execute(),
-    (trx, s, _now, outbox) => endLive(deps, trx, s, 'time_up', s.ends_at!, SYSTEM, outbox),
+    async (trx, s, now, outbox) => {
+      const row = await applyAbsence(deps, trx, s, now, outbox);
+      if (row.state === 'live' && !row.paused_at) await endLive(deps, trx, row, 'time_up', row.ends_at!, SYSTEM, outbox);
+    },
     batch,
   );
 
