@@ -23,6 +23,11 @@ export const configSchema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional()
     .describe('Redis for fan-out between several nodes (realtime gateway). Unset: one node.'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (at most 64)')
+    .default('hourglass')
+    .describe("Prefix of every Redis channel this deployment uses: two deployments (staging and production) sharing one Redis need different ones. All nodes of one deployment must agree."),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   ROLES: z
     .string()

@@ -136,7 +136,8 @@ async function redisAdapter(io: Io, deps: Deps, url: string) {
   const sub = pub.duplicate();
   for (const c of [pub, sub]) c.on('error', (err: Error) => deps.log.error({ err }, 'redis connection error'));
   await Promise.all([pub.connect(), sub.connect()]);
-  io.adapter(createAdapter(pub, sub));
+  // The deployment's own channels: another deployment on the same Redis hears none of them.
+  io.adapter(createAdapter(pub, sub, { key: deps.config.REDIS_PREFIX }));
   return [pub, sub];
 }
 

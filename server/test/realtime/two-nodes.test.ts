@@ -45,6 +45,8 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     const env = {
       DATABASE_URL: url,
       REDIS_URL: redisUrl!,
+      // Its own channels: another test run on the same Redis is another deployment.
+      REDIS_PREFIX: name,
       CLOCK_SPEEDUP: String(SPEEDUP),
       CLOCK_EPOCH: new Date().toISOString(),
       SWEEP_INTERVAL_MS: '100',
