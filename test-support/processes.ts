@@ -9,6 +9,8 @@ export interface NodeProcess {
   pid: number;
   /** Lines the process logged (pino JSON), for a failing test's message. */
   log: string[];
+  /** Resolves once the process has exited (killed by a fault it was armed with, say). */
+  exited: Promise<void>;
   /** Sends `signal` and resolves once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function startNode(env: Record<string, string>, name: string, scrip
     url,
     pid: child.pid!,
     log,
+    exited: exited.then(() => undefined),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       process.kill(child.pid!, signal);

@@ -100,10 +100,18 @@ export interface ServerToClientEvents {
   'session:state': (s: SessionStatePayload) => void;
   /**
    * New messages of the session in seq order, to every socket of it — the sender's too: a
-   * batch's messages of one session in one frame. A retry of a stored message (without an
-   * acknowledgement) is answered with it to the retrying socket only.
+   * batch's messages of one session in one frame. A retry of a stored message is sent to the
+   * whole session again (the node that stored it may have died before publishing it): a client
+   * keeps one copy per seq. Seqs are contiguous, so a frame that skips one shows a gap: ask
+   * `resume` from the last seq held without a gap.
    */
   'chat:messages': (messages: ChatMessage[]) => void;
+  /**
+   * The session's latest seq, sent when a node that held one of its sockets is gone (killed or
+   * stopped): what that node stored last may never have been published. A client holding less
+   * asks `resume`.
+   */
+  'chat:head': (p: { seq: number }) => void;
   signal: (p: SignalSend & { from: 'client' | 'expert' }) => void;
   'media:state': (p: { role: 'client' | 'expert'; audio: boolean; video: boolean }) => void;
   presence: (p: RoomPresence) => void;

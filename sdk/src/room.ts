@@ -57,6 +57,16 @@ export class SessionRoom extends Emitter<RoomEvents> {
   offsetMs = 0;
   private readonly socket: RoomSocket;
   private readonly received = new Map<number, ChatMessage>();
+  /**
+   * The highest seq held with none missing below it (down to the first one the server showed
+   * us: older history is not a gap). Seqs are contiguous, so a message above `head + 1` proves
+   * a gap, which `resume` from `head` fills.
+   */
+  private head = 0;
+  /** The highest seq held. */
+  private top = 0;
+  private resuming: Promise<void> | null = null;
+  private resumeAgain = false;
   private readonly unsent = new Map<string, string>();
   /** Sends awaiting their message from the server (by clientMsgId): settled by `chat:messages`, a resume, or `refused`. */
   private readonly awaiting = new Map<string, { resolve(m: ChatMessage): void; reject(err: Error): void }>();
@@ -190,11 +200,25 @@ export class SessionRoom extends Emitter<RoomEvents> {
   }
 
   private take(messages: ChatMessage[]) {
+    let fresh = false;
     for (const m of messages) {
-      this.received.set(m.seq, m);
+      // A copy we hold already (a retry's, published again) may still be the answer to a send.
+      if (m.seq > this.head && !this.received.has(m.seq)) {
+        this.received.set(m.seq, m);
+        this.top = Math.max(this.top, m.seq);
+        fresh = true;
+      }
       if (m.from === this.you) this.answered(m.clientMsgId)?.resolve(m);
     }
-    this.emit('messages', this.messages());
+    while (this.received.has(this.head + 1)) this.head++;
+    if (fresh) this.emit('messages', this.messages());
+    // A message beyond the unbroken run: one between was stored but never reached us.
+    if (this.top > this.head) this.fillGap();
+  }
+
+  /** The server says the session's latest seq is `seq` (`chat:head`): ask for what we lack. */
+  private checkHead(seq: number) {
+    if (seq > this.head) this.fillGap();
   }
 
   private refused(e: { code: string; message: string; clientMsgId?: string }) {
@@ -232,12 +256,29 @@ export class SessionRoom extends Emitter<RoomEvents> {
     this.emit('state', this.state);
   }
 
-  /** After a reconnect: everything after the last seq we hold, page by page. */
+  /** One `resume` at a time; a gap noticed while one runs asks for one more pass after it. */
+  private fillGap() {
+    if (this.resuming) {
+      this.resumeAgain = true;
+      return;
+    }
+    this.resuming = this.resume().finally(() => {
+      this.resuming = null;
+      if (this.resumeAgain && this.socket.connected) {
+        this.resumeAgain = false;
+        if (this.top > this.head) this.fillGap();
+      }
+    });
+  }
+
+  /** Everything after the unbroken run we hold, page by page (after a reconnect, a gap, a head). */
   private async resume() {
     for (;;) {
-      const last = Math.max(0, ...this.received.keys());
-      const r = await new Promise<Ack<{ messages: ChatMessage[]; more: boolean }>>((resolve) => this.socket.emit('resume', { afterSeq: last }, resolve));
+      if (!this.socket.connected) return;
+      const r = await new Promise<Ack<{ messages: ChatMessage[]; more: boolean }>>((resolve) => this.socket.emit('resume', { afterSeq: this.head }, resolve));
       if (!r.ok) return;
+      // `take` would ask again for what this very answer is about to fill.
+      this.resumeAgain = false;
       this.take(r.data.messages);
       if (!r.data.more) return;
     }
@@ -265,14 +306,17 @@ export class SessionRoom extends Emitter<RoomEvents> {
       const reconnected = this.state !== null;
       this.state = state;
       this.clock(state.timer.serverNow);
+      // The first picture's oldest message is where history starts for us, not a gap.
+      if (!reconnected && state.messages.length > 0) this.head = this.top = state.messages[0]!.seq - 1;
       this.take(state.messages);
       this.emit('state', state);
       if (reconnected) {
-        void this.resume();
+        // What came while we were away and is older than the picture's latest is a gap: take fills it.
         for (const [clientMsgId, text] of this.unsent) this.socket.emit('chat:send', { clientMsgId, text });
       }
     });
     s.on('chat:messages', (ms) => this.take(ms));
+    s.on('chat:head', (p) => this.checkHead(p.seq));
     s.on('presence', (p) => {
       if (this.state) this.state = { ...this.state, participants: this.state.participants.map((x) => (x.role === p.role ? p : x)) };
       this.emit('presence', p);

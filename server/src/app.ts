@@ -14,6 +14,7 @@ import { makeAuthenticate } from './people/authenticate.ts';
 import type { Clock } from './platform/clock.ts';
 import type { Deps } from './platform/context.ts';
 import { DomainEvents } from './platform/events.ts';
+import { Faults } from './platform/faults.ts';
 import { createHttp } from './platform/http.ts';
 import type { Ids } from './platform/ids.ts';
 import { createMetrics } from './platform/metrics.ts';
@@ -48,7 +49,9 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     metrics,
     events: opts.events ?? new DomainEvents(),
     storage: fileStorage(opts.config),
+    faults: new Faults(opts.config.FAULTS),
   };
+  if (deps.faults.any) app.log.warn({ faults: opts.config.FAULTS }, 'FAULTS is set: this process will kill itself at the named points (tests only)');
   // Every outbox records its notifications and webhook deliveries in its own transaction.
   deps.events.setRecorder(notifyRecorder(deps.ids));
   await app.register(fastifyCookie);

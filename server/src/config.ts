@@ -98,6 +98,11 @@ export const configSchema = z.object({
   CLOCK_EPOCH: z.iso.datetime({ offset: true }).optional().describe('Where the sped-up clock starts (required with CLOCK_SPEEDUP > 1; the same on every node).'),
   BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024).describe('Largest JSON request body.'),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (set behind a load balancer).'),
+  FAULTS: z
+    .string()
+    .regex(/^([a-z_.]+=kill(@[^,]+)?)(,[a-z_.]+=kill(@[^,]+)?)*$/, 'point=kill or point=kill@text, comma-separated')
+    .optional()
+    .describe('Tests only: named points where this process kills itself (`chat.committed=kill@text`: after committing a chat batch that holds `text`, before publishing it). Never set in production.'),
 });
 
 export type Config = z.output<typeof configSchema> & { publicUrl: string; cookieSecure: boolean };

@@ -79,6 +79,7 @@ export function describe(e: DomainEvent): Described {
     case 'billing.low_balance':
     case 'notification.created':
     case 'file.shared':
+    case 'chat.head':
       return nothing;
   }
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/connect.ts';
 import type { FileStorage } from '../files/storage.ts';
 import type { Clock } from './clock.ts';
+import type { Faults } from './faults.ts';
 import type { Ids } from './ids.ts';
 import type { DomainEvents } from './events.ts';
 import type { Metrics } from './metrics.ts';
@@ -19,6 +20,8 @@ export interface Deps {
   events: DomainEvents;
   /** Where shared files' bytes live (files/storage.ts). */
   storage: FileStorage;
+  /** Points where a test makes this process fail (platform/faults.ts); unarmed in production. */
+  faults: Faults;
 }
 
 /** Who is calling. Resolved at the edge from one credential; services check the object itself. */

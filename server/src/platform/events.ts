@@ -43,6 +43,8 @@ export type DomainEvent =
   | (SessionRef & { type: 'escrow.released'; amount: number })
   | (SessionRef & { type: 'escrow.refunded'; amount: number })
   | { type: 'file.shared'; sessionId: string; file: SessionFile }
+  /** A node that held a socket of the session is gone: the latest seq, for clients to check theirs against. */
+  | { type: 'chat.head'; sessionId: string; seq: number }
   /** A stored notification (notify/), for the user's own live channel. */
   | { type: 'notification.created'; userId: string; notification: StoredNotification };
 

@@ -89,6 +89,7 @@ export class ChatWriter {
   private readonly lanes: { queue: ChatSubmission[]; draining: boolean }[];
   private readonly maxBatch: number;
   private readonly maxBatchChars: number;
+  private readonly idle: (() => void)[] = [];
   constructor(private readonly deps: Deps, private readonly publish: PublishMessages, limits: ChatWriterLimits = {}) {
     this.lanes = Array.from({ length: limits.lanes ?? 2 }, () => ({ queue: [], draining: false }));
     // Large by default: under a flood the batch is what carries several of a session's messages per frame.
@@ -107,6 +108,7 @@ export class ChatWriter {
     lane.draining = true;
     while (lane.queue.length > 0) await this.write(lane.queue.splice(0, this.batchLength(lane.queue)));
     lane.draining = false;
+    if (!this.lanes.some((l) => l.draining)) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   /** How many of the queue's first messages make the next batch: at least one, within both bounds. */
@@ -131,19 +133,41 @@ export class ChatWriter {
       for (const one of batch) await this.write([one]);
       return;
     }
+    // Committed, not yet published: a node that dies here has stored messages nobody was told
+    // of. Clients notice the gap or the silent tail and ask for them (docs/PROTOCOL.md "Chat
+    // after a node dies"); tests kill a node at this very point.
+    this.deps.faults.hit('chat.committed', () => batch.map((x) => x.text));
+    // A retry's stored copy goes to the whole session again, not only to the one retrying: the
+    // node that stored it first may have died before publishing it. Clients keep one copy a seq.
+    let again: Map<string, ChatMessage[]> | undefined;
     for (let i = 0; i < batch.length; i++) {
+      const x = batch[i]!;
       const a = stored.answers[i]!;
-      if (isOutcome(a)) settle(this.deps.log, batch[i]!, a);
-      else answer(this.deps.log, batch[i]!, 'sent', a, true);
-    }
-    for (const [sessionId, messages] of stored.created) {
-      // The messages are stored and their senders answered: a failed delivery must not stop the lane.
-      try {
-        this.publish(sessionId, messages);
-      } catch (err) {
-        this.deps.log.error({ err, sessionId }, 'publishing chat messages failed');
+      if (!isOutcome(a)) answer(this.deps.log, x, 'sent', a, true);
+      else if (a.outcome !== 'existing') refuse(this.deps.log, x, a);
+      else {
+        const copy = storedCopy(x, a);
+        answer(this.deps.log, x, 'sent', copy, false);
+        again ??= new Map();
+        again.set(x.p.sessionId, [...(again.get(x.p.sessionId) ?? []), copy]);
       }
     }
+    for (const published of again ? [again, stored.created] : [stored.created]) {
+      for (const [sessionId, messages] of published) {
+        // The messages are stored and their senders answered: a failed delivery must not stop the lane.
+        try {
+          this.publish(sessionId, messages);
+        } catch (err) {
+          this.deps.log.error({ err, sessionId }, 'publishing chat messages failed');
+        }
+      }
+    }
+  }
+
+  /** Resolves once every message handed to `send` so far has been stored and answered (a node's graceful stop). */
+  drained(): Promise<void> {
+    if (!this.lanes.some((l) => l.draining)) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   /** Stores a batch and answers each of its messages: the message it created, or what else became of it. */
@@ -193,16 +217,25 @@ function answersOf(batch: ChatSubmission[], ids: string[], rows: Outcome[], sent
   return { answers, created };
 }
 
-/** Answers one message that was not created (answersOf): an existing one as stored, else its refusal. */
-function settle(log: Log, x: ChatSubmission, o: Outcome) {
-  switch (o.outcome) {
-    case 'existing':
-      return answer(log, x, 'sent', { seq: o.seq, id: o.msg_id!, clientMsgId: x.clientMsgId, from: x.p.role, text: o.stored_text!, sentAt: new Date(o.stored_at!).toISOString() }, false);
-    case 'not_found':
-      return answer(log, x, 'failed', new AppError('not_found', 'No such session.'));
-    case 'closed':
-      return answer(log, x, 'failed', o.state === 'ended' ? new AppError('session_ended') : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' }));
-  }
+/** The stored copy of a message sent before with the same clientMsgId (outcome 'existing'). */
+const storedCopy = (x: ChatSubmission, o: Outcome): ChatMessage => ({
+  seq: o.seq,
+  id: o.msg_id!,
+  clientMsgId: x.clientMsgId,
+  from: x.p.role,
+  text: o.stored_text!,
+  sentAt: new Date(o.stored_at!).toISOString(),
+});
+
+/** Refuses a message whose session is unknown or not open (answersOf). */
+function refuse(log: Log, x: ChatSubmission, o: Outcome) {
+  const err =
+    o.outcome === 'not_found'
+      ? new AppError('not_found', 'No such session.')
+      : o.state === 'ended'
+        ? new AppError('session_ended')
+        : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' });
+  answer(log, x, 'failed', err);
 }
 
 /** Calls a submission's answer; one that throws is its own bug, and must not stop the lane or the batch's other answers. */

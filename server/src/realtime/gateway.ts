@@ -120,9 +120,14 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     deliverDomainEvents(io, deps, e, { multiNode: !!redis }).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
   });
   app.addHook('preClose', async () => {
-    unsubscribe();
-    await node.stop();
+    // Sockets first, so nothing new comes in; the chat in flight is stored and published; then
+    // the node hands its participants over (and tells their rooms the latest seqs), its events
+    // still delivered; only then does it stop listening.
+    node.closing = true;
     io.local.disconnectSockets(true);
+    await node.chat.drained();
+    await node.stop();
+    unsubscribe();
     // Not io.close(): that would also close the HTTP server, which Fastify closes itself.
     io.engine.close();
     await Promise.all(redis?.map((c) => c.quit().catch(() => undefined)) ?? []);
@@ -252,10 +257,10 @@ function participantEvents(deps: Deps, node: GatewayNode) {
       return this.p.type;
     }
 
-    sent(message: ChatMessage, created: boolean) {
+    // Without an acknowledgement the answer is the session's chat:messages frame, which reaches
+    // this socket too — a retry's stored copy included (ChatWriter publishes it again).
+    sent(message: ChatMessage) {
       if (this.ack) this.ack({ ok: true, data: message });
-      // A retry's stored copy was published when it was created: news only to the one retrying.
-      else if (!created) this.socket.emit('chat:messages', [message]);
     }
 
     failed(err: unknown) {

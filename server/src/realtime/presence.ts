@@ -90,9 +90,15 @@ export async function dropNode(deps: Deps, nodeId: string): Promise<number> {
     await trx.deleteFrom('realtime_nodes').where('id', '=', nodeId).execute();
     const sides = new Map(gone.map((c) => [`${c.session_id}:${c.role}`, c]));
     // In id order, as every other path takes session locks one at a time, so none waits in a cycle.
+    const heads = new Map<string, number>();
     for (const c of [...sides.values()].sort((a, b) => a.session_id.localeCompare(b.session_id))) {
-      await markAwayIfGone(deps, trx, await loadForUpdate(trx, c.session_id), c.role, now, outbox);
+      const s = await loadForUpdate(trx, c.session_id);
+      heads.set(s.id, s.chat_seq);
+      await markAwayIfGone(deps, trx, s, c.role, now, outbox);
     }
+    // What the node stored last it may not have published (killed between commit and publish):
+    // each of its sessions is told its latest seq, and a client that holds less asks for the rest.
+    for (const [sessionId, seq] of heads) if (seq > 0) outbox.push({ type: 'chat.head', sessionId, seq });
     return gone.length;
   });
 }

@@ -93,6 +93,9 @@ export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent, o:
     case 'file.shared':
       io.to(room(e.sessionId)).emit('file:shared', e.file);
       return;
+    case 'chat.head':
+      io.to(room(e.sessionId)).emit('chat:head', { seq: e.seq });
+      return;
     case 'notification.created': {
       // Presenting one costs a query: none when the user has no socket to hear it. Only this
       // process's sockets are known here; with several nodes, someone may listen elsewhere.

@@ -1,0 +1,48 @@
+/**
+ * Fault injection for tests: named points in the code where a real process can be made to die,
+ * so a test can kill a node at the exact instant that would break a promise (a chat message
+ * committed but not yet published, say) instead of hoping a SIGKILL lands there. Armed by the
+ * FAULTS setting (a separate process) or by `arm` (in-process); unarmed, a point costs a
+ * property read.
+ */
+export type FaultPoint = 'chat.committed';
+
+/** What an armed point does when reached with details that match: by default, SIGKILL itself. */
+type Action = (details: readonly string[]) => void;
+
+const killSelf: Action = () => {
+  process.kill(process.pid, 'SIGKILL');
+};
+
+export class Faults {
+  private readonly armed = new Map<FaultPoint, Action>();
+
+  /** `spec`: FAULTS, e.g. `chat.committed=kill@die-here` (kill when a detail contains `die-here`). */
+  constructor(spec?: string) {
+    for (const part of spec?.split(',') ?? []) {
+      const [point, action] = part.split('=') as [FaultPoint, string];
+      const text = action.includes('@') ? action.slice(action.indexOf('@') + 1) : undefined;
+      this.arm(point, (details) => {
+        if (text === undefined || details.some((d) => d.includes(text))) killSelf(details);
+      });
+    }
+  }
+
+  get any(): boolean {
+    return this.armed.size > 0;
+  }
+
+  arm(point: FaultPoint, action: Action): void {
+    this.armed.set(point, action);
+  }
+
+  disarm(point: FaultPoint): void {
+    this.armed.delete(point);
+  }
+
+  /** Reached `point`; `details` says what is at stake there (computed only when armed). */
+  hit(point: FaultPoint, details: () => readonly string[]): void {
+    const action = this.armed.get(point);
+    if (action) action(details());
+  }
+}
