@@ -22,6 +22,7 @@ import { opsRoutes } from './platform/ops-routes.ts';
 import { stripeWebhookRoutes } from './payments/stripe-webhook.ts';
 import { makeRouter } from './platform/router.ts';
 import { webRoutes } from './platform/web-routes.ts';
+import { attachEmitter } from './realtime/emitter.ts';
 import { attachGateway, type Io } from './realtime/gateway.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -68,5 +69,6 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);
   const io = opts.config.ROLES.includes('realtime') ? await attachGateway(app, deps) : undefined;
+  if (!io && opts.config.REDIS_URL) await attachEmitter(app, deps, opts.config.REDIS_URL);
   return { app, deps, ...(io && { io }) };
 }

@@ -29,7 +29,8 @@ import { ChatWriter, messagesAfter, type ChatSubmission, type Side } from './cha
 import { takeToken } from './limits.ts';
 import { anyListener } from './any-listener.ts';
 import { arriveIn, depart, dropNode, heartbeat } from './presence.ts';
-import { deliverDomainEvents, roleRoom, room, roomState } from './room.ts';
+import { deliverEvents } from './emitter.ts';
+import { gatewayRooms, roleRoom, room, roomState } from './room.ts';
 import { UserHandshake, resolveUser, userRoom } from './user-channel.ts';
 import { Seat, principalOf } from './seat.ts';
 import { checkSignal } from './signaling.ts';
@@ -116,9 +117,7 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     if (data instanceof Seat) participant.connected(socket, data);
     else void socket.join(userRoom(data.userId));
   });
-  const unsubscribe = deps.events.subscribe((e) => {
-    deliverDomainEvents(io, deps, e, { multiNode: !!redis }).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
-  });
+  const unsubscribe = deliverEvents(deps, gatewayRooms(io, !!redis));
   app.addHook('preClose', async () => {
     // Sockets first, so nothing new comes in; the chat in flight is stored and published; then
     // the node hands its participants over (and tells their rooms the latest seqs), its events

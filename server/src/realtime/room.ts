@@ -10,6 +10,7 @@ import type { Database } from '../db/connect.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { otherSide } from '../sessions/access.ts';
 import { recentMessages, type Side } from './chat.ts';
+import type { ServerToClientEvents } from '@hourglass/protocol';
 import type { Io } from './gateway.ts';
 import { presenceOf } from './presence.ts';
 import { userRoom } from './user-channel.ts';
@@ -52,12 +53,25 @@ export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Side
   };
 }
 
+/** What rooms are reached through: the gateway's server, or a Redis emitter on a node without one. */
+export interface Rooms {
+  to(rooms: string | string[]): { emit<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): unknown; disconnectSockets(close: boolean): void };
+  /** Whether a room has a socket here; null when sockets of other nodes count too (Redis). */
+  hasLocal(room: string): boolean | null;
+}
+
+/** The gateway's rooms: with the Redis adapter, `to()` reaches sockets on every node. */
+export const gatewayRooms = (io: Io, multiNode: boolean): Rooms => ({
+  to: (rooms) => io.to(rooms),
+  hasLocal: (r) => (multiNode ? null : io.of('/').adapter.rooms.has(r)),
+});
+
 /**
  * Domain events (published after their transaction commits, on the node that made them) to
- * the room; with the Redis adapter (`multiNode`) `io.to()` reaches sockets on every node. The
- * client's balance goes to the client's sockets only.
+ * the room; through Redis they reach sockets on every node. The client's balance goes to the
+ * client's sockets only.
  */
-export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent, o: { multiNode: boolean }) {
+export async function deliverDomainEvents(io: Rooms, deps: Deps, e: DomainEvent) {
   // Timer events carry the server's time, so a client can correct its own clock's offset.
   const serverNow = async () => (await deps.clock.now(deps.db)).toISOString();
   switch (e.type) {
@@ -99,7 +113,7 @@ export async function deliverDomainEvents(io: Io, deps: Deps, e: DomainEvent, o:
     case 'notification.created': {
       // Presenting one costs a query: none when the user has no socket to hear it. Only this
       // process's sockets are known here; with several nodes, someone may listen elsewhere.
-      if (!o.multiNode && !io.of('/').adapter.rooms.has(userRoom(e.userId))) return;
+      if (io.hasLocal(userRoom(e.userId)) === false) return;
       const [n] = await presentNotifications(deps.db, e.userId, [e.notification]);
       io.to(userRoom(e.userId)).emit('notification', n!);
       return;

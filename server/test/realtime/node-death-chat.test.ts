@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { buildSession } from '../../../test-support/factories.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
@@ -29,6 +30,7 @@ describe.skipIf(!baseUrl || !redisUrl)('chat when a node dies between commit and
   const name = `${inject('hgRunId')}_death_${randomBytes(3).toString('hex')}`;
   let database: DatabaseHandle;
   let deps: Deps;
+  let app: FastifyInstance | undefined;
   let env: Record<string, string>;
   let b: NodeProcess;
   const nodes: NodeProcess[] = [];
@@ -70,7 +72,7 @@ describe.skipIf(!baseUrl || !redisUrl)('chat when a node dies between commit and
     b = await startNode(env, 'node B');
     nodes.push(b);
     const config = loadConfig({ ...env, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
-    ({ deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds }));
+    ({ app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds }));
   }, 60_000);
   afterEach(() => {
     for (const r of rooms.splice(0)) r.close();
@@ -78,6 +80,7 @@ describe.skipIf(!baseUrl || !redisUrl)('chat when a node dies between commit and
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
+    await app?.close();
     await database?.close();
     await dropDatabase(baseUrl!, name);
   });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '@hourglass/protocol';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { buildSession } from '../../../test-support/factories.ts';
+import { buildSession, operator } from '../../../test-support/factories.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
 import { startNode, type NodeProcess } from '../../../test-support/processes.ts';
 import { collect, connectRoom, nextEvent, request, type RoomClient } from '../../../test-support/realtime.ts';
@@ -13,6 +14,7 @@ import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { acceleratedClock, databaseClock } from '../../src/platform/clock.ts';
 import type { Deps } from '../../src/platform/context.ts';
 import { randomIds } from '../../src/platform/ids.ts';
+import { endSession } from '../../src/sessions/service.ts';
 
 const baseUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -29,6 +31,7 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
   const name = `${inject('hgRunId')}_nodes_${randomBytes(3).toString('hex')}`;
   let database: DatabaseHandle;
   let deps: Deps;
+  let app: FastifyInstance | undefined;
   let a: NodeProcess;
   let b: NodeProcess;
   const sockets: RoomClient[] = [];
@@ -56,12 +59,13 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     // This process makes the sessions: the same database, the same clock, no listening.
     const clock = acceleratedClock(databaseClock, new Date(env.CLOCK_EPOCH), SPEEDUP);
     const config = loadConfig({ ...env, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
-    ({ deps } = await buildApp({ config, database, clock, ids: randomIds }));
+    ({ app, deps } = await buildApp({ config, database, clock, ids: randomIds }));
   }, 60_000);
 
   afterAll(async () => {
     for (const s of sockets) s.close();
     await Promise.all([a?.stop(), b?.stop()]);
+    await app?.close();
     await database?.close();
     await dropDatabase(baseUrl!, name);
   });
@@ -101,6 +105,15 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     const heard = await Promise.all([client, expert].map((p) => nextEvent(p.socket, 'session:ended', () => true, 15_000)));
     for (const h of heard) expect(h.reason).toBe('insufficient_funds');
   }, 30_000);
+
+  it('an event made by a node without the gateway (this process: the api role) reaches the rooms through Redis', async () => {
+    const s = await buildSession(deps, { type: 'chat', credit: 100_000 });
+    const client = await join(a, s.links.client.token);
+    const expert = await join(b, s.links.expert.token);
+    const heard = [client, expert].map((p) => nextEvent(p.socket, 'session:ended'));
+    await endSession(deps, operator, s.session.id, undefined);
+    for (const h of await Promise.all(heard)) expect(h.reason).toBe('ended_by_admin');
+  });
 
   it('node A is killed mid-session: the client resumes on node B with no message lost or doubled, and billing goes on exactly once', async () => {
     const s = await buildSession(deps, { type: 'chat', credit: 100_000 });
