@@ -112,6 +112,16 @@ export const endpoints = {
     credentials: ['cookie', 'apiKey'], who: 'the user themself, an admin or an API key',
     params: IdParams, response: User, status: 200,
   }),
+  disableUser: e({
+    method: 'POST', path: '/api/users/{id}/disable', tag: 'people', summary: 'Disable a user: no sign-in, no join link, every connection closed',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key (admins only by an admin)',
+    params: IdParams, body: Empty, response: User, status: 200,
+  }),
+  enableUser: e({
+    method: 'POST', path: '/api/users/{id}/enable', tag: 'people', summary: 'Enable a disabled user again',
+    credentials: ['cookie', 'apiKey'], who: 'an admin or an API key (admins only by an admin)',
+    params: IdParams, body: Empty, response: User, status: 200,
+  }),
   listExperts: e({
     method: 'GET', path: '/api/experts', tag: 'people', summary: 'Experts with rates and presence',
     credentials: ['public'], who: 'anyone', query: ExpertsQuery, response: page(Expert), status: 200,

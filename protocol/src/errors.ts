@@ -12,6 +12,7 @@ export const errorTable = {
   token_revoked: { status: 401, message: 'The join token has been revoked.' },
   csrf_failed: { status: 403, message: 'Missing or wrong CSRF token.' },
   forbidden: { status: 403, message: 'You may not do this.' },
+  user_disabled: { status: 403, message: 'This account has been disabled.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this route.' },
   email_taken: { status: 409, message: 'A user with this email already exists.' },

@@ -52,6 +52,7 @@ export const User = z.object({
   email: z.string(),
   name: z.string(),
   createdAt: Timestamp,
+  disabledAt: Timestamp.nullable().describe('Set while an operator has disabled the user: no sign-in, no join link, no connection'),
 });
 export type User = z.infer<typeof User>;
 

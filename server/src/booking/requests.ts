@@ -49,7 +49,7 @@ export async function answerRequest(deps: Deps, principal: Principal, id: string
     const row = await apply(deps, trx, s, { type: answer }, actorOf(principal), now);
     if (row !== s) outbox.push({ type: 'request.answered', ...refOf(s), state: row.state as 'accepted' | 'declined' });
     // Accepted: the expert's own join link, fresh (theirs from the request was never shown).
-    const link = answer === 'accept' ? await issueOwnLink(deps, trx, row, 'expert', actorOf(principal), now) : null;
+    const link = answer === 'accept' ? await issueOwnLink(deps, trx, row, 'expert', actorOf(principal), now, outbox) : null;
     return { session: presentSession(row, now), link };
   });
   return answered ?? fail('invalid_transition', 'The request has expired.', { state: 'expired', command: answer });

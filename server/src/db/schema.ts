@@ -13,6 +13,7 @@ export interface UsersTable {
   name: string;
   password_hash: string | null;
   created_at: Timestamp;
+  disabled_at: Timestamp | null;
 }
 
 export interface ExpertProfilesTable {

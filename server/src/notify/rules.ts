@@ -80,6 +80,8 @@ export function describe(e: DomainEvent): Described {
     case 'notification.created':
     case 'file.shared':
     case 'chat.head':
+    case 'access.revoked':
+    case 'user.disabled':
       return nothing;
   }
 }

@@ -7,6 +7,7 @@ export const presentUser = (u: UserRow): User => ({
   email: u.email,
   name: u.name,
   createdAt: u.created_at.toISOString(),
+  disabledAt: u.disabled_at?.toISOString() ?? null,
 });
 
 export const presentExpert = (e: ExpertRow): Expert => ({

@@ -3,10 +3,10 @@ import type { Database } from '../db/connect.ts';
 import type { ExpertProfilesTable } from '../db/schema.ts';
 import type { Selectable } from 'kysely';
 
-export type UserRow = { id: string; role: 'client' | 'expert' | 'admin'; email: string; name: string; created_at: Date };
+export type UserRow = { id: string; role: 'client' | 'expert' | 'admin'; email: string; name: string; created_at: Date; disabled_at: Date | null };
 export type ExpertRow = Selectable<ExpertProfilesTable> & { name: string; live: boolean };
 
-const userColumns = ['id', 'role', 'email', 'name', 'created_at'] as const;
+const userColumns = ['id', 'role', 'email', 'name', 'created_at', 'disabled_at'] as const;
 
 export const usersRepo = {
   async insert(db: Database, row: UserRow & { password_hash: string | null }) {
@@ -16,6 +16,7 @@ export const usersRepo = {
     db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst() as Promise<UserRow | undefined>,
   byEmailWithHash: (db: Database, email: string) =>
     db.selectFrom('users').select([...userColumns, 'password_hash']).where('email', '=', email).executeTakeFirst(),
+  setDisabledAt: (db: Database, id: string, at: Date | null) => db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute(),
   emailTaken: async (db: Database, email: string) =>
     (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) !== undefined,
 };
@@ -70,6 +71,7 @@ export const authSessionsRepo = {
       .where('s.expires_at', '>', now)
       .executeTakeFirst(),
   delete: (db: Database, idHash: string) => db.deleteFrom('auth_sessions').where('id_hash', '=', idHash).execute(),
+  deleteAllOf: (db: Database, userId: string) => db.deleteFrom('auth_sessions').where('user_id', '=', userId).execute(),
 };
 
 export const loginFailuresRepo = {

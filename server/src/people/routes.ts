@@ -33,6 +33,8 @@ export function peopleRoutes(route: ReturnType<typeof makeRouter>, deps: Deps): 
   route(endpoints.me, ({ principal }) => people.me(deps, principal));
   route(endpoints.createUser, ({ principal, body }) => people.createUser(deps, principal, body));
   route(endpoints.getUser, ({ principal, params }) => people.getUser(deps, principal, params.id));
+  route(endpoints.disableUser, ({ principal, params }) => people.setDisabled(deps, principal, params.id, true));
+  route(endpoints.enableUser, ({ principal, params }) => people.setDisabled(deps, principal, params.id, false));
   route(endpoints.listExperts, ({ query }) => people.listExperts(deps, query));
   route(endpoints.getExpert, ({ params }) => people.getExpert(deps, params.id));
   route(endpoints.updateMyExpertProfile, ({ principal, body }) => people.updateMyExpertProfile(deps, principal, body));

@@ -4,6 +4,7 @@ import { isAdmin, isOperator, type Deps, type Principal } from '../platform/cont
 import { AppError, fail } from '../platform/errors.ts';
 import { hashSecret } from '../platform/ids.ts';
 import { cursorId, toPage } from '../platform/pagination.ts';
+import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { presentExpert, presentUser } from './present.ts';
 import { apiKeysRepo, authSessionsRepo, expertsRepo, loginFailuresRepo, usersRepo } from './repository.ts';
@@ -21,7 +22,7 @@ export async function createUser(deps: Deps, principal: Principal, input: NewUse
   return deps.db.transaction().execute(async (trx) => {
     if (await usersRepo.emailTaken(trx, input.email)) fail('email_taken');
     const now = await deps.clock.now(trx);
-    const user = { id: deps.ids.uuid(), role: input.role, email: input.email, name: input.name, created_at: now };
+    const user = { id: deps.ids.uuid(), role: input.role, email: input.email, name: input.name, created_at: now, disabled_at: null };
     try {
       await usersRepo.insert(trx, { ...user, password_hash: passwordHash });
     } catch (err) {
@@ -42,6 +43,35 @@ export async function getUser(deps: Deps, principal: Principal, id: string) {
   if (!self && !isOperator(principal)) fail('forbidden');
   const user = await usersRepo.byId(deps.db, id);
   return user ? presentUser(user) : fail('not_found', 'No such user.');
+}
+
+/**
+ * An operator disables a user (or enables them again). Disabled, they cannot sign in, their
+ * sign-ins end, their join links are refused (`user_disabled`) and every connection they hold —
+ * their own channel, each session seat — is closed on every node. Their live sessions go on
+ * without them by the presence rules (paused, then `participant_lost`). Repeating either
+ * changes nothing.
+ */
+export async function setDisabled(deps: Deps, principal: Principal, id: string, disabled: boolean) {
+  if (!isOperator(principal)) fail('forbidden');
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    const user = (await usersRepo.byId(trx, id)) ?? fail('not_found', 'No such user.');
+    if (user.role === 'admin' && !isAdmin(principal)) fail('forbidden', 'Only an admin can disable or enable an admin.');
+    if (principal.kind === 'user' && principal.userId === id) fail('forbidden', 'You cannot disable yourself.');
+    if (!disabled || user.disabled_at) {
+      if (!disabled && user.disabled_at) await usersRepo.setDisabledAt(trx, id, null);
+      return presentUser({ ...user, disabled_at: disabled ? user.disabled_at : null });
+    }
+    await usersRepo.setDisabledAt(trx, id, now);
+    await authSessionsRepo.deleteAllOf(trx, id);
+    // Locked (in id order, as every path takes session locks) as a revocation locks its session:
+    // a handshake under way on one of them either commits first, and is in its room when the
+    // close comes, or reads the token again after this and is refused (realtime/gateway.ts).
+    const seats = await trx.selectFrom('sessions').select(['id', 'client_id']).where('state', 'in', ['accepted', 'booked', 'open', 'live'])
+      .where((eb) => eb.or([eb('client_id', '=', id), eb('expert_id', '=', id)])).orderBy('id').forUpdate().execute();
+    outbox.push({ type: 'user.disabled', userId: id, seats: seats.map((s) => ({ sessionId: s.id, role: s.client_id === id ? 'client' : 'expert' })) });
+    return presentUser({ ...user, disabled_at: now });
+  });
 }
 
 export async function listExperts(deps: Deps, q: { limit: number; cursor?: string | undefined; available?: boolean | undefined }) {
@@ -102,6 +132,8 @@ export async function login(deps: Deps, input: { email: string; password: string
     for (const { key } of keys) await loginFailuresRepo.record(db, key, now, windowStartedAfter);
     return fail('invalid_credentials');
   }
+  // Said only to someone who knows the password: a disabled account is not to be found by guessing.
+  if (user.disabled_at) fail('user_disabled');
   await loginFailuresRepo.clear(db, `email:${input.email}`);
   const sessionToken = ids.secret('hgs_');
   const csrfToken = ids.secret('hgc_');

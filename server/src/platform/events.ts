@@ -43,6 +43,10 @@ export type DomainEvent =
   | (SessionRef & { type: 'escrow.released'; amount: number })
   | (SessionRef & { type: 'escrow.refunded'; amount: number })
   | { type: 'file.shared'; sessionId: string; file: SessionFile }
+  /** Join links of these sides were revoked: the connections they opened are closed. */
+  | { type: 'access.revoked'; sessionId: string; roles: ('client' | 'expert')[] }
+  /** A user was disabled: their connections — their own channel and each seat they hold — are closed. */
+  | { type: 'user.disabled'; userId: string; seats: { sessionId: string; role: 'client' | 'expert' }[] }
   /** A node that held a socket of the session is gone: the latest seq, for clients to check theirs against. */
   | { type: 'chat.head'; sessionId: string; seq: number }
   /** A stored notification (notify/), for the user's own live channel. */

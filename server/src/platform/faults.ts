@@ -5,10 +5,18 @@
  * FAULTS setting (a separate process) or by `arm` (in-process); unarmed, a point costs a
  * property read.
  */
-export type FaultPoint = 'chat.committed';
+export type FaultPoint =
+  /** A chat batch is committed and not yet published (realtime/chat.ts). */
+  | 'chat.committed'
+  /** A handshake has resolved its join token and not yet locked the session (realtime/gateway.ts). */
+  | 'realtime.token_resolved';
 
-/** What an armed point does when reached with details that match: by default, SIGKILL itself. */
-type Action = (details: readonly string[]) => void;
+/**
+ * What an armed point does when reached with details that match: by default, SIGKILL itself.
+ * An in-process test may return a promise, which an async point waits for (to run something
+ * else exactly there).
+ */
+type Action = (details: readonly string[]) => void | Promise<void>;
 
 const killSelf: Action = () => {
   process.kill(process.pid, 'SIGKILL');
@@ -41,8 +49,8 @@ export class Faults {
   }
 
   /** Reached `point`; `details` says what is at stake there (computed only when armed). */
-  hit(point: FaultPoint, details: () => readonly string[]): void {
+  hit(point: FaultPoint, details: () => readonly string[]): void | Promise<void> {
     const action = this.armed.get(point);
-    if (action) action(details());
+    return action?.(details());
   }
 }

@@ -91,8 +91,14 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
       // answered with: one transaction, so the room's first picture shows this very join and
       // the other side hears of it (presence) the moment it commits.
       const { who, type, state } = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
-        const who = await resolveJoinToken(trx, parsed.data!.token, now);
+        const token = parsed.data!.token;
+        const who = await resolveJoinToken(trx, token, now);
+        await deps.faults.hit('realtime.token_resolved', () => [who.sessionId]);
         const joined = await joinIn(deps, trx, { kind: 'participant', ...who }, who.sessionId, now, outbox);
+        // Read again with the session locked: a revocation locks it too, so one that committed
+        // while this handshake waited is seen here, and this socket, which the revocation's
+        // close could not reach, is refused instead.
+        await resolveJoinToken(trx, token, now);
         const s = await arriveIn(deps, trx, joined, who, socket.id, node.id, now, outbox);
         return { who, type: s.type, state: await roomState(deps, trx, s, who, now) };
       });

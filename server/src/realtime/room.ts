@@ -82,6 +82,17 @@ export async function deliverDomainEvents(io: Rooms, deps: Deps, e: DomainEvent)
       return;
     case 'session.ended':
       io.to(room(e.sessionId)).emit('session:ended', { reason: e.reason, endedAt: e.endedAt });
+      // The room is over: its connections are closed on every node (what they send after that
+      // is not heard). On the next turn, so that the answer to the `session:end` that ended it
+      // is on its way first; through Redis the close follows the event on the same connection.
+      setImmediate(() => io.to(room(e.sessionId)).disconnectSockets(true));
+      return;
+    case 'access.revoked':
+      // No rooms would mean every socket: never.
+      if (e.roles.length > 0) io.to(e.roles.map((r) => roleRoom(e.sessionId, r))).disconnectSockets(true);
+      return;
+    case 'user.disabled':
+      io.to([userRoom(e.userId), ...e.seats.map((s) => roleRoom(s.sessionId, s.role))]).disconnectSockets(true);
       return;
     case 'session.paused':
       io.to(room(e.sessionId)).emit('session:paused', { pausedAt: e.pausedAt, serverNow: await serverNow() });

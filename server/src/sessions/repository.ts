@@ -27,8 +27,11 @@ export const tokensRepo = {
     db: Database,
     row: { token_hash: string; session_id: string; participant_id: string; role: 'client' | 'expert'; valid_until: Date; created_at: Date },
   ) => db.insertInto('session_tokens').values(row).execute(),
+  /** A token and whether its participant is disabled. */
   byHash: (db: Database, hash: string) =>
-    db.selectFrom('session_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst(),
+    db.selectFrom('session_tokens as t').innerJoin('users as u', 'u.id', 't.participant_id')
+      .selectAll('t').select('u.disabled_at as user_disabled_at')
+      .where('t.token_hash', '=', hash).executeTakeFirst(),
   revokeActive: (db: Database, sessionId: string, role: 'client' | 'expert' | null, at: Date) =>
     db
       .updateTable('session_tokens')

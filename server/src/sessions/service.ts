@@ -7,7 +7,7 @@ import type { Database } from '../db/connect.ts';
 import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
 import { refOf, type DomainEvent } from '../platform/events.ts';
-import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransactionWithEvents } from '../platform/transaction.ts';
 import { mayRead, otherSide, participantRole } from './access.ts';
 import { applyAbsence } from './pause.ts';
 import { SYSTEM, apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
@@ -326,36 +326,50 @@ export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, abs
  * booked session, a client on another device); their previous link stops working at once.
  */
 export async function myJoinLink(deps: Deps, principal: Principal, id: string) {
-  return inTransaction(deps, async (trx, now) => {
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, id);
     const role = principal.kind === 'user' ? participantRole(principal, s) : null;
     if (!role) return fail('forbidden', 'Only its two participants, signed in, get links to a session.');
     if (s.state === 'ended') fail('session_ended');
-    return issueOwnLink(deps, trx, s, role, actorOf(principal), now);
+    return issueOwnLink(deps, trx, s, role, actorOf(principal), now, outbox);
   });
 }
 
 /** One participant's fresh link, in the caller's transaction (their previous one is revoked). */
-export async function issueOwnLink(deps: Deps, trx: Database, s: SessionRow, role: ParticipantRole, actor: Actor, now: Date) {
-  const links = await renewLinks(deps, trx, s, [role], now);
+export async function issueOwnLink(deps: Deps, trx: Database, s: SessionRow, role: ParticipantRole, actor: Actor, now: Date, outbox: DomainEvent[]) {
+  const links = await renewLinks(deps, trx, s, [role], now, outbox);
   await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at: now, actor, kind: 'link_issued', data: { role } });
   return links[role];
 }
 
-/** Revokes the active links of `roles` and issues new ones, valid as long as the session needs (at least an hour). */
-async function renewLinks(deps: Deps, trx: Database, s: SessionRow, roles: readonly ParticipantRole[], now: Date) {
-  for (const role of roles) await tokensRepo.revokeActive(trx, s.id, role, now);
+/**
+ * Revokes the active links of `roles` and issues new ones, valid as long as the session needs
+ * (at least an hour). Connections the old links opened are closed (A3: a revoked link stops
+ * working at once, not at the next reconnect).
+ */
+async function renewLinks(deps: Deps, trx: Database, s: SessionRow, roles: readonly ParticipantRole[], now: Date, outbox: DomainEvent[]) {
+  await revokeLinks(trx, s.id, roles, now, outbox);
   const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
   return issueTokens(deps, trx, s, validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), now, roles);
+}
+
+/**
+ * Revokes the active links of `roles`, the session locked. There is at most one active link per
+ * side, so every connection a side holds was opened by the link revoked now (or by one revoked
+ * before, and closed then): the side's connections are closed, on every node.
+ */
+async function revokeLinks(trx: Database, sessionId: string, roles: readonly ParticipantRole[], now: Date, outbox: DomainEvent[]) {
+  for (const role of roles) await tokensRepo.revokeActive(trx, sessionId, role, now);
+  outbox.push({ type: 'access.revoked', sessionId, roles: [...roles] });
 }
 
 /** New links for both participants; the old ones stop working at once. */
 export async function reissueTokens(deps: Deps, principal: Principal, id: string) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransaction(deps, async (trx, now) => {
+  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
     const s = await loadForUpdate(trx, id);
     if (s.state === 'ended') fail('session_ended');
-    const links = await renewLinks(deps, trx, s, ['client', 'expert'], now);
+    const links = await renewLinks(deps, trx, s, ['client', 'expert'], now, outbox);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'tokens_reissued' });
     return links;
   });
@@ -363,9 +377,9 @@ export async function reissueTokens(deps: Deps, principal: Principal, id: string
 
 export async function revokeToken(deps: Deps, principal: Principal, id: string, role: ParticipantRole) {
   if (!isOperator(principal)) fail('forbidden');
-  await inTransaction(deps, async (trx, now) => {
+  await inTransactionWithEvents(deps, async (trx, now, outbox) => {
     await loadForUpdate(trx, id);
-    await tokensRepo.revokeActive(trx, id, role, now);
+    await revokeLinks(trx, id, [role], now, outbox);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'token_revoked', data: { role } });
   });
 }

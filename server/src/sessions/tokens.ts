@@ -34,5 +34,6 @@ export async function resolveJoinToken(db: Database, token: string, now: Date) {
   if (!row) return fail('token_invalid');
   if (row.revoked_at) return fail('token_revoked');
   if (row.valid_until <= now) return fail('token_expired');
+  if (row.user_disabled_at) return fail('user_disabled');
   return { sessionId: row.session_id, userId: row.participant_id, role: row.role };
 }

@@ -76,6 +76,7 @@ interface Fixture {
   webhookId: string;
   deliveryId: string;
   fileId: string;
+  victimId: string;
 }
 
 const cases: Case[] = [
@@ -142,6 +143,9 @@ const cases: Case[] = [
     request: () => ({ method: 'POST', path: '/api/users', body: { email: `u${Math.random()}@t.hourglass`.replace('0.', ''), name: 'N', role: 'client' } }),
     expect: operatorsOnly,
   },
+  // A fresh client per cell: disabling the matrix's own client would end its sign-ins mid-run.
+  { name: 'disableUser', request: (f) => ({ method: 'POST', path: `/api/users/${f.victimId}/disable`, body: {} }), expect: operatorsOnly },
+  { name: 'enableUser', request: (f) => ({ method: 'POST', path: `/api/users/${f.victimId}/enable`, body: {} }), expect: operatorsOnly },
   { name: 'createApiKey', request: () => ({ method: 'POST', path: '/api/api-keys', body: { name: 'k' } }), expect: adminOnly },
   { name: 'listApiKeys', request: () => ({ method: 'GET', path: '/api/api-keys' }), expect: adminOnly },
   { name: 'revokeApiKey', request: (f) => ({ method: 'DELETE', path: `/api/api-keys/${f.apiKeyId}` }), expect: adminOnly },
@@ -327,7 +331,7 @@ describeOnDatabases('authorization matrix', (target) => {
     await deps.db.updateTable('session_tokens').set({ revoked_at: past }).where('token_hash', '=', hashSecret(revoked.links.client.token)).execute();
     const key = await call(server.url, 'POST', '/api/api-keys', { headers: cookies.admin, body: { name: 'victim' } });
     return {
-      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id, slotId: slot.id, ...(await webhookFixture()), fileId: await fileFixture(main.session.id) },
+      f: { sessionId: main.session.id, clientId: client.id, expertId: expert.id, apiKeyId: key.body.apiKey.id, payoutId: payout.id, slotId: slot.id, ...(await webhookFixture()), fileId: await fileFixture(main.session.id), victimId: (await buildClient(deps)).id },
       headers: {
         clientToken: { 'x-join-token': main.links.client.token },
         expertToken: { 'x-join-token': main.links.expert.token },

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '@hourglass/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { buildSession, operator } from '../../../test-support/factories.ts';
+import { buildApiKey, buildSession, operator } from '../../../test-support/factories.ts';
+import { call } from '../../../test-support/server.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
 import { startNode, type NodeProcess } from '../../../test-support/processes.ts';
 import { collect, connectRoom, nextEvent, request, type RoomClient } from '../../../test-support/realtime.ts';
@@ -14,6 +15,7 @@ import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { acceleratedClock, databaseClock } from '../../src/platform/clock.ts';
 import type { Deps } from '../../src/platform/context.ts';
 import { randomIds } from '../../src/platform/ids.ts';
+import { setDisabled } from '../../src/people/service.ts';
 import { endSession } from '../../src/sessions/service.ts';
 
 const baseUrl = process.env.TEST_DATABASE_URL;
@@ -113,6 +115,45 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     const heard = [client, expert].map((p) => nextEvent(p.socket, 'session:ended'));
     await endSession(deps, operator, s.session.id, undefined);
     for (const h of await Promise.all(heard)) expect(h.reason).toBe('ended_by_admin');
+  });
+
+  it('revocation, reissue, the end and disabling a user close open connections on both nodes within a second', async () => {
+    const key = await buildApiKey(deps);
+    const headers = { authorization: `Bearer ${key}` };
+    const closed = (socket: RoomClient) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('still connected after 1 s')), 1000);
+        socket.once('disconnect', (reason) => (clearTimeout(timer), resolve(reason)));
+      });
+    const pair = async () => {
+      const s = await buildSession(deps, { type: 'chat', credit: 100_000 });
+      return { s, client: (await join(a, s.links.client.token)).socket, expert: (await join(b, s.links.expert.token)).socket };
+    };
+
+    // The client's link revoked through node B: the client's socket on A closes.
+    let { s, client, expert } = await pair();
+    let gone = closed(client);
+    expect((await call(b.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, { headers, body: { role: 'client' } })).status).toBe(204);
+    expect(await gone).toBe('io server disconnect');
+    expect(expert.connected).toBe(true);
+
+    // Both reissued through node A: the expert's socket on B closes too.
+    gone = closed(expert);
+    expect((await call(a.url, 'POST', `/api/sessions/${s.session.id}/tokens`, { headers, body: {} })).status).toBe(201);
+    await gone;
+
+    // Ended from A: both sides hear it, then both close.
+    ({ s, client, expert } = await pair());
+    const ends = [client, expert].map((x) => Promise.all([nextEvent(x, 'session:ended'), closed(x)]));
+    await request(client, 'session:end', {});
+    await Promise.all(ends);
+
+    // The expert disabled by this process (no gateway: through the Redis emitter): the seat on B closes.
+    ({ s, client, expert } = await pair());
+    gone = closed(expert);
+    expect((await setDisabled(deps, operator, s.expert.id, true)).disabledAt).not.toBeNull();
+    await gone;
+    expect(client.connected).toBe(true);
   });
 
   it('node A is killed mid-session: the client resumes on node B with no message lost or doubled, and billing goes on exactly once', async () => {

@@ -1,0 +1,138 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeOnDatabases } from '../../../test-support/databases.ts';
+import { PASSWORD, buildApiKey, buildClient, buildSession, operator, signIn } from '../../../test-support/factories.ts';
+import { connectRoom, connectUser, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
+import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { revokeToken } from '../../src/sessions/service.ts';
+
+/** How long a closed link may keep its connection: docs/OPERATIONS.md promises "at once"; a second, loaded. */
+const CLOSE_MS = 1000;
+
+/**
+ * A3: a link that stops working stops at once — not at its next reconnect. Revoking one side's
+ * link, reissuing both, a participant's own fresh link, the session's end and an operator
+ * disabling the user each close the connections they had authorised, and what such a
+ * connection would send after that is never heard (it is closed). server/test/realtime/
+ * two-nodes.test.ts checks the same across two nodes.
+ */
+describeOnDatabases('revoked access closes open connections', (target) => {
+  let server: TestServer;
+  let key: string;
+  const sockets: RoomClient[] = [];
+  const asOperator = () => ({ authorization: `Bearer ${key}` });
+  const connect = async (token: string) => {
+    const r = await connectRoom(server.url, token);
+    sockets.push(r.socket);
+    return r.socket;
+  };
+  /** Resolves with the reason once the server has closed `socket`; rejects if it has not within CLOSE_MS. */
+  const closedByServer = (socket: RoomClient) => nextDisconnect(socket, CLOSE_MS);
+  const room = async () => {
+    const s = await buildSession(server.deps, { type: 'chat' });
+    return { s, client: await connect(s.links.client.token), expert: await connect(s.links.expert.token) };
+  };
+
+  beforeAll(async () => {
+    server = await startServer(target);
+    key = await buildApiKey(server.deps);
+  });
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+  });
+  afterAll(() => server?.close());
+
+  it("revoking the client's link closes the client's connections, not the expert's; the link is refused from then on", async () => {
+    const { s, client, expert } = await room();
+    const second = await connect(s.links.client.token);
+    const closed = [closedByServer(client), closedByServer(second)];
+    expect((await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, { headers: asOperator(), body: { role: 'client' } })).status).toBe(204);
+    expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect']);
+    expect(expert.connected).toBe(true);
+    expect((await request(expert, 'chat:send', { clientMsgId: 'e1', text: 'still here' })).ok).toBe(true);
+    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('token_revoked');
+  });
+
+  it('reissuing both links closes both sides; the new links join', async () => {
+    const { s, client, expert } = await room();
+    const closed = [closedByServer(client), closedByServer(expert)];
+    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens`, { headers: asOperator(), body: {} });
+    expect(r.status).toBe(201);
+    await Promise.all(closed);
+    expect((await refusalOf(server.url, { token: s.links.expert.token })).code).toBe('token_revoked');
+    await connect(r.body.client.token);
+  });
+
+  it("a participant's own fresh link closes what the previous one opened", async () => {
+    const client = await buildClient(server.deps, { password: PASSWORD });
+    const s = await buildSession(server.deps, { type: 'chat', client });
+    const socket = await connect(s.links.client.token);
+    const closed = closedByServer(socket);
+    const signedIn = await signIn(server, client.email, PASSWORD);
+    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/link`, { headers: signedIn, body: {} });
+    expect(r.status).toBe(201);
+    await closed;
+    await connect(r.body.token);
+  });
+
+  it("the session's end: session:ended first, then the room is closed — the answer to the end included", async () => {
+    const { client, expert } = await room();
+    const heard = [nextEvent(client, 'session:ended'), nextEvent(expert, 'session:ended')];
+    const closed = [closedByServer(client), closedByServer(expert)];
+    expect(await request(client, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended' } });
+    await Promise.all(heard);
+    await Promise.all(closed);
+  });
+
+  it("disabling a user closes their seats and their own channel; sign-in and links say user_disabled; enabling lets them in again", async () => {
+    const client = await buildClient(server.deps, { password: PASSWORD });
+    const s = await buildSession(server.deps, { type: 'chat', client });
+    const seat = await connect(s.links.client.token);
+    const expert = await connect(s.links.expert.token);
+    const signedIn = await signIn(server, client.email, PASSWORD);
+    const channel = await connectUser(server.url, signedIn);
+    sockets.push(channel);
+    const closed = [closedByServer(seat), closedByServer(channel)];
+    const r = await call(server.url, 'POST', `/api/users/${client.id}/disable`, { headers: asOperator(), body: {} });
+    expect(r).toMatchObject({ status: 200, body: { id: client.id, disabledAt: expect.any(String) } });
+    await Promise.all(closed);
+    expect(expert.connected).toBe(true);
+    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('user_disabled');
+    expect(errorCode(await call(server.url, 'GET', `/api/sessions/${s.session.id}`, { headers: { 'x-join-token': s.links.client.token } }))).toBe('user_disabled');
+    // The sign-in they had is gone; a new one is refused — but only to someone with the password.
+    expect(errorCode(await call(server.url, 'GET', '/api/me', { headers: signedIn }))).toBe('unauthenticated');
+    expect(errorCode(await call(server.url, 'POST', '/api/auth/login', { body: { email: client.email, password: PASSWORD } }))).toBe('user_disabled');
+    expect(errorCode(await call(server.url, 'POST', '/api/auth/login', { body: { email: client.email, password: 'wrong password!' } }))).toBe('invalid_credentials');
+    // Twice is harmless; enabling restores sign-in and links.
+    expect((await call(server.url, 'POST', `/api/users/${client.id}/disable`, { headers: asOperator(), body: {} })).body.disabledAt).toBe(r.body.disabledAt);
+    expect((await call(server.url, 'POST', `/api/users/${client.id}/enable`, { headers: asOperator(), body: {} })).body.disabledAt).toBeNull();
+    await signIn(server, client.email, PASSWORD);
+    await connect(s.links.client.token);
+  });
+
+  // PGlite runs one transaction at a time, so there a revocation cannot commit inside a
+  // handshake at all. On a server it can: the handshake reads the link, the revocation commits
+  // (its close reaches no socket of this one yet), then the handshake goes on.
+  if (target.name === 'postgres') it('a handshake that resolved its link just before a revocation committed is refused, not left connected', async () => {
+    const s = await buildSession(server.deps, { type: 'chat' });
+    server.deps.faults.arm('realtime.token_resolved', async ([sessionId]) => {
+      if (sessionId === s.session.id) await revokeToken(server.deps, operator, s.session.id, 'client');
+    });
+    try {
+      expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('token_revoked');
+    } finally {
+      server.deps.faults.disarm('realtime.token_resolved');
+    }
+    expect(await server.deps.db.selectFrom('realtime_connections').select('socket_id').where('session_id', '=', s.session.id).execute()).toEqual([]);
+  });
+});
+
+/** The reason `socket` was disconnected, if that happens within `ms`. */
+function nextDisconnect(socket: RoomClient, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still connected after ${ms} ms`)), ms);
+    socket.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
