@@ -154,9 +154,22 @@ export class SessionRoom extends Emitter<RoomEvents> {
     return this.deliver(clientMsgId, text);
   }
 
+  /**
+   * Ends the session. Done when the server answers, or when `session:ended` comes first: the
+   * server closes the room right after the end, so an end racing the other side's may see the
+   * room close before its own answer.
+   */
   async end(): Promise<void> {
-    const r = await new Promise<Ack<{ state: string; endReason: string | null }>>((resolve) => this.socket.emit('session:end', {}, resolve));
-    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    if (this.state?.state === 'ended') return;
+    let off = () => {};
+    const ended = new Promise<null>((resolve) => (off = this.on('ended', () => resolve(null))));
+    const answered = new Promise<Ack<{ state: string; endReason: string | null }>>((resolve) => this.socket.emit('session:end', {}, resolve));
+    try {
+      const r = await Promise.race([answered, ended]);
+      if (r && !r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    } finally {
+      off();
+    }
   }
 
   signal(payload: SignalSend): void {

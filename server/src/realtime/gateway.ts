@@ -312,12 +312,24 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     const p = this.data as Seat;
     const last = args.at(-1);
     const ack = typeof last === 'function' ? (last as (r: Ack<unknown>) => void) : undefined;
-    const payload = args.length > (ack ? 1 : 0) ? args[0] : undefined;
+    let payload = args.length > (ack ? 1 : 0) ? args[0] : undefined;
     if (!takeToken(p, rate, burst)) {
       const error = new AppError('rate_limited').toBody().error;
       if (ack) ack({ ok: false, error });
       else sendRefused(this, { code: error.code, message: `${error.message} (${event})` }, event === 'chat:send' ? payload : undefined);
       return;
+    }
+    // A connection acts on its own session only. A payload may name it (an SDK that always says
+    // which session it means); naming another is refused, never applied to this one.
+    if (payload !== null && typeof payload === 'object' && Object.hasOwn(payload, 'sessionId')) {
+      const { sessionId, ...rest } = payload as { sessionId: unknown };
+      if (sessionId !== p.sessionId) {
+        const error = new AppError('forbidden', 'This connection is for another session.').toBody().error;
+        if (ack) ack({ ok: false, error });
+        else sendRefused(this, error, event === 'chat:send' ? payload : undefined);
+        return;
+      }
+      payload = rest;
     }
     // An event with no handler is ignored, as a socket.io listener that does not exist would.
     if (Object.hasOwn(handlers, event)) handlers[event]!(this, p, payload, ack);

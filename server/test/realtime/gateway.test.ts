@@ -3,7 +3,7 @@ import { io } from 'socket.io-client';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSession, operator } from '../../../test-support/factories.ts';
 import { collect, connectRoom, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
-import { startServer, type TestServer } from '../../../test-support/server.ts';
+import { call, startServer, type TestServer } from '../../../test-support/server.ts';
 import { revokeToken } from '../../src/sessions/service.ts';
 import { Seat } from '../../src/realtime/seat.ts';
 import { billingTick } from '../../src/sweeps/billing.ts';
@@ -327,11 +327,28 @@ describeOnDatabases('realtime gateway', (target) => {
     });
 
     it('session:end from either side reaches both; ending twice is harmless', async () => {
-      const { client, expert } = await room();
+      const { s, client, expert } = await room();
       const heard = [nextEvent(client.socket, 'session:ended'), nextEvent(expert.socket, 'session:ended')];
       expect(await request(expert.socket, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended', endReason: 'ended_by_expert' } });
       expect((await Promise.all(heard)).map((e) => e.reason)).toEqual(['ended_by_expert', 'ended_by_expert']);
-      expect(await request(client.socket, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended', endReason: 'ended_by_expert' } });
+      // The room is closed now; over HTTP, ending again answers the same.
+      const again = await call(server.url, 'POST', `/api/sessions/${s.session.id}/end`, { headers: { 'x-join-token': s.links.client.token }, body: {} });
+      expect(again.body).toMatchObject({ state: 'ended', endReason: 'ended_by_expert' });
+    });
+
+    it('a payload that names another session is refused and changes nothing; naming its own is fine', async () => {
+      const { s, client, expert } = await room();
+      const other = await room();
+      expect(await request(client.socket, 'session:end', { sessionId: other.s.session.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await request(client.socket, 'chat:send', { sessionId: other.s.session.id, clientMsgId: 'x1', text: 'hi' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      const refused = nextEvent(client.socket, 'refused');
+      (client.socket.emit as (...a: unknown[]) => void)('chat:send', { sessionId: other.s.session.id, clientMsgId: 'x2', text: 'hi' });
+      expect(await refused).toMatchObject({ code: 'forbidden', clientMsgId: 'x2' });
+      const states = await server.deps.db.selectFrom('sessions').select('state').where('id', 'in', [s.session.id, other.s.session.id]).execute();
+      expect(states.map((r) => r.state)).toEqual(['live', 'live']);
+      expect(await server.deps.db.selectFrom('chat_messages').select('seq').where('session_id', 'in', [s.session.id, other.s.session.id]).execute()).toEqual([]);
+      expect(await request(client.socket, 'chat:send', { sessionId: s.session.id, clientMsgId: 'x3', text: 'mine' })).toMatchObject({ ok: true, data: { seq: 1 } });
+      expect(await request(expert.socket, 'session:end', { sessionId: s.session.id })).toMatchObject({ ok: true, data: { state: 'ended' } });
     });
   });
 
