@@ -63,7 +63,7 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
   const refunds: FakeRefund[] = [];
   const events: Stripe.Event[] = [];
   const keys: string[] = [];
-  const answered = new Map<string, { status: number; body: unknown }>();
+  const answered = new Map<string, { status: number; body: unknown; request: string }>();
   let toDrop = 0;
   let refusing = false;
   let n = 0;
@@ -119,14 +119,29 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
         result = { status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } } };
       } else if (method === 'POST' && typeof key === 'string' && answered.has(key)) {
-        // Stripe's idempotency: the same key gets the first answer again, and nothing is done twice.
+        // Stripe's idempotency: the same key gets the first answer again, and nothing is done
+        // twice — with the same parameters; with others, Stripe refuses the request.
         keys.push(key);
-        result = answered.get(key)!;
+        const first = answered.get(key)!;
+        const request = `${url.pathname}?${Buffer.concat(chunks).toString()}`;
+        result =
+          first.request === request
+            ? first
+            : {
+                status: 400,
+                body: {
+                  error: {
+                    type: 'idempotency_error',
+                    message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+                  },
+                },
+              };
       } else {
-        result = handle(method, url.pathname, url.searchParams, parseForm(Buffer.concat(chunks).toString()));
+        const body = Buffer.concat(chunks).toString();
+        result = handle(method, url.pathname, url.searchParams, parseForm(body));
         if (method === 'POST' && typeof key === 'string') {
           keys.push(key);
-          answered.set(key, result);
+          answered.set(key, { ...result, request: `${url.pathname}?${body}` });
           const made = refunds.at(-1);
           if (url.pathname === '/v1/refunds' && made && made.idempotencyKey === '') made.idempotencyKey = key;
         }

@@ -38,6 +38,7 @@ export const errorTable = {
   file_link_invalid: { status: 403, message: 'The download link is not valid, or has expired.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   too_many_attempts: { status: 429, message: 'Too many attempts; wait before trying again.' },
+  provider_error: { status: 502, message: 'The payment provider could not take this request now; nothing was charged. Try again in a moment.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
   unavailable: { status: 503, message: 'The service is not ready.' },
 } as const satisfies Record<string, { status: number; message: string }>;

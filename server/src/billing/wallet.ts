@@ -51,11 +51,23 @@ export async function topUp(deps: Deps, principal: Principal, amount: number, ke
   const userId = clientOf(principal, true);
   const { TOP_UP_MIN: min, TOP_UP_MAX: max } = deps.config;
   if (amount < min || amount > max) fail('validation_failed', `Top-ups are from ${min} to ${max}.`, { issues: [{ path: 'body.amount', message: `between ${min} and ${max}` }] });
+  // Card payments for a booking or an extension are keyed `booking:…` / `extension:…` in the same
+  // space as top-ups (they land in the wallet first): a top-up may not take such a key.
+  if (key && /^(booking|extension):/.test(key)) {
+    fail('validation_failed', 'This Idempotency-Key is reserved.', { issues: [{ path: 'headers.idempotency-key', message: 'may not start with booking: or extension:' }] });
+  }
   const idempotencyKey = keyOr(deps, key);
   const id = `topup:${userId}:${idempotencyKey}`;
-  // A key already credited is answered from the ledger: the same key with another amount is a conflict.
-  const done = await deps.db.selectFrom('ledger_transfers').select('amount').where('id', '=', id).executeTakeFirst();
-  if (done && Number(done.amount) !== amount) fail('idempotency_conflict', undefined, { id });
+  // A key seen before is answered by what it did — credited (the ledger), or a checkout asked of
+  // the provider and not yet paid — and the same key with another amount is a conflict, found
+  // here before the provider is called. (Two first requests racing each other both get this far:
+  // the provider refuses the second, which payments/stripe-provider.ts answers the same way.)
+  const [done, asked] = await Promise.all([
+    deps.db.selectFrom('ledger_transfers').select('amount').where('id', '=', id).executeTakeFirst(),
+    deps.db.selectFrom('provider_checkouts').select(['amount', 'purpose']).where('user_id', '=', userId).where('key', '=', idempotencyKey).executeTakeFirst(),
+  ]);
+  const conflicting = (done && Number(done.amount) !== amount) || (asked && (asked.purpose !== 'top_up' || Number(asked.amount) !== amount));
+  if (conflicting) fail('idempotency_conflict');
   const started = done ? ({ status: 'succeeded', checkoutUrl: null } as const) : await startCheckout(deps, { purpose: 'top_up', userId, key: idempotencyKey }, amount, { description: 'Wallet top-up', returnPath: '/wallet' });
   return { id, status: started.status, amount, checkoutUrl: started.checkoutUrl, wallet: await getWallet(deps, principal) };
 }

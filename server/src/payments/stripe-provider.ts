@@ -1,6 +1,19 @@
 import Stripe from 'stripe';
 import type { Config } from '../config.ts';
+import { AppError } from '../platform/errors.ts';
 import type { PaymentProvider } from './provider.ts';
+
+/**
+ * What a failed Stripe call means to our caller. Stripe's own message (which can carry ids and
+ * our idempotency key) never reaches a client: it stays in the error's `cause`, for the log.
+ * A key reused with other parameters is our idempotency_conflict; anything else is the
+ * provider refusing or failing, and nothing was charged.
+ */
+function providerError(err: unknown): never {
+  if (!(err instanceof Stripe.errors.StripeError)) throw err;
+  if (err instanceof Stripe.errors.StripeIdempotencyError) throw new AppError('idempotency_conflict', undefined, undefined, { cause: err });
+  throw new AppError('provider_error', undefined, undefined, { cause: err });
+}
 
 /** Where the SDK sends its calls: api.stripe.com unless STRIPE_API_URL names another (a local fake in tests). */
 function apiLocation(url: string | undefined): Stripe.StripeConfig {
@@ -22,7 +35,8 @@ export function stripeProvider(config: Config): PaymentProvider {
   return {
     name: 'stripe',
     async createCheckout(r) {
-      const session = await stripe.checkout.sessions.create(
+      const session = await stripe.checkout.sessions
+        .create(
         {
           mode: 'payment',
           client_reference_id: r.userId,
@@ -33,8 +47,9 @@ export function stripeProvider(config: Config): PaymentProvider {
           cancel_url: back(r.returnPath, 'cancelled'),
           ...(r.expiresAt && { expires_at: Math.floor(r.expiresAt.getTime() / 1000) }),
         },
-        { idempotencyKey: r.idempotencyKey },
-      );
+          { idempotencyKey: r.idempotencyKey },
+        )
+        .catch(providerError);
       if (!session.url) throw new Error(`Stripe checkout ${session.id} came back without a URL`);
       return { status: 'pending', checkoutId: session.id, checkoutUrl: session.url };
     },

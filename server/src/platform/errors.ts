@@ -6,8 +6,10 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message?: string,
     readonly details?: unknown,
+    /** `cause`: what went wrong underneath (a provider's error), for the log only. */
+    options?: ErrorOptions,
   ) {
-    super(message ?? errorTable[code].message);
+    super(message ?? errorTable[code].message, options);
     this.name = 'AppError';
   }
   get status(): number {

@@ -31,7 +31,10 @@ export function normaliseError(err: unknown): AppError {
   }
   if (e.statusCode === 413) return new AppError('payload_too_large');
   if (e.statusCode === 415) return new AppError('unsupported_media_type');
-  if (e.statusCode === 400) return new AppError('validation_failed', e.message);
+  // Only Fastify's own refusals of a request are the client's doing. Anything else that carries
+  // a status (a library's, a provider's: its message may hold ids and keys) is our failure, and
+  // its message is never passed on.
+  if (e.statusCode === 400 && e.code?.startsWith('FST_')) return new AppError('validation_failed', e.message);
   return new AppError('internal');
 }
 
@@ -65,6 +68,7 @@ export function createHttp(config: Config, metrics: Metrics, logStream?: { write
   app.setErrorHandler((err, req, reply) => {
     const appError = normaliseError(err);
     if (appError.code === 'internal') req.log.error({ err }, 'unhandled error');
+    else if (appError.cause !== undefined) req.log.warn({ code: appError.code, cause: appError.cause }, 'refused after a provider error');
     else if (appError.code === 'too_many_attempts') req.log.warn({ code: appError.code }, 'throttled');
     void reply.status(appError.status).send(appError.toBody());
   });

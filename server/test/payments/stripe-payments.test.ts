@@ -70,6 +70,32 @@ describeOnDatabases('payments through stripe', (target) => {
     expect(errorCode(await post('/api/wallet/top-ups', { amount: 999 }, { ...client.headers, 'idempotency-key': 'topup-a' }))).toBe('idempotency_conflict');
   });
 
+  it('an Idempotency-Key reused with another amount is idempotency_conflict, before Stripe is called and when Stripe refuses it; no provider text reaches the client', async () => {
+    const headers = { ...client.headers, 'idempotency-key': 'topup-conflict' };
+    const first = await post('/api/wallet/top-ups', { amount: 1500 }, headers);
+    expect(first.status).toBe(201);
+    const calls = fake.keys.length;
+    // The checkout is open, not paid: the conflict is found from it, and Stripe is not asked.
+    const again = await post('/api/wallet/top-ups', { amount: 9900 }, headers);
+    expect(again.status).toBe(409);
+    expect(errorCode(again)).toBe('idempotency_conflict');
+    expect(fake.keys.length).toBe(calls);
+    // The same key with the same amount is the same checkout.
+    expect((await post('/api/wallet/top-ups', { amount: 1500 }, headers)).body.checkoutUrl).toBe(first.body.checkoutUrl);
+    // Two first requests racing each other both reach Stripe: the one Stripe refuses for its
+    // key's other parameters is answered the same way, and its text stays in our log.
+    const racing = { ...client.headers, 'idempotency-key': 'topup-race' };
+    const answers = await Promise.all([post('/api/wallet/top-ups', { amount: 1200 }, racing), post('/api/wallet/top-ups', { amount: 3400 }, racing)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    for (const a of [again, ...answers].filter((x) => x.status >= 400)) {
+      const text = JSON.stringify(a.body);
+      for (const leak of [client.user.id, 'topup-race', 'topup-conflict', 'Stripe', 'idempotent requests']) expect(text).not.toContain(leak);
+    }
+    // A key of the bookings' own space is not a top-up's.
+    const reserved = await post('/api/wallet/top-ups', { amount: 1500 }, { ...client.headers, 'idempotency-key': 'booking:abc' });
+    expect(errorCode(reserved)).toBe('validation_failed');
+  });
+
   it('Stripe commits a checkout and the answer is lost: the retry creates no second one', async () => {
     const made = fake.checkouts.size;
     // One lost answer: the SDK asks again with the same key and gets the first checkout.
