@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { START_MS } from './budgets.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -31,8 +32,8 @@ export async function startNode(env: Record<string, string>, name: string, scrip
     const timer = setTimeout(() => {
       // Never leave it running: a caller whose start failed has no handle to stop it with.
       child.kill('SIGKILL');
-      reject(new Error(`${name} did not start within 30 s:\n${log.join('\n')}`));
-    }, 30_000);
+      reject(new Error(`${name} did not start within ${START_MS / 1000} s:\n${log.join('\n')}`));
+    }, START_MS);
     const onLine = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         log.push(line);

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call } from '../../test-support/server.ts';
 
+/** G1's promise: a fresh clone serves within 60 s (on a loaded machine too: the test's timeout is past it). */
+const START_PROMISE_MS = 60_000;
+const TEST_MS = START_PROMISE_MS + 30_000;
+
 const root = new URL('../../', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'hg-start-'));
 const running = new Set<ChildProcess>();
@@ -28,7 +32,7 @@ function start(): Promise<Started> {
   running.add(child);
   let out = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`no banner within ${START_PROMISE_MS / 1000} s:\n${out}`)), START_PROMISE_MS);
     child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -66,7 +70,7 @@ describe('npm start (embedded database)', () => {
   it('G1: a fresh data folder: migrates, seeds, serves /healthz within 60 s and prints working demo links', async () => {
     const s = await start();
     try {
-      expect(s.ms).toBeLessThan(60_000);
+      expect(s.ms).toBeLessThan(START_PROMISE_MS);
       expect((await call(s.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
       expect((await call(s.url, 'GET', '/readyz')).body).toMatchObject({ database: 'pglite' });
       expect(s.output()).toContain('admin@demo.hourglass');
@@ -89,7 +93,7 @@ describe('npm start (embedded database)', () => {
     } finally {
       expect(await stop(s.child)).toBe(0);
     }
-  });
+  }, TEST_MS);
 
   it('a second start reuses the data folder: no second seed, same people, fresh links (old ones revoked)', async () => {
     const s = await start();
@@ -107,5 +111,5 @@ describe('npm start (embedded database)', () => {
     } finally {
       expect(await stop(s.child)).toBe(0);
     }
-  });
+  }, TEST_MS);
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLiveSession } from '../../../test-support/factories.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
+import { START_MS, withStarts } from '../../../test-support/budgets.ts';
 import { seed, testScale } from '../../../test-support/scale.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -66,11 +67,15 @@ describe.runIf(url)('crash test: SIGKILL while billing', () => {
     child.on('exit', () => children.delete(child));
     return new Promise((resolve, reject) => {
       let out = '';
+      const timer = setTimeout(() => reject(new Error(`server not ready within ${START_MS / 1000} s:\n${out.slice(-2000)}`)), START_MS);
       child.on('exit', (code, signal) => reject(new Error(`server exited early (${code ?? signal}):\n${out.slice(-2000)}`)));
       child.stdout!.on('data', (d: Buffer) => {
         out += d;
         const listening = out.indexOf('"msg":"listening"');
-        if (listening >= 0 && out.indexOf(until, listening) >= 0) resolve(child);
+        if (listening >= 0 && out.indexOf(until, listening) >= 0) {
+          clearTimeout(timer);
+          resolve(child);
+        }
       });
       child.stderr!.on('data', (d: Buffer) => (out += d));
     });
@@ -111,6 +116,8 @@ describe.runIf(url)('crash test: SIGKILL while billing', () => {
     console.log(`[crash] ${Number(charges.n)} minutes charged across ${SESSIONS} sessions; ${ended.length} ended (${ended.map((e) => e.end_reason).join(', ')}); ${live.length} live`);
     expect(Number(charges.n)).toBeGreaterThan(SESSIONS * 10);
     expect(ended.every((e) => e.end_reason === 'insufficient_funds')).toBe(true);
-  }, 300_000 * testScale); // each cycle starts a node process (tsx): 2–4 s on two busy cores
+    // Each cycle starts a node process (≈ 2 s idle; far more on a loaded machine) and kills it
+    // within 2 s; the last one also waits for a sweep pass.
+  }, withStarts(CYCLES + 1, CYCLES * 2000 + 60_000));
 
 });

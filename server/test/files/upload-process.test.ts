@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSession } from '../../../test-support/factories.ts';
 import { PNG, upload } from '../../../test-support/files.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
+import { withStarts } from '../../../test-support/budgets.ts';
 import { startNode, type NodeProcess } from '../../../test-support/processes.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -104,7 +105,7 @@ describe.runIf(url)('uploads against a real server process', () => {
     expect(streamed.sent).toBeLessThan(100 * 1024 ** 2);
     expect(grew).toBeLessThan(20 * 1024 ** 2);
     expect(await deps.db.selectFrom('files').select('state').where('session_id', '=', s.session.id).execute()).toEqual([{ state: 'ready' }]);
-  });
+  }, withStarts(1));
 
   it('a process killed mid-upload leaves nothing behind once a sweeper has come by', async () => {
     const s = await buildSession(deps);
@@ -135,5 +136,5 @@ describe.runIf(url)('uploads against a real server process', () => {
     expect(await deps.db.selectFrom('files').select('id').where('session_id', '=', s.session.id).execute()).toEqual([]);
     expect(await readdir(spool)).toEqual([]);
     expect(await readdir(join(filesDir({ DATA_DIR: dataDir }), 'objects', 'sessions', s.session.id)).catch(() => [])).toEqual([]);
-  });
+  }, withStarts(1));
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { withStarts } from '../../../test-support/budgets.ts';
 import { buildSession } from '../../../test-support/factories.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
 import { startNode, type NodeProcess } from '../../../test-support/processes.ts';
@@ -73,7 +74,7 @@ describe.skipIf(!baseUrl || !redisUrl)('chat when a node dies between commit and
     nodes.push(b);
     const config = loadConfig({ ...env, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
     ({ app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds }));
-  }, 60_000);
+  }, withStarts(1));
   afterEach(() => {
     for (const r of rooms.splice(0)) r.close();
     for (const s of sockets.splice(0)) s.close();
@@ -99,7 +100,7 @@ describe.skipIf(!baseUrl || !redisUrl)('chat when a node dies between commit and
     expect(await request(back, 'chat:send', { clientMsgId: 'c-3', text: 'after' })).toMatchObject({ ok: true, data: { seq: 3 } });
     await vi.waitFor(async () => expect(texts(expert)).toEqual(await stored(s.session.id)));
     expect(texts(expert).map((m) => m[0])).toEqual([1, 2, 3]);
-  });
+  }, withStarts(1));
 
   it('a silent tail: the last message, with nothing after it, reaches the expert once A is declared dead', async () => {
     const a = await startA();
@@ -115,7 +116,7 @@ describe.skipIf(!baseUrl || !redisUrl)('chat when a node dies between commit and
       [1, 'before', 'sent'],
       [2, `${DIE}: the tail`, 'sent'],
     ]);
-  });
+  }, withStarts(1));
 
   it("a retry: the client's resend after A died is published to the whole room, once", async () => {
     const a = await startA();
@@ -131,5 +132,5 @@ describe.skipIf(!baseUrl || !redisUrl)('chat when a node dies between commit and
     expect(await frame).toMatchObject([{ seq: 1, clientMsgId: 'c-1' }]);
     expect(await answer).toMatchObject([{ seq: 1, clientMsgId: 'c-1' }]);
     expect(await stored(s.session.id)).toHaveLength(1);
-  });
+  }, withStarts(1));
 });

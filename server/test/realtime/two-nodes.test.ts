@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '@hourglass/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { withStarts } from '../../../test-support/budgets.ts';
 import { buildApiKey, buildSession, operator } from '../../../test-support/factories.ts';
 import { call } from '../../../test-support/server.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
@@ -62,7 +63,7 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     const clock = acceleratedClock(databaseClock, new Date(env.CLOCK_EPOCH), SPEEDUP);
     const config = loadConfig({ ...env, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
     ({ app, deps } = await buildApp({ config, database, clock, ids: randomIds }));
-  }, 60_000);
+  }, withStarts(2));
 
   afterAll(async () => {
     for (const s of sockets) s.close();
