@@ -8,7 +8,7 @@ import { loadConfig, type ConfigEnv } from '../server/src/config.ts';
 import type { DatabaseHandle } from '../server/src/db/connect.ts';
 import { ManualClock } from '../server/src/platform/clock.ts';
 import type { Deps } from '../server/src/platform/context.ts';
-import type { Io } from '../server/src/realtime/gateway.ts';
+import type { Io } from '../server/src/realtime/io.ts';
 import { randomIds } from '../server/src/platform/ids.ts';
 import type { DatabaseTarget } from './databases.ts';
 

@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import { join } from 'node:path';
 import { billingRoutes } from './billing/routes.ts';
 import { bookingRoutes } from './booking/routes.ts';
 import type { FastifyInstance } from 'fastify';
@@ -6,7 +7,9 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { fileRoutes } from './files/routes.ts';
-import { fileStorage } from './files/storage.ts';
+import { localStorage } from './files/local-storage.ts';
+import { s3Storage } from './files/s3-storage.ts';
+import { filesDir } from './files/storage.ts';
 import { notifyRecorder } from './notify/record.ts';
 import { notifyRoutes } from './notify/routes.ts';
 import { peopleRoutes } from './people/routes.ts';
@@ -19,11 +22,14 @@ import { createHttp } from './platform/http.ts';
 import type { Ids } from './platform/ids.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { opsRoutes } from './platform/ops-routes.ts';
+import { localProvider } from './payments/provider.ts';
 import { stripeWebhookRoutes } from './payments/stripe-webhook.ts';
+import { payBooking } from './booking/payment.ts';
+import { payExtension } from './sessions/extensions.ts';
 import { makeRouter } from './platform/router.ts';
 import { webRoutes } from './platform/web-routes.ts';
-import { attachEmitter } from './realtime/emitter.ts';
-import { attachGateway, type Io } from './realtime/gateway.ts';
+import { attachGateway } from './realtime/gateway.ts';
+import type { Io } from './realtime/io.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 
@@ -49,8 +55,14 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     log: app.log,
     metrics,
     events: opts.events ?? new DomainEvents(),
-    storage: fileStorage(opts.config),
+    storage: opts.config.FILE_STORAGE === 's3' ? s3Storage(opts.config) : localStorage(join(filesDir(opts.config), 'objects')),
     faults: new Faults(opts.config.FAULTS),
+    // Stripe's SDK is loaded only where it is used.
+    payments: opts.config.PAYMENT_PROVIDER === 'stripe' ? (await import('./payments/stripe-provider.ts')).stripeProvider(opts.config) : localProvider,
+    fulfilments: {
+      booking: (trx, now, outbox, sessionId, payment) => payBooking(deps, trx, now, outbox, sessionId, payment),
+      extension: (trx, now, outbox, extensionId, payment) => payExtension(deps, trx, now, outbox, extensionId, payment),
+    },
   };
   if (deps.faults.any) app.log.warn({ faults: opts.config.FAULTS }, 'FAULTS is set: this process will kill itself at the named points (tests only)');
   // Every outbox records its notifications and webhook deliveries in its own transaction.
@@ -69,6 +81,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   await opsRoutes(app, deps, metrics);
   await webRoutes(app);
   const io = opts.config.ROLES.includes('realtime') ? await attachGateway(app, deps) : undefined;
-  if (!io && opts.config.REDIS_URL) await attachEmitter(app, deps, opts.config.REDIS_URL);
+  // Loaded only where needed: a node without the gateway but with Redis (a sweeper, say).
+  if (!io && opts.config.REDIS_URL) await (await import('./realtime/emitter.ts')).attachEmitter(app, deps, opts.config.REDIS_URL);
   return { app, deps, ...(io && { io }) };
 }

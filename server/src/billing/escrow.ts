@@ -1,8 +1,8 @@
-import { refundToCard } from '../booking/payment.ts';
 import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf, transfer } from '../ledger/ledger.ts';
 import { split } from '../ledger/split.ts';
+import { refundToCard } from '../payments/refunds.ts';
 import type { Deps } from '../platform/context.ts';
 import { refOf, type DomainEvent } from '../platform/events.ts';
 import type { SessionRow } from '../sessions/repository.ts';

@@ -3,7 +3,8 @@ import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
-import { startCheckout, type CheckoutStarted, type ProviderPayment } from '../payments/checkout.ts';
+import { startCheckout, type CheckoutStarted } from '../payments/checkout.ts';
+import type { ProviderPayment } from '../payments/provider.ts';
 import { queueRefund } from '../payments/refunds.ts';
 import { SYSTEM, apply, loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
 import type { SessionRow } from '../sessions/repository.ts';
@@ -46,17 +47,4 @@ export async function releaseUnpaid(deps: Deps, trx: Database, s: SessionRow, no
   const cancelled = await apply(deps, trx, s, { type: 'cancel' }, SYSTEM, now, { payment_due_at: null }, { by: 'system', reason: why });
   await trx.updateTable('availability_slots').set({ session_id: null }).where('session_id', '=', s.id).execute();
   return cancelled;
-}
-
-/**
- * B5 through the provider: money refunded from a card-paid booking's escrow goes on to the
- * card (it passes through the wallet, as it came). Wallet-paid bookings stop at the wallet.
- */
-export async function refundToCard(deps: Deps, trx: Database, now: Date, s: SessionRow, refunded: number, reason: string) {
-  if (refunded <= 0) return;
-  const paid = await trx.selectFrom('provider_checkouts').selectAll()
-    .where('session_id', '=', s.id).where('purpose', '=', 'booking').where('state', '=', 'paid').executeTakeFirst();
-  if (!paid?.payment_ref) return;
-  const payment = { provider: paid.provider, userId: paid.user_id, key: paid.key, amount: Number(paid.amount), paymentRef: paid.payment_ref };
-  await queueRefund(deps, trx, now, payment, Math.min(refunded, payment.amount), reason, s.id);
 }

@@ -6,9 +6,7 @@ import type { Deps } from '../platform/context.ts';
 import { AppError } from '../platform/errors.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import { inTransactionWithEvents } from '../platform/transaction.ts';
-import { payBooking } from '../booking/payment.ts';
-import { payExtension } from '../sessions/extensions.ts';
-import { paymentProvider } from './provider.ts';
+import type { ProviderPayment } from './provider.ts';
 
 /**
  * What a checkout carries to the provider and back: who pays, our idempotency key, and what it
@@ -46,7 +44,7 @@ export async function startCheckout(
   amount: number,
   page: { description: string; returnPath: string; expiresAt?: Date },
 ): Promise<CheckoutStarted> {
-  const provider = paymentProvider(deps.config);
+  const provider = deps.payments;
   const currency = deps.config.CURRENCY;
   const sessionId = meta.purpose === 'booking' ? meta.sessionId : null;
   const outcome = await provider.createCheckout({
@@ -96,16 +94,7 @@ export async function fulfilCheckout(deps: Deps, trx: Database, now: Date, outbo
   // Paid before (another event of the same checkout): the rest was done then.
   if (!created) return;
   outbox.push({ type: 'wallet.credited', userId: meta.userId, amount: paid.amount, balance: await balanceOf(trx, wallet) });
-  const payment = { provider, userId: meta.userId, key: meta.key, amount: paid.amount, paymentRef: paid.paymentRef };
-  if (meta.purpose === 'booking') await payBooking(deps, trx, now, outbox, meta.sessionId, payment);
-  if (meta.purpose === 'extension') await payExtension(deps, trx, now, outbox, meta.extensionId, payment);
-}
-
-/** A payment that came in through the provider, as what it pays for sees it. */
-export interface ProviderPayment {
-  provider: string;
-  userId: string;
-  key: string;
-  amount: number;
-  paymentRef: string;
+  const payment: ProviderPayment = { provider, userId: meta.userId, key: meta.key, amount: paid.amount, paymentRef: paid.paymentRef };
+  if (meta.purpose === 'booking') await deps.fulfilments.booking(trx, now, outbox, meta.sessionId, payment);
+  if (meta.purpose === 'extension') await deps.fulfilments.extension(trx, now, outbox, meta.extensionId, payment);
 }

@@ -1,11 +1,12 @@
 /**
  * A payment provider takes money from outside into the platform and gives it back. `local`
  * (the embedded default) succeeds at once; `stripe` (stripe-provider.ts) answers `pending`
- * with a Checkout URL and completes through its signed webhook (stripe-webhook.ts).
- * Every call carries an idempotency key, so a retried call cannot charge or refund twice.
+ * with a Checkout URL and completes through its signed webhook (stripe-webhook.ts). The one in
+ * use is chosen at start (app.ts, PAYMENT_PROVIDER) and reached as `deps.payments`. Every call
+ * carries an idempotency key, so a retried call cannot charge or refund twice.
  */
-import type { Config } from '../config.ts';
-import { stripeProvider } from './stripe-provider.ts';
+import type { Database } from '../db/connect.ts';
+import type { DomainEvent } from '../platform/events.ts';
 
 export type CheckoutPurpose = 'top_up' | 'booking' | 'extension';
 
@@ -63,14 +64,22 @@ export const localProvider: PaymentProvider = {
   async *eventsSince() {},
 };
 
-const made = new WeakMap<Config, PaymentProvider>();
-
-/** The provider the configuration names; one client per configuration (it keeps connections). */
-export function paymentProvider(config: Config): PaymentProvider {
-  let provider = made.get(config);
-  if (!provider) {
-    provider = config.PAYMENT_PROVIDER === 'stripe' ? stripeProvider(config) : localProvider;
-    made.set(config, provider);
-  }
-  return provider;
+/** A payment that came in through the provider, as what it pays for sees it. */
+export interface ProviderPayment {
+  provider: string;
+  userId: string;
+  key: string;
+  amount: number;
+  paymentRef: string;
 }
+
+/**
+ * What a paid checkout pays for besides a top-up, by purpose: each takes the payment from the
+ * wallet it was credited to, in the provider event's transaction (payments/checkout.ts). The
+ * table is built at the composition root (app.ts), so payments need not know bookings or
+ * extensions.
+ */
+export type Fulfilments = Record<
+  'booking' | 'extension',
+  (trx: Database, now: Date, outbox: DomainEvent[], id: string, payment: ProviderPayment) => Promise<void>
+>;

@@ -1,5 +1,4 @@
 import type { Deps } from '../platform/context.ts';
-import { paymentProvider } from './provider.ts';
 import { applyProviderEvent } from './stripe-webhook.ts';
 
 export const RECONCILE_DAYS = 3;
@@ -10,7 +9,7 @@ export const RECONCILE_DAYS = 3;
  * change nothing, and any it missed (an outage, a misconfigured endpoint) are applied now.
  */
 export async function reconcile(deps: Deps, days = RECONCILE_DAYS): Promise<{ seen: number; applied: number }> {
-  const provider = paymentProvider(deps.config);
+  const provider = deps.payments;
   const now = await deps.clock.now(deps.db);
   const result = { seen: 0, applied: 0 };
   for await (const event of provider.eventsSince(new Date(now.getTime() - days * 86_400_000))) {

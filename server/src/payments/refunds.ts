@@ -4,8 +4,8 @@ import { accounts } from '../ledger/accounts.ts';
 import { hold, resolve } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import type { ProviderPayment } from './checkout.ts';
-import { paymentProvider } from './provider.ts';
+import type { SessionRow } from '../sessions/repository.ts';
+import type { ProviderPayment } from './provider.ts';
 
 /** Attempts before a refund the provider keeps refusing is given up (the money stays in the wallet). */
 export const REFUND_ATTEMPTS = 8;
@@ -43,7 +43,7 @@ export async function refundTick(deps: Deps, batch = 20): Promise<{ processed: n
   });
   const result = { processed: 0, failed: 0 };
   for (const r of claimed) {
-    const provider = paymentProvider(deps.config);
+    const provider = deps.payments;
     try {
       if (provider.name !== r.provider) throw new Error(`refund ${r.id} is for ${r.provider}, this node runs ${provider.name}`);
       const { refundRef } = await provider.refund({ paymentRef: r.payment_ref, amount: Number(r.amount), idempotencyKey: r.id });
@@ -70,4 +70,17 @@ async function finish(deps: Deps, id: string, state: 'succeeded' | 'failed', pat
     const done = await trx.updateTable('provider_refunds').set({ state, finished_at: now, ...patch }).where('id', '=', id).where('state', '=', 'pending').executeTakeFirst();
     if (Number(done.numUpdatedRows) === 1) await resolve(trx, now, id, state === 'succeeded' ? 'post' : 'void');
   });
+}
+
+/**
+ * B5 through the provider: money refunded from a card-paid booking's escrow goes on to the
+ * card (it passes through the wallet, as it came). Wallet-paid bookings stop at the wallet.
+ */
+export async function refundToCard(deps: Deps, trx: Database, now: Date, s: SessionRow, refunded: number, reason: string) {
+  if (refunded <= 0) return;
+  const paid = await trx.selectFrom('provider_checkouts').selectAll()
+    .where('session_id', '=', s.id).where('purpose', '=', 'booking').where('state', '=', 'paid').executeTakeFirst();
+  if (!paid?.payment_ref) return;
+  const payment = { provider: paid.provider, userId: paid.user_id, key: paid.key, amount: Number(paid.amount), paymentRef: paid.payment_ref };
+  await queueRefund(deps, trx, now, payment, Math.min(refunded, payment.amount), reason, s.id);
 }

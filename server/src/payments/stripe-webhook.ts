@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
@@ -10,7 +10,9 @@ import { fulfilCheckout } from './checkout.ts';
 import type { ProviderEvent } from './provider.ts';
 
 // Verifying signatures needs no API key and makes no call; the key only satisfies the constructor.
-const verifier = new Stripe('sk_verification_only');
+// Loaded at the first delivery: a deployment without Stripe never loads the SDK.
+let verifier: Stripe | undefined;
+const stripeVerifier = async () => (verifier ??= new (await import('stripe')).default('sk_verification_only'));
 
 const CheckoutSession = z.object({
   id: z.string(),
@@ -35,7 +37,7 @@ export function stripeWebhookRoutes(app: FastifyInstance, deps: Deps) {
       if (typeof signature !== 'string' || !Buffer.isBuffer(req.body)) return fail('signature_invalid');
       let event: Stripe.Event;
       try {
-        event = verifier.webhooks.constructEvent(req.body, signature, secret, 300);
+        event = (await stripeVerifier()).webhooks.constructEvent(req.body, signature, secret, 300);
       } catch {
         return fail('signature_invalid');
       }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connect.ts';
 import type { FileStorage } from '../files/storage.ts';
+import type { Fulfilments, PaymentProvider } from '../payments/provider.ts';
 import type { Clock } from './clock.ts';
 import type { Faults } from './faults.ts';
 import type { Ids } from './ids.ts';
@@ -22,6 +23,10 @@ export interface Deps {
   storage: FileStorage;
   /** Points where a test makes this process fail (platform/faults.ts); unarmed in production. */
   faults: Faults;
+  /** The payment provider PAYMENT_PROVIDER names (payments/provider.ts). */
+  payments: PaymentProvider;
+  /** What a paid checkout pays for, by purpose (payments/provider.ts). */
+  fulfilments: Fulfilments;
 }
 
 /** Who is calling. Resolved at the edge from one credential; services check the object itself. */

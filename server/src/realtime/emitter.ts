@@ -3,14 +3,7 @@ import { Emitter } from '@socket.io/redis-emitter';
 import type { FastifyInstance } from 'fastify';
 import { createClient } from 'redis';
 import type { Deps } from '../platform/context.ts';
-import { deliverDomainEvents, type Rooms } from './room.ts';
-
-/** Every domain event this process publishes, delivered to the rooms; returns the unsubscribe. */
-export function deliverEvents(deps: Deps, rooms: Rooms): () => void {
-  return deps.events.subscribe((e) => {
-    deliverDomainEvents(rooms, deps, e).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
-  });
-}
+import { deliverEvents } from './room.ts';
 
 /**
  * A node without the realtime role (a sweeper, an API node) still makes events the rooms must

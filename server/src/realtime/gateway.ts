@@ -7,15 +7,12 @@ import {
   type Ack,
   type ChatMessage,
   type SessionStatePayload,
-  type ClientToServerEvents,
-  type ServerToClientEvents,
 } from '@hourglass/protocol';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createClient } from 'redis';
-import { Server, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import { z } from 'zod';
 import type { Deps } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
@@ -29,16 +26,12 @@ import { ChatWriter, messagesAfter, type ChatSubmission, type Side } from './cha
 import { takeToken } from './limits.ts';
 import { anyListener } from './any-listener.ts';
 import { arriveIn, depart, dropNode, heartbeat } from './presence.ts';
-import { deliverEvents } from './emitter.ts';
-import { gatewayRooms, roleRoom, room, roomState } from './room.ts';
+import { deliverEvents, gatewayRooms, roleRoom, room, roomState } from './room.ts';
 import { UserHandshake, resolveUser, userRoom } from './user-channel.ts';
 import { Seat, principalOf } from './seat.ts';
 import { checkSignal } from './signaling.ts';
+import type { Io, RoomSocket } from './io.ts';
 
-/** A participant's socket keeps its Seat; a user's own channel, who they are. */
-type SocketData = Seat | { userId: string; role: 'client' | 'expert' | 'admin' };
-export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const Handshake = z.object({ token: z.string().min(1).max(200) });
 /** What a participant socket's handshake keeps of its `auth` once the token is read: nothing. */
@@ -142,6 +135,8 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
 
 /** Both Redis connections the adapter needs (one publishes, one subscribes), connected. */
 async function redisAdapter(io: Io, deps: Deps, url: string) {
+  // Loaded only with REDIS_URL: a single node never pays for the client at start.
+  const { createClient } = await import('redis');
   const pub = createClient({ url });
   const sub = pub.duplicate();
   for (const c of [pub, sub]) c.on('error', (err: Error) => deps.log.error({ err }, 'redis connection error'));

@@ -11,7 +11,7 @@ import { capabilitiesOf } from '../sessions/rules.ts';
 import { otherSide } from '../sessions/access.ts';
 import { recentMessages, type Side } from './chat.ts';
 import type { ServerToClientEvents } from '@hourglass/protocol';
-import type { Io } from './gateway.ts';
+import type { Io } from './io.ts';
 import { presenceOf } from './presence.ts';
 import { userRoom } from './user-channel.ts';
 
@@ -65,6 +65,13 @@ export const gatewayRooms = (io: Io, multiNode: boolean): Rooms => ({
   to: (rooms) => io.to(rooms),
   hasLocal: (r) => (multiNode ? null : io.of('/').adapter.rooms.has(r)),
 });
+
+/** Every domain event this process publishes, delivered to the rooms; returns the unsubscribe. */
+export function deliverEvents(deps: Deps, rooms: Rooms): () => void {
+  return deps.events.subscribe((e) => {
+    deliverDomainEvents(rooms, deps, e).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
+  });
+}
 
 /**
  * Domain events (published after their transaction commits, on the node that made them) to
