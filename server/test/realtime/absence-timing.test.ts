@@ -98,18 +98,24 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
     set(134);
     await runSweeps(server.deps);
     expect(await charges(s.session.id)).toEqual([0]);
+    // With the loop running, its pass may hold the row when this one comes: the charge is awaited.
+    const charged = nextEvent(expert.socket, 'billing:charged');
     set(135);
     await runSweeps(server.deps);
+    expect(await charged).toMatchObject({ minute: 2 });
     expect(await charges(s.session.id)).toEqual([0, 135]);
   });
 
   it('a return after the rejoin window that no sweep saw is refused: the session ended at left + window', async () => {
     const { s, client, expert } = await liveRoom();
     await cut(client.socket, expert.socket, 10);
+    // The loop, when it runs, may get there first: the end is awaited, whoever makes it.
+    const ended = nextEvent(expert.socket, 'session:ended');
     set(200);
     expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('session_ended');
     // The refused handshake changed nothing; the next sweep ends it where the rule says.
     await runSweeps(server.deps);
+    expect(await ended).toMatchObject({ reason: 'participant_lost' });
     expect(await session(s.session.id)).toMatchObject({ state: 'ended', end_reason: 'participant_lost', ended_at: at(130), paused_at: at(25), billed_seconds: 60 });
     expect(await charges(s.session.id)).toEqual([0]);
   });
@@ -117,8 +123,11 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
   it("another node's billing sweep before the absence sweep does not charge the minute begun inside the absence", async () => {
     const { s, client, expert } = await liveRoom();
     await cut(client.socket, expert.socket, 40);
+    // With the loop running, its own pass may hold the row (SKIP LOCKED): the pause is awaited.
+    const paused = nextEvent(expert.socket, 'session:paused');
     set(70); // minute 2 began at 60, after the pause at 55
     await billingTick(server.deps);
+    expect(await paused).toMatchObject({ pausedAt: at(55).toISOString() });
     expect(await session(s.session.id)).toMatchObject({ paused_at: at(55), billed_seconds: 60 });
     expect(await charges(s.session.id)).toEqual([0]);
   });
@@ -126,8 +135,10 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
   it('a minute begun before the pause is charged by the billing sweep all the same', async () => {
     const { s, client, expert } = await liveRoom();
     await cut(client.socket, expert.socket, 50);
+    const paused = nextEvent(expert.socket, 'session:paused');
     set(70); // minute 2 began at 60, before the pause at 65
     await billingTick(server.deps);
+    expect(await paused).toMatchObject({ pausedAt: at(65).toISOString() });
     expect(await session(s.session.id)).toMatchObject({ paused_at: at(65), billed_seconds: 120 });
     expect(await charges(s.session.id)).toEqual([0, 60]);
   });
@@ -147,8 +158,10 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
     const client = await connect(s.links.client.token);
     const expert = await connect(s.links.expert.token);
     await cut(expert.socket, client.socket, 800);
+    const paused = nextEvent(client.socket, 'session:paused');
     set(905); // the deadline (900) has passed, but the clock stopped at 815
     await deadlineTick(server.deps);
+    expect(await paused).toMatchObject({ pausedAt: at(815).toISOString() });
     expect(await session(s.session.id)).toMatchObject({ state: 'live', paused_at: at(815) });
     set(910);
     await connect(s.links.expert.token);
