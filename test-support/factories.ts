@@ -25,7 +25,7 @@ export function buildUser(deps: Deps, overrides: Partial<z.input<typeof CreateUs
 export const buildClient = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) => buildUser(deps, { ...o, role: 'client' });
 
 /** Puts `amount` into a client's wallet (an operator's credit). */
-export const fund = (deps: Deps, clientId: string, amount: number) => adminCredit(deps, operator, clientId, amount, randomIds.uuid());
+export const fund = (deps: Deps, clientId: string, amount: number) => adminCredit(deps, operator, clientId, { amount, key: randomIds.uuid() });
 
 export const buildExpert = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) =>
   buildUser(deps, {
@@ -62,7 +62,7 @@ export async function buildSession(
 ) {
   const [client, expert] = await Promise.all([o.client ?? buildClient(deps), o.expert ?? buildExpert(deps)]);
   const credit = o.credit ?? 10_000;
-  if (credit > 0) await adminCredit(deps, operator, client.id, credit, 'factory');
+  if (credit > 0) await adminCredit(deps, operator, client.id, { amount: credit, key: 'factory' });
   const kind = o.kind ?? 'on_demand';
   const now = await deps.clock.now(deps.db);
   const created = await createSession(deps, operator, {

@@ -60,8 +60,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     // Stripe's SDK is loaded only where it is used.
     payments: opts.config.PAYMENT_PROVIDER === 'stripe' ? (await import('./payments/stripe-provider.ts')).stripeProvider(opts.config) : localProvider,
     fulfilments: {
-      booking: (trx, now, outbox, sessionId, payment) => payBooking(deps, trx, now, outbox, sessionId, payment),
-      extension: (trx, now, outbox, extensionId, payment) => payExtension(deps, trx, now, outbox, extensionId, payment),
+      booking: (tx, sessionId, payment) => payBooking(deps, tx, sessionId, payment),
+      extension: (tx, extensionId, payment) => payExtension(deps, tx, extensionId, payment),
     },
   };
   if (deps.faults.any) app.log.warn({ faults: opts.config.FAULTS }, 'FAULTS is set: this process will kill itself at the named points (tests only)');

@@ -4,8 +4,7 @@ import { balanceOf, hold, resolve, type Transfer } from '../ledger/ledger.ts';
 import { isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { cursorId } from '../platform/pagination.ts';
-import { inTransaction } from '../platform/transaction.ts';
-import type { Database } from '../db/connect.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 
 function expertOf(principal: Principal): string {
   if (principal.kind !== 'user' || principal.role !== 'expert') return fail('forbidden', 'Only experts have earnings.');
@@ -62,7 +61,9 @@ function presentPayout(t: Transfer, resolution: string | undefined) {
 }
 
 /** Starts a payout inside the caller's transaction: checks what is available, then holds it. */
-export async function startPayout(deps: Deps, trx: Database, now: Date, expertId: string, amount: number, key: string) {
+export async function startPayout(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, payout: { expertId: string; amount: number; key: string }) {
+  const { db: trx, now } = tx;
+  const { expertId, amount, key } = payout;
   const id = `payout:${expertId}:${key}`;
   // Payouts of one expert queue on this lock: earnings are derived, so there is no balance row to lock.
   await sql`select pg_advisory_xact_lock(hashtext(${accounts.earnings(expertId)}))`.execute(trx);
@@ -77,16 +78,17 @@ export async function startPayout(deps: Deps, trx: Database, now: Date, expertId
  * E7: a payout is a pending transfer from the expert's earnings to their payouts account,
  * posted when the money has arrived, voided (earnings return) when it failed: once (L4).
  */
-export async function createPayout(deps: Deps, principal: Principal, expertId: string, amount: number, key: string | undefined) {
+export async function createPayout(deps: Deps, principal: Principal, payout: { expertId: string; amount: number; key: string | undefined }) {
+  const { expertId, amount, key } = payout;
   if (!isOperator(principal)) fail('forbidden');
   const expert = await deps.db.selectFrom('users').select('role').where('id', '=', expertId).executeTakeFirst();
   if (expert?.role !== 'expert') fail('validation_failed', 'Not an expert.', { issues: [{ path: 'body.expertId', message: 'not an expert' }] });
-  return inTransaction(deps, (trx, now) => startPayout(deps, trx, now, expertId, amount, key ?? deps.ids.uuid()));
+  return inTransaction(deps, (tx) => startPayout(deps, tx, { expertId, amount, key: key ?? deps.ids.uuid() }));
 }
 
 export async function finishPayout(deps: Deps, principal: Principal, payoutId: string, how: 'post' | 'void') {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransaction(deps, async (trx, now) => {
+  return inTransaction(deps, async ({ db: trx, now }) => {
     const { transfer } = await resolve(trx, now, payoutId, how);
     const pending = (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', payoutId).executeTakeFirstOrThrow()) as Transfer;
     return presentPayout(pending, transfer.id);

@@ -4,7 +4,7 @@ import { balanceOf } from '../ledger/ledger.ts';
 import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { mayRead, participantRole } from '../sessions/access.ts';
 import { fail } from '../platform/errors.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction } from '../platform/transaction.ts';
 import type { Database } from '../db/connect.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 import { loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
@@ -33,7 +33,8 @@ export async function getEscrow(deps: Deps, principal: Principal, id: string) {
  * sweep then passes it by until an operator resolves it.
  */
 export async function openDispute(deps: Deps, principal: Principal, id: string, reason: string) {
-  return inTransactionWithEvents(deps, async (trx, now) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now } = tx;
     const s = await loadForUpdate(trx, id);
     if (participantRole(principal, s) !== 'client') fail('forbidden', "Only the session's client can dispute it.");
     if (s.escrow_state === 'disputed') return present(trx, s);
@@ -51,14 +52,15 @@ export async function openDispute(deps: Deps, principal: Principal, id: string, 
  */
 export async function settleEscrow(deps: Deps, principal: Principal, id: string, how: { refund: number | 'all' } | 'release') {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now } = tx;
     const s = await loadForUpdate(trx, id);
     const wanted = how === 'release' ? ['released'] : how.refund === 'all' ? ['refunded'] : ['settled', 'refunded'];
     if (s.escrow_state && wanted.includes(s.escrow_state) && s.escrow_release_at === null) return present(trx, s);
     if (s.escrow_state !== 'held' && s.escrow_state !== 'disputed') return fail('escrow_not_held', undefined, { state: s.escrow_state });
     const settled = how === 'release'
-      ? await releaseEscrow(deps, trx, s, now, outbox)
-      : await refundEscrow(deps, trx, s, now, outbox, how.refund === 'all' ? undefined : how.refund, 'operator_refund');
+      ? await releaseEscrow(deps, tx, s)
+      : await refundEscrow(deps, tx, s, { ...(how.refund !== 'all' && { amount: how.refund }), reason: 'operator_refund' });
     const kind = how === 'release' ? 'escrow_released' : 'escrow_refunded';
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind, data: { from: s.escrow_state } });
     return present(trx, settled);

@@ -1,10 +1,10 @@
-import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf, transfer } from '../ledger/ledger.ts';
 import { split } from '../ledger/split.ts';
 import { refundToCard } from '../payments/refunds.ts';
 import type { Deps } from '../platform/context.ts';
-import { refOf, type DomainEvent } from '../platform/events.ts';
+import { refOf } from '../platform/events.ts';
+import type { Tx } from '../platform/transaction.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 import { patchSession } from '../sessions/lifecycle.ts';
 
@@ -14,8 +14,8 @@ import { patchSession } from '../sessions/lifecycle.ts';
  * (with the platform's fee), refunded to the client, or split between the two.
  * Transfer ids: `escrow:{session}:hold`, `…:refund`, `…:release` and `…:release:fee`.
  */
-export async function holdEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
-  await transfer(trx, now, deps.config.CURRENCY, {
+export async function holdEscrow(deps: Deps, tx: Tx, s: SessionRow): Promise<SessionRow> {
+  await transfer(tx.db, tx.now, deps.config.CURRENCY, {
     id: `escrow:${s.id}:hold`,
     debit: accounts.wallet(s.client_id),
     credit: accounts.escrow(s.id),
@@ -24,27 +24,27 @@ export async function holdEscrow(deps: Deps, trx: Database, s: SessionRow, now: 
     sessionId: s.id,
   });
   // Paid is when a booking stands (B3), whether from the wallet at once or by card later.
-  outbox.push({ type: 'session.booked', ...refOf(s), scheduledAt: s.scheduled_at!.toISOString(), price: s.price! });
-  return patchSession(trx, s, { escrow_state: 'held' });
+  tx.outbox.push({ type: 'session.booked', ...refOf(s), scheduledAt: s.scheduled_at!.toISOString(), price: s.price! });
+  return patchSession(tx.db, s, { escrow_state: 'held' });
 }
 
-async function release(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]) {
-  const amount = await balanceOf(trx, accounts.escrow(s.id));
+async function release(deps: Deps, tx: Tx, s: SessionRow) {
+  const amount = await balanceOf(tx.db, accounts.escrow(s.id));
   if (amount === 0) return;
   const id = `escrow:${s.id}:release`;
   const earnings = accounts.earnings(s.expert_id);
-  await transfer(trx, now, deps.config.CURRENCY, { id, debit: accounts.escrow(s.id), credit: earnings, amount, kind: 'escrow_release', sessionId: s.id });
+  await transfer(tx.db, tx.now, deps.config.CURRENCY, { id, debit: accounts.escrow(s.id), credit: earnings, amount, kind: 'escrow_release', sessionId: s.id });
   const fee = split(amount, deps.config.SPLIT_EXPERT_PERCENT).platform;
   if (fee > 0) {
-    await transfer(trx, now, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'escrow_release_fee', sessionId: s.id });
+    await transfer(tx.db, tx.now, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'escrow_release_fee', sessionId: s.id });
   }
-  outbox.push({ type: 'escrow.released', ...refOf(s), amount });
+  tx.outbox.push({ type: 'escrow.released', ...refOf(s), amount });
 }
 
 /** Everything left in escrow goes to the expert, less the platform's fee. */
-export async function releaseEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]) {
-  await release(deps, trx, s, now, outbox);
-  return patchSession(trx, s, { escrow_state: 'released', escrow_release_at: null });
+export async function releaseEscrow(deps: Deps, tx: Tx, s: SessionRow) {
+  await release(deps, tx, s);
+  return patchSession(tx.db, s, { escrow_state: 'released', escrow_release_at: null });
 }
 
 /**
@@ -52,21 +52,22 @@ export async function releaseEscrow(deps: Deps, trx: Database, s: SessionRow, no
  * A refund of everything leaves the escrow `refunded`; a part of it, `settled`. Money a card
  * paid goes on to the card (booking/payment.ts), whatever the refund's cause (`reason`).
  */
-export async function refundEscrow(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[], amount?: number, reason = 'escrow_refund') {
-  const held = await balanceOf(trx, accounts.escrow(s.id));
-  const refund = Math.min(amount ?? held, held);
-  if (refund > 0) {
-    await transfer(trx, now, deps.config.CURRENCY, {
+export async function refundEscrow(deps: Deps, tx: Tx, s: SessionRow, refund: { amount?: number; reason?: string } = {}) {
+  const { amount, reason = 'escrow_refund' } = refund;
+  const held = await balanceOf(tx.db, accounts.escrow(s.id));
+  const back = Math.min(amount ?? held, held);
+  if (back > 0) {
+    await transfer(tx.db, tx.now, deps.config.CURRENCY, {
       id: `escrow:${s.id}:refund`,
       debit: accounts.escrow(s.id),
       credit: accounts.wallet(s.client_id),
-      amount: refund,
+      amount: back,
       kind: 'escrow_refund',
       sessionId: s.id,
     });
-    outbox.push({ type: 'escrow.refunded', ...refOf(s), amount: refund });
-    await refundToCard(deps, trx, now, s, refund, reason);
+    tx.outbox.push({ type: 'escrow.refunded', ...refOf(s), amount: back });
+    await refundToCard(deps, tx, s, { amount: back, reason });
   }
-  if (refund < held) await release(deps, trx, s, now, outbox);
-  return patchSession(trx, s, { escrow_state: refund === held ? 'refunded' : 'settled', escrow_release_at: null });
+  if (back < held) await release(deps, tx, s);
+  return patchSession(tx.db, s, { escrow_state: back === held ? 'refunded' : 'settled', escrow_release_at: null });
 }

@@ -3,7 +3,7 @@ import { accounts } from '../ledger/accounts.ts';
 import { balanceOf, transfer } from '../ledger/ledger.ts';
 import { isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction } from '../platform/transaction.ts';
 import { startCheckout } from '../payments/checkout.ts';
 
 /**
@@ -73,12 +73,14 @@ export async function topUp(deps: Deps, principal: Principal, amount: number, ke
 }
 
 /** An operator's credit (goodwill, a manual payment): paid by the platform, transfer `credit:{user}:{key}`. */
-export async function adminCredit(deps: Deps, principal: Principal, userId: string, amount: number, key: string | undefined) {
+export async function adminCredit(deps: Deps, principal: Principal, userId: string, credit: { amount: number; key: string | undefined }) {
+  const { amount, key } = credit;
   if (!isOperator(principal)) fail('forbidden');
   const user = await deps.db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
   if (!user) fail('not_found', 'No such user.');
   if (user!.role !== 'client') fail('validation_failed', 'Only clients have a wallet.', { issues: [{ path: 'params.userId', message: 'not a client' }] });
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now, outbox } = tx;
     const wallet = accounts.wallet(userId);
     const id = `credit:${userId}:${keyOr(deps, key)}`;
     const { created } = await transfer(trx, now, deps.config.CURRENCY, { id, debit: accounts.platformRevenue, credit: wallet, amount, kind: 'admin_credit' });

@@ -5,7 +5,7 @@ import type { Database } from '../db/connect.ts';
 import { actorOf, isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { refOf } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction } from '../platform/transaction.ts';
 import { mayRead, participantRole } from '../sessions/access.ts';
 import { loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
 import { presentSession } from '../sessions/present.ts';
@@ -29,18 +29,18 @@ export async function bookSlot(deps: Deps, principal: Principal, input: z.output
   if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients book sessions.');
   const { slot, holds } = await openSlot(deps, input);
   const booked = await asSlotTaken(() =>
-    inTransactionWithEvents(deps, async (trx, now, outbox) => {
-      await queueForExpert(trx, input.expertId);
-      const paymentDueAt = input.payWith === 'checkout' ? new Date(now.getTime() + deps.config.CHECKOUT_HOLD_MIN * 60_000) : undefined;
-      const created = await insertSession(deps, trx, now, outbox, actorOf(principal), {
+    inTransaction(deps, async (tx) => {
+      await queueForExpert(tx.db, input.expertId);
+      const paymentDueAt = input.payWith === 'checkout' ? new Date(tx.now.getTime() + deps.config.CHECKOUT_HOLD_MIN * 60_000) : undefined;
+      const created = await insertSession(deps, tx, {
         kind: 'scheduled', type: input.type, clientId: principal.userId, expertId: input.expertId, scheduledAt: slot.startsAt, durationMinutes: input.durationMinutes,
-      }, { price: slot.price, holds, ...(paymentDueAt && { paymentDueAt }) });
-      await takeSlot(trx, input.slotId, created.session.id);
+      }, { actor: actorOf(principal), booking: { price: slot.price, holds, ...(paymentDueAt && { paymentDueAt }) } });
+      await takeSlot(tx.db, input.slotId, created.session.id);
       return { session: created.session, link: created.links.client, paymentDueAt };
     }),
   );
   if (!booked.paymentDueAt) return { session: booked.session, link: booked.link, checkoutUrl: null };
-  const started = await checkoutBooking(deps, booked.session.id, principal.userId, slot.price, booked.paymentDueAt);
+  const started = await checkoutBooking(deps, { sessionId: booked.session.id, clientId: principal.userId, price: slot.price, dueAt: booked.paymentDueAt });
   const session = presentSession((await sessionsRepo.byId(deps.db, booked.session.id))!, await deps.clock.now(deps.db));
   return { session, link: booked.link, checkoutUrl: started.checkoutUrl };
 }
@@ -56,7 +56,8 @@ export async function reschedule(deps: Deps, principal: Principal, id: string, i
   const want = { expertId: current.expert_id, type: current.type, durationMinutes: current.duration_minutes as Duration, startsAt: input.startsAt, slotId: input.slotId };
   const { slot, holds } = await openSlot(deps, want, id);
   return asSlotTaken(() =>
-    inTransactionWithEvents(deps, async (trx, now, outbox) => {
+    inTransaction(deps, async (tx) => {
+      const { db: trx, now, outbox } = tx;
       await queueForExpert(trx, current.expert_id);
       const s = await loadForUpdate(trx, id);
       if (s.state !== 'booked') fail('invalid_transition', undefined, { state: s.state, command: 'reschedule' });

@@ -1,13 +1,12 @@
 import type { SessionRequestBody } from '@hourglass/protocol';
 import type { z } from 'zod';
-import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
 import { expertsRepo } from '../people/repository.ts';
 import { actorOf, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
-import { refOf, type DomainEvent } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { refOf } from '../platform/events.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 import { SYSTEM, apply, loadForUpdate } from '../sessions/lifecycle.ts';
 import { presentSession } from '../sessions/present.ts';
 import type { SessionRow } from '../sessions/repository.ts';
@@ -21,7 +20,8 @@ import { insertSession, issueOwnLink } from '../sessions/service.ts';
  */
 export async function requestSession(deps: Deps, principal: Principal, input: z.output<typeof SessionRequestBody>) {
   if (principal.kind !== 'user' || principal.role !== 'client') return fail('forbidden', 'Only clients request sessions.');
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now, outbox } = tx;
     const expert = (await expertsRepo.byId(trx, input.expertId)) ?? fail('not_found', 'No such expert.');
     const rate = expert.rates[input.type] ?? fail('validation_failed', `The expert does not offer ${input.type} sessions.`, { issues: [{ path: 'body.type', message: 'not offered' }] });
     // `live`: the expert is in a live session, so busy whatever they set (people/repository.ts).
@@ -30,7 +30,7 @@ export async function requestSession(deps: Deps, principal: Principal, input: z.
     const balance = await balanceOf(trx, accounts.wallet(principal.userId));
     if (balance < required) fail('insufficient_funds', undefined, { required, balance });
     const expiresAt = new Date(now.getTime() + deps.config.REQUEST_TTL_S * 1000);
-    const created = await insertSession(deps, trx, now, outbox, actorOf(principal), { kind: 'on_demand', type: input.type, clientId: principal.userId, expertId: input.expertId }, undefined, { expiresAt });
+    const created = await insertSession(deps, tx, { kind: 'on_demand', type: input.type, clientId: principal.userId, expertId: input.expertId }, { actor: actorOf(principal), request: { expiresAt } });
     outbox.push({ type: 'request.created', ...refOf(created.row), expiresAt: expiresAt.toISOString() });
     return { session: created.session, link: created.links.client, expiresAt: expiresAt.toISOString() };
   });
@@ -38,26 +38,27 @@ export async function requestSession(deps: Deps, principal: Principal, input: z.
 
 /** The expert answers a request: accept (and get their join link, in the same transaction) or decline. */
 export async function answerRequest(deps: Deps, principal: Principal, id: string, answer: 'accept' | 'decline') {
-  const answered = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  const answered = await inTransaction(deps, async (tx) => {
+    const { db: trx, now, outbox } = tx;
     const s = await loadForUpdate(trx, id);
     if (principal.kind !== 'user' || principal.userId !== s.expert_id) fail('forbidden', 'Only the expert asked answers a request.');
     // Past its time the request is expired, even if the sweep has not come by yet.
     if (s.state === 'requested' && s.request_expires_at && s.request_expires_at <= now) {
-      await expireRequest(deps, trx, s, outbox);
+      await expireRequest(deps, tx, s);
       return null;
     }
-    const row = await apply(deps, trx, s, { type: answer }, actorOf(principal), now);
+    const row = await apply(deps, tx, s, { command: { type: answer }, actor: actorOf(principal) });
     if (row !== s) outbox.push({ type: 'request.answered', ...refOf(s), state: row.state as 'accepted' | 'declined' });
     // Accepted: the expert's own join link, fresh (theirs from the request was never shown).
-    const link = answer === 'accept' ? await issueOwnLink(deps, trx, row, 'expert', actorOf(principal), now, outbox) : null;
+    const link = answer === 'accept' ? await issueOwnLink(deps, tx, row, { role: 'expert', actor: actorOf(principal) }) : null;
     return { session: presentSession(row, now), link };
   });
   return answered ?? fail('invalid_transition', 'The request has expired.', { state: 'expired', command: answer });
 }
 
 /** The request sweep: requests not answered in time expire, at their deadline. */
-export async function expireRequest(deps: Deps, trx: Database, s: SessionRow, outbox: DomainEvent[]) {
-  const row = await apply(deps, trx, s, { type: 'expire' }, SYSTEM, s.request_expires_at!);
-  if (row !== s) outbox.push({ type: 'request.answered', ...refOf(s), state: 'expired' });
+export async function expireRequest(deps: Deps, tx: Tx, s: SessionRow) {
+  const row = await apply(deps, tx, s, { command: { type: 'expire' }, actor: SYSTEM, at: s.request_expires_at! });
+  if (row !== s) tx.outbox.push({ type: 'request.answered', ...refOf(s), state: 'expired' });
   return row;
 }

@@ -60,7 +60,7 @@ export async function getSchedule(deps: Deps, principal: Principal, expertId: st
 
 export async function putSchedule(deps: Deps, principal: Principal, expertId: string, input: z.output<typeof ScheduleInput>) {
   if (!mayManage(principal, expertId)) fail('forbidden');
-  return inTransaction(deps, async (trx, now) => {
+  return inTransaction(deps, async ({ db: trx, now }) => {
     await expertOf(trx, expertId);
     const row = {
       time_zone: input.timeZone,
@@ -77,7 +77,7 @@ export async function putSchedule(deps: Deps, principal: Principal, expertId: st
 
 export async function createSlot(deps: Deps, principal: Principal, expertId: string, input: z.output<typeof OneOffSlotInput>) {
   if (!mayManage(principal, expertId)) fail('forbidden');
-  return inTransaction(deps, async (trx, now) => {
+  return inTransaction(deps, async ({ db: trx, now }) => {
     const expert = await expertOf(trx, expertId);
     const offered = offeredTypes(expert.rates);
     const missing = input.types.filter((t) => !offered.includes(t));
@@ -106,7 +106,7 @@ async function overlapsSlot(db: Database, expertId: string, start: Date, end: Da
 
 export async function deleteSlot(deps: Deps, principal: Principal, expertId: string, slotId: string) {
   if (!mayManage(principal, expertId)) fail('forbidden');
-  await inTransaction(deps, async (trx) => {
+  await inTransaction(deps, async ({ db: trx }) => {
     const slot = await trx.selectFrom('availability_slots').select(['id', 'session_id'])
       .where('id', '=', slotId).where('expert_id', '=', expertId).forUpdate().executeTakeFirst();
     if (!slot) fail('not_found', 'No such slot.');

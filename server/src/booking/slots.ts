@@ -166,14 +166,12 @@ export function openSlots(q: SlotQuery): OpenSlot[] {
   // One formatter for all slots (luxon's toFormat per slot cost a month's query ~10 ms).
   const clock = new Intl.DateTimeFormat('en-GB', { timeZone: q.timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const local = (ms: number) => clock.format(ms);
-  const slot = (start: number, minutes: Duration, types: SessionType[], price: number, slotId: string | null): OpenSlot => ({
+  const slot = (start: number, minutes: Duration, offer: { types: SessionType[]; price: number; slotId: string | null }): OpenSlot => ({
     startsAt: new Date(start).toISOString(),
     endsAt: new Date(start + minutes * 60_000).toISOString(),
     localStart: local(start),
     durationMinutes: minutes,
-    types,
-    price,
-    slotId,
+    ...offer,
   });
 
   const out: OpenSlot[] = [];
@@ -193,7 +191,7 @@ export function openSlots(q: SlotQuery): OpenSlot[] {
         const [start, end] = [instantOf(date, s, q.schedule.timeZone), instantOf(date, e, q.schedule.timeZone)];
         for (const d of durations) {
           for (let t = start; t + d * 60_000 <= end; t += d * 60_000) {
-            if (free(t, t + d * 60_000)) out.push(slot(t, d, types, q.flatPrices[String(d)]!, null));
+            if (free(t, t + d * 60_000)) out.push(slot(t, d, { types, price: q.flatPrices[String(d)]!, slotId: null }));
           }
         }
       }
@@ -203,7 +201,7 @@ export function openSlots(q: SlotQuery): OpenSlot[] {
     const start = o.startsAt.getTime();
     const offered = o.types.filter((t) => !q.type || t === q.type);
     if (offered.length === 0 || (q.duration !== undefined && o.durationMinutes !== q.duration)) continue;
-    if (free(start, start + o.durationMinutes * 60_000)) out.push(slot(start, o.durationMinutes, offered, o.price, o.id));
+    if (free(start, start + o.durationMinutes * 60_000)) out.push(slot(start, o.durationMinutes, { types: offered, price: o.price, slotId: o.id }));
   }
   return out.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.durationMinutes - b.durationMinutes);
 }

@@ -63,7 +63,7 @@ export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
         const clientId = await ensure({ ...c, role: 'client' });
         ids.push(clientId);
         // A fixed key: the credit is one ledger transfer however often seeding is retried.
-        await adminCredit(d, root, clientId, DEMO_CREDIT, 'demo-seed');
+        await adminCredit(d, root, clientId, { amount: DEMO_CREDIT, key: 'demo-seed' });
       }
       for (const [i, { email, name, ...expert }] of EXPERTS.entries()) {
         const expertId = await ensure({ email, name, role: 'expert', expert: { ...expert, avatarUrl: null } });

@@ -33,7 +33,7 @@ export async function fileRoutes(app: FastifyInstance, route: ReturnType<typeof 
       const { name } = validate(UploadQuery, req.query, 'query');
       const length = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
       try {
-        const file = await uploadFile(deps, principal, id, name, length, req.raw);
+        const file = await uploadFile(deps, principal, id, { name, declaredLength: length, body: req.raw });
         return await reply.status(201).send(file);
       } catch (err) {
         // Refused while the client may still be sending (a 1 GB body): answer now and close,

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/connect.ts';
 import type { Deps, Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction } from '../platform/transaction.ts';
 import { participantRole } from '../sessions/access.ts';
 import { eventsRepo, sessionsRepo, type SessionRow } from '../sessions/repository.ts';
 import { SNIFF_BYTES, sniff } from './sniff.ts';
@@ -85,7 +85,8 @@ function limitAndSniff(max: number, found: { mime: string | null; size: number }
  * failure removes the row, the object and the spool: nothing is left half-written. A process
  * that dies mid-way leaves an `uploading` row, which the stale-upload sweep clears.
  */
-export async function uploadFile(deps: Deps, principal: Principal, sessionId: string, name: string, declaredLength: number | undefined, body: Readable): Promise<SessionFile> {
+export async function uploadFile(deps: Deps, principal: Principal, sessionId: string, upload: { name: string; declaredLength: number | undefined; body: Readable }): Promise<SessionFile> {
+  const { name, declaredLength, body } = upload;
   const { s, userId } = await asParticipant(deps, principal, sessionId);
   if (!SHARING_STATES.includes(s.state)) fail(s.state === 'ended' ? 'session_ended' : 'invalid_transition', 'Files are shared before or during the session.', { state: s.state, command: 'share_file' });
   const max = deps.config.FILE_MAX_BYTES;
@@ -104,7 +105,8 @@ export async function uploadFile(deps: Deps, principal: Principal, sessionId: st
     await pipeline(body, limitAndSniff(max, found), createWriteStream(spool));
     if (found.size === 0) fail('file_type_not_allowed', 'The file is empty.');
     await deps.storage.put(objectKey(row), spool, found.size, found.mime!);
-    return await inTransactionWithEvents(deps, async (trx, at, outbox) => {
+    return await inTransaction(deps, async (tx) => {
+      const { db: trx, now: at, outbox } = tx;
       // One upload of a user at a time passes this point: the quota cannot be overrun by a race.
       // This file's row still says 0 bytes, so its size is added here.
       await sql`select pg_advisory_xact_lock(hashtext(${userId}))`.execute(trx);

@@ -79,7 +79,8 @@ function check(i: TransferInput) {
 }
 
 /** The one write path: replay check, lock and check, insert, move balances. */
-async function move(trx: Database, now: Date, currency: string, i: TransferInput, pending: boolean): Promise<Posted> {
+async function move(trx: Database, now: Date, currency: string, i: TransferInput & { pending: boolean }): Promise<Posted> {
+  const { pending } = i;
   check(i);
   const replay = (t: Transfer): Posted => (sameBody(t, i, pending) ? { transfer: t, created: false } : fail('idempotency_conflict', undefined, { id: i.id }));
   const before = await find(trx, i.id);
@@ -103,10 +104,10 @@ async function move(trx: Database, now: Date, currency: string, i: TransferInput
  * original transfer and moves nothing; with a different body it is `idempotency_conflict`.
  * Concurrent calls with one id: the unique key makes the second wait for the first, then see it.
  */
-export const transfer = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, i, false);
+export const transfer = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, { ...i, pending: false });
 
 /** A pending transfer: the amount leaves `debit` now and reaches `credit` only when posted. */
-export const hold = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, i, true);
+export const hold = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, { ...i, pending: true });
 
 /**
  * Posts (to `post_to`) or voids (back to the debit account) a pending transfer: exactly once

@@ -38,7 +38,7 @@ type Outcome = { ok: true; status: number } | { ok: false; status: number | null
  */
 export async function deliverWebhooksTick(deps: Deps, batch = 20): Promise<{ delivered: number; failed: number }> {
   const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
-  const { claimed, at } = await inTransaction(deps, async (trx, now) => {
+  const { claimed, at } = await inTransaction(deps, async ({ db: trx, now }) => {
     const { rows } = await sql<Claimed>`
       update webhook_deliveries d set attempts = d.attempts + 1, next_attempt_at = ${new Date(now.getTime() + timeoutMs + 30_000)}
       from webhook_subscriptions s
@@ -86,7 +86,7 @@ async function post(d: Claimed, at: Date, timeoutMs: number): Promise<Outcome> {
 
 async function record(deps: Deps, d: Claimed, outcome: Outcome) {
   deps.metrics.webhookAttempts.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
-  await inTransaction(deps, async (trx, now) => {
+  await inTransaction(deps, async ({ db: trx, now }) => {
     const next = new Date(now.getTime() + retryDelayMs(d.attempts));
     const giveUpAt = new Date(new Date(d.created_at).getTime() + deps.config.WEBHOOK_RETRY_HOURS * 3_600_000);
     const patch = outcome.ok

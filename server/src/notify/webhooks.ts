@@ -49,7 +49,7 @@ export async function listSubscriptions(deps: Deps, principal: Principal, q: { l
 /** No new deliveries, and those still waiting are given up (recorded as failed). Disabling twice is harmless. */
 export async function disableSubscription(deps: Deps, principal: Principal, id: string) {
   operatorOnly(principal);
-  await inTransaction(deps, async (trx, now) => {
+  await inTransaction(deps, async ({ db: trx, now }) => {
     const sub = await trx.selectFrom('webhook_subscriptions').select('disabled_at').where('id', '=', id).forUpdate().executeTakeFirst();
     if (!sub) fail('not_found', 'No such subscription.');
     if (sub!.disabled_at) return;

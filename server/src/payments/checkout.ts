@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import type { Database } from '../db/connect.ts';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf, transfer } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
 import { AppError } from '../platform/errors.ts';
-import type { DomainEvent } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 import type { ProviderPayment } from './provider.ts';
 
 /**
@@ -58,8 +56,8 @@ export async function startCheckout(
     ...page,
   });
   if (outcome.status === 'succeeded') {
-    await inTransactionWithEvents(deps, (trx, now, outbox) =>
-      fulfilCheckout(deps, trx, now, outbox, provider.name, { checkoutId: outcome.checkoutId, amount, currency, paymentRef: outcome.paymentRef, metadata: meta }));
+    await inTransaction(deps, (tx) =>
+      fulfilCheckout(deps, tx, provider.name, { checkoutId: outcome.checkoutId, amount, currency, paymentRef: outcome.paymentRef, metadata: meta }));
     return { status: 'succeeded', checkoutUrl: null };
   }
   const now = await deps.clock.now(deps.db);
@@ -75,7 +73,8 @@ export async function startCheckout(
  * the wallet is credited once, then the booking or extension it was for is paid from it. A
  * checkout that is not ours (no metadata of ours) changes nothing.
  */
-export async function fulfilCheckout(deps: Deps, trx: Database, now: Date, outbox: DomainEvent[], provider: string, paid: PaidCheckout) {
+export async function fulfilCheckout(deps: Deps, tx: Tx, provider: string, paid: PaidCheckout) {
+  const { db: trx, now, outbox } = tx;
   const parsed = CheckoutMetadata.safeParse(paid.metadata);
   if (!parsed.success) return;
   const meta = parsed.data;
@@ -95,6 +94,6 @@ export async function fulfilCheckout(deps: Deps, trx: Database, now: Date, outbo
   if (!created) return;
   outbox.push({ type: 'wallet.credited', userId: meta.userId, amount: paid.amount, balance: await balanceOf(trx, wallet) });
   const payment: ProviderPayment = { provider, userId: meta.userId, key: meta.key, amount: paid.amount, paymentRef: paid.paymentRef };
-  if (meta.purpose === 'booking') await deps.fulfilments.booking(trx, now, outbox, meta.sessionId, payment);
-  if (meta.purpose === 'extension') await deps.fulfilments.extension(trx, now, outbox, meta.extensionId, payment);
+  if (meta.purpose === 'booking') await deps.fulfilments.booking(tx, meta.sessionId, payment);
+  if (meta.purpose === 'extension') await deps.fulfilments.extension(tx, meta.extensionId, payment);
 }

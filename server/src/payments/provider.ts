@@ -5,8 +5,7 @@
  * use is chosen at start (app.ts, PAYMENT_PROVIDER) and reached as `deps.payments`. Every call
  * carries an idempotency key, so a retried call cannot charge or refund twice.
  */
-import type { Database } from '../db/connect.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import type { Tx } from '../platform/tx.ts';
 
 export type CheckoutPurpose = 'top_up' | 'booking' | 'extension';
 
@@ -79,7 +78,4 @@ export interface ProviderPayment {
  * table is built at the composition root (app.ts), so payments need not know bookings or
  * extensions.
  */
-export type Fulfilments = Record<
-  'booking' | 'extension',
-  (trx: Database, now: Date, outbox: DomainEvent[], id: string, payment: ProviderPayment) => Promise<void>
->;
+export type Fulfilments = Record<'booking' | 'extension', (tx: Tx, id: string, payment: ProviderPayment) => Promise<void>>;

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
-import type { DomainEvent } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 import { fulfilCheckout } from './checkout.ts';
 import type { ProviderEvent } from './provider.ts';
 
@@ -54,22 +52,22 @@ export function stripeWebhookRoutes(app: FastifyInstance, deps: Deps) {
  * effect is keyed by the object it settles, not by arrival.
  */
 export async function applyProviderEvent(deps: Deps, provider: string, event: ProviderEvent) {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
-    const fresh = await trx.insertInto('provider_events')
-      .values({ id: event.id, provider, type: event.type, created_at: new Date(event.created * 1000), applied_at: now, payload: JSON.stringify(event) })
+  return inTransaction(deps, async (tx) => {
+    const fresh = await tx.db.insertInto('provider_events')
+      .values({ id: event.id, provider, type: event.type, created_at: new Date(event.created * 1000), applied_at: tx.now, payload: JSON.stringify(event) })
       .onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
     if (!fresh) return false;
     if (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded') {
-      await checkoutPaid(deps, trx, now, provider, event.data.object, outbox);
+      await checkoutPaid(deps, tx, provider, event.data.object);
     }
     return true;
   });
 }
 
 /** A completed (or later-succeeded) Checkout Session: paid, it is fulfilled (payments/checkout.ts). */
-async function checkoutPaid(deps: Deps, trx: Database, now: Date, provider: string, object: unknown, outbox: DomainEvent[]) {
+async function checkoutPaid(deps: Deps, tx: Tx, provider: string, object: unknown) {
   const session = CheckoutSession.safeParse(object);
   if (!session.success || session.data.payment_status !== 'paid') return;
   const { id, amount_total: amount, currency, payment_intent, metadata } = session.data;
-  await fulfilCheckout(deps, trx, now, outbox, provider, { checkoutId: id, amount, currency, paymentRef: payment_intent ?? id, metadata });
+  await fulfilCheckout(deps, tx, provider, { checkoutId: id, amount, currency, paymentRef: payment_intent ?? id, metadata });
 }

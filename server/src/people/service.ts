@@ -4,7 +4,7 @@ import { isAdmin, isOperator, type Deps, type Principal } from '../platform/cont
 import { AppError, fail } from '../platform/errors.ts';
 import { hashSecret } from '../platform/ids.ts';
 import { cursorId, toPage } from '../platform/pagination.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction } from '../platform/transaction.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { presentExpert, presentUser } from './present.ts';
 import { apiKeysRepo, authSessionsRepo, expertsRepo, loginFailuresRepo, usersRepo } from './repository.ts';
@@ -54,7 +54,8 @@ export async function getUser(deps: Deps, principal: Principal, id: string) {
  */
 export async function setDisabled(deps: Deps, principal: Principal, id: string, disabled: boolean) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now, outbox } = tx;
     const user = (await usersRepo.byId(trx, id)) ?? fail('not_found', 'No such user.');
     if (user.role === 'admin' && !isAdmin(principal)) fail('forbidden', 'Only an admin can disable or enable an admin.');
     if (principal.kind === 'user' && principal.userId === id) fail('forbidden', 'You cannot disable yourself.');

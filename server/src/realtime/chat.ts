@@ -31,7 +31,7 @@ const present = (m: Selectable<ChatMessagesTable>): ChatMessage => ({
  * A message to store, and where its answer goes: exactly one of `sent` and `failed`, once. One
  * object per message, not a promise: a flood keeps thousands in flight at once, and each promise
  * with its resolving functions and reactions was garbage the young generation had to copy
- * (bench/realtime, docs/PERFORMANCE.md). Its two strings are its own fields, not an input
+ * (bench/realtime, docs/perf-log/). Its two strings are its own fields, not an input
  * object beside it: one object less per message waiting for its batch.
  */
 export interface ChatSubmission {
@@ -98,7 +98,7 @@ export class ChatWriter {
   }
 
   send(x: ChatSubmission): void {
-    if (!capabilitiesOf(x.type).chat) return answer(this.deps.log, x, 'failed', new AppError('not_allowed_for_type', `A ${x.type} session has no chat.`));
+    if (!capabilitiesOf(x.type).chat) return answerFailed(this.deps.log, x, new AppError('not_allowed_for_type', `A ${x.type} session has no chat.`));
     const lane = this.lanes[Number.parseInt(x.p.sessionId.slice(-4), 16) % this.lanes.length]!;
     lane.queue.push(x);
     if (!lane.draining) void this.drain(lane);
@@ -129,7 +129,7 @@ export class ChatWriter {
     try {
       stored = await this.store(batch);
     } catch (err) {
-      if (batch.length === 1) return answer(this.deps.log, batch[0]!, 'failed', err);
+      if (batch.length === 1) return answerFailed(this.deps.log, batch[0]!, err);
       for (const one of batch) await this.write([one]);
       return;
     }
@@ -143,11 +143,11 @@ export class ChatWriter {
     for (let i = 0; i < batch.length; i++) {
       const x = batch[i]!;
       const a = stored.answers[i]!;
-      if (!isOutcome(a)) answer(this.deps.log, x, 'sent', a, true);
+      if (!isOutcome(a)) answerSent(this.deps.log, x, a, true);
       else if (a.outcome !== 'existing') refuse(this.deps.log, x, a);
       else {
         const copy = storedCopy(x, a);
-        answer(this.deps.log, x, 'sent', copy, false);
+        answerSent(this.deps.log, x, copy, false);
         again ??= new Map();
         again.set(x.p.sessionId, [...(again.get(x.p.sessionId) ?? []), copy]);
       }
@@ -174,7 +174,7 @@ export class ChatWriter {
   private async store(batch: ChatSubmission[]): Promise<Stored> {
     const col = <T>(f: (x: ChatSubmission) => T) => batch.map(f);
     const ids = col(() => this.deps.ids.uuid());
-    const { rows, now } = await inTransaction(this.deps, async (trx, now) => {
+    const { rows, now } = await inTransaction(this.deps, async ({ db: trx, now }) => {
       const { rows } = await sql<Outcome>`select * from hg_chat_store(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
         ${col((x) => x.clientMsgId)}::text[], ${col((x) => x.text)}::text[], ${ids}::uuid[])`.execute(trx);
       return { rows, now };
@@ -235,21 +235,31 @@ function refuse(log: Log, x: ChatSubmission, o: Outcome) {
       : o.state === 'ended'
         ? new AppError('session_ended')
         : new AppError('invalid_transition', undefined, { state: o.state, command: 'chat' });
-  answer(log, x, 'failed', err);
+  answerFailed(log, x, err);
 }
 
-/** Calls a submission's answer; one that throws is its own bug, and must not stop the lane or the batch's other answers. */
-function answer(log: Log, x: ChatSubmission, how: 'sent', message: ChatMessage, created: boolean): void;
-function answer(log: Log, x: ChatSubmission, how: 'failed', err: unknown): void;
-function answer(log: Log, x: ChatSubmission, how: 'sent' | 'failed', a: unknown, created?: boolean) {
+/**
+ * Calls a submission's answer; one that throws is its own bug, and must not stop the lane or the
+ * batch's other answers. (Two functions rather than one taking a callback: no closure a message.)
+ */
+function answerSent(log: Log, x: ChatSubmission, message: ChatMessage, created: boolean) {
   try {
-    if (how === 'sent') x.sent(a as ChatMessage, created!);
-    else x.failed(a);
+    x.sent(message, created);
   } catch (err) {
-    // Nothing to tell the sender through: its own answer is what failed.
-    log.error({ err, sessionId: x.p.sessionId }, 'answering a chat message failed');
+    answerThrew(log, x, err);
   }
 }
+
+function answerFailed(log: Log, x: ChatSubmission, failure: unknown) {
+  try {
+    x.failed(failure);
+  } catch (err) {
+    answerThrew(log, x, err);
+  }
+}
+
+// Nothing to tell the sender through: its own answer is what failed.
+const answerThrew = (log: Log, x: ChatSubmission, err: unknown) => log.error({ err, sessionId: x.p.sessionId }, 'answering a chat message failed');
 
 /** Messages after `afterSeq`, oldest first, at most `limit`; `more` says whether others follow. */
 export async function messagesAfter(db: Database, sessionId: string, afterSeq: number, limit: number) {

@@ -18,7 +18,7 @@ import type { Deps } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { normaliseError } from '../platform/http.ts';
 import { validate } from '../platform/router.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction } from '../platform/transaction.ts';
 import { endSession, joinIn } from '../sessions/service.ts';
 import { otherSide } from '../sessions/access.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
@@ -47,7 +47,7 @@ function refusal(err: unknown): Error {
 }
 
 /**
- * The realtime gateway (ARCHITECTURE §5, docs/PROTOCOL.md) on the API's HTTP server. A socket
+ * The realtime gateway (docs/PROTOCOL.md, "Realtime") on the API's HTTP server. A socket
  * authenticates with a join token, which also joins the session (D2: both joined → live), and
  * is put in exactly its side's room of its session. Every payload is validated by the protocol's schemas.
  * With REDIS_URL, rooms span every node through the Redis adapter; presence is in the database
@@ -83,17 +83,17 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
       // The token, the join (both joined → live), this socket's arrival and the state it is
       // answered with: one transaction, so the room's first picture shows this very join and
       // the other side hears of it (presence) the moment it commits.
-      const { who, type, state } = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
+      const { who, type, state } = await inTransaction(deps, async (tx) => {
         const token = parsed.data!.token;
-        const who = await resolveJoinToken(trx, token, now);
+        const who = await resolveJoinToken(tx.db, token, tx.now);
         await deps.faults.hit('realtime.token_resolved', () => [who.sessionId]);
-        const joined = await joinIn(deps, trx, { kind: 'participant', ...who }, who.sessionId, now, outbox);
+        const joined = await joinIn(deps, tx, { kind: 'participant', ...who }, who.sessionId);
         // Read again with the session locked: a revocation locks it too, so one that committed
         // while this handshake waited is seen here, and this socket, which the revocation's
         // close could not reach, is refused instead.
-        await resolveJoinToken(trx, token, now);
-        const s = await arriveIn(deps, trx, joined, who, socket.id, node.id, now, outbox);
-        return { who, type: s.type, state: await roomState(deps, trx, s, who, now) };
+        await resolveJoinToken(tx.db, token, tx.now);
+        const s = await arriveIn(deps, tx, joined, { p: who, socketId: socket.id, nodeId: node.id });
+        return { who, type: s.type, state: await roomState(deps, tx, s, who) };
       });
       socket.data = new Seat(who.sessionId, who.role, type, deps.config.REALTIME_BURST);
       // Recorded as arrived. A transport that closed while the transaction ran is dropped by
@@ -217,7 +217,8 @@ function clientMsgIdOf(payload: unknown): string | undefined {
 }
 
 /** A `chat:send` that failed: its acknowledgement when it asked for one, else `refused` naming it. */
-function refuseSend(deps: Deps, socket: RoomSocket, ack: ((r: Ack<unknown>) => void) | undefined, err: unknown, payload: unknown) {
+function refuseSend(deps: Deps, socket: RoomSocket, send: { ack: ((r: Ack<unknown>) => void) | undefined; err: unknown; payload: unknown }) {
+  const { ack, err, payload } = send;
   const error = failure(deps, err);
   if (ack) ack({ ok: false, error });
   else sendRefused(socket, error, payload);
@@ -229,7 +230,7 @@ type Handler = (socket: RoomSocket, p: Seat, payload: unknown, ack: ((r: Ack<unk
  * What a participant's socket may send, and the one listener that takes it all. Every socket
  * shares the same functions (an any-listener is called with the socket as `this`; one array of
  * them for all sockets: any-listener.ts), so a connection holds no closures of its own: per
- * socket they were a tenth of a participant's memory (bench/realtime, docs/PERFORMANCE.md).
+ * socket they were a tenth of a participant's memory (bench/realtime, docs/perf-log/).
  * Every incoming event spends a token first; over the limit it is refused, not queued.
  */
 function participantEvents(deps: Deps, node: GatewayNode) {
@@ -264,7 +265,7 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     }
 
     failed(err: unknown) {
-      refuseSend(deps, this.socket, this.ack, err, this);
+      refuseSend(deps, this.socket, { ack: this.ack, err, payload: this });
     }
   }
 
@@ -276,7 +277,7 @@ function participantEvents(deps: Deps, node: GatewayNode) {
       try {
         input = validate(ChatSend, payload, 'payload');
       } catch (err) {
-        return refuseSend(deps, socket, ack, err, payload);
+        return refuseSend(deps, socket, { ack, err, payload });
       }
       node.chat.send(new SocketSubmission(socket, input.clientMsgId, input.text, ack));
     },

@@ -3,8 +3,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
-import type { DomainEvent } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 import { loadForUpdate, patchSession } from '../sessions/lifecycle.ts';
 import { resumeClock } from '../sessions/pause.ts';
 import type { SessionRow } from '../sessions/repository.ts';
@@ -48,32 +47,34 @@ const awayColumn = (role: 'client' | 'expert') => (role === 'client' ? 'client_a
  * A socket has joined the room, inside the handshake's transaction (the session row locked):
  * the participant is present again, and a paused clock may run.
  */
-export async function arriveIn(deps: Deps, trx: Database, locked: SessionRow, p: Participant, socketId: string, nodeId: string, now: Date, outbox: DomainEvent[]) {
+export async function arriveIn(deps: Deps, tx: Tx, locked: SessionRow, arrival: { p: Participant; socketId: string; nodeId: string }) {
+  const { db: trx, now, outbox } = tx;
+  const { p, socketId, nodeId } = arrival;
   let s = locked;
   const before = await openConnections(trx, deps.config.REALTIME_NODE_TTL_S, s.id, p.role);
   const max = deps.config.REALTIME_MAX_SOCKETS;
   if (before >= max) fail('too_many_connections', undefined, { max });
   await trx.insertInto('realtime_connections').values({ socket_id: socketId, node_id: nodeId, session_id: s.id, role: p.role, connected_at: now }).execute();
   if (s[awayColumn(p.role)]) s = await patchSession(trx, s, { [awayColumn(p.role)]: null });
-  s = await resumeClock(deps, trx, s, now, { id: p.userId, role: p.role }, outbox);
+  s = await resumeClock(deps, tx, s, { id: p.userId, role: p.role });
   if (before === 0) outbox.push({ type: 'presence.changed', sessionId: s.id, role: p.role, status: 'present', since: null });
   return s;
 }
 
 /** A socket has left. If it was the participant's last, they are away from now. */
 export function depart(deps: Deps, p: Side, socketId: string) {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
-    const s = await loadForUpdate(trx, p.sessionId);
-    const gone = await trx.deleteFrom('realtime_connections').where('socket_id', '=', socketId).executeTakeFirst();
-    if (Number(gone.numDeletedRows) > 0) await markAwayIfGone(deps, trx, s, p.role, now, outbox);
+  return inTransaction(deps, async (tx) => {
+    const s = await loadForUpdate(tx.db, p.sessionId);
+    const gone = await tx.db.deleteFrom('realtime_connections').where('socket_id', '=', socketId).executeTakeFirst();
+    if (Number(gone.numDeletedRows) > 0) await markAwayIfGone(deps, tx, s, p.role);
   });
 }
 
-async function markAwayIfGone(deps: Deps, trx: Database, s: SessionRow, role: 'client' | 'expert', at: Date, outbox: DomainEvent[]) {
+async function markAwayIfGone(deps: Deps, tx: Tx, s: SessionRow, role: 'client' | 'expert') {
   if (s.state === 'ended' || s[awayColumn(role)]) return;
-  if ((await openConnections(trx, deps.config.REALTIME_NODE_TTL_S, s.id, role)) > 0) return;
-  await patchSession(trx, s, { [awayColumn(role)]: at });
-  outbox.push({ type: 'presence.changed', sessionId: s.id, role, status: 'away', since: at.toISOString() });
+  if ((await openConnections(tx.db, deps.config.REALTIME_NODE_TTL_S, s.id, role)) > 0) return;
+  await patchSession(tx.db, s, { [awayColumn(role)]: tx.now });
+  tx.outbox.push({ type: 'presence.changed', sessionId: s.id, role, status: 'away', since: tx.now.toISOString() });
 }
 
 /**
@@ -81,7 +82,8 @@ async function markAwayIfGone(deps: Deps, trx: Database, s: SessionRow, role: 'c
  * presence sweep calls this). Its participants without a socket elsewhere are away from `at`.
  */
 export async function dropNode(deps: Deps, nodeId: string): Promise<number> {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, outbox } = tx;
     // Taken first, so two sweepers never drop one node twice (NO KEY: a connection's foreign
     // key share-locks its node, and that must not wait on this).
     const node = await trx.selectFrom('realtime_nodes').select('id').where('id', '=', nodeId).forNoKeyUpdate().skipLocked().executeTakeFirst();
@@ -94,7 +96,7 @@ export async function dropNode(deps: Deps, nodeId: string): Promise<number> {
     for (const c of [...sides.values()].sort((a, b) => a.session_id.localeCompare(b.session_id))) {
       const s = await loadForUpdate(trx, c.session_id);
       heads.set(s.id, s.chat_seq);
-      await markAwayIfGone(deps, trx, s, c.role, now, outbox);
+      await markAwayIfGone(deps, tx, s, c.role);
     }
     // What the node stored last it may not have published (killed between commit and publish):
     // each of its sessions is told its latest seq, and a client that holds less asks for the rest.

@@ -3,10 +3,10 @@ import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
+import type { Tx } from '../platform/transaction.ts';
 import { presentNotifications } from '../notify/notifications.ts';
 import { iso } from '../sessions/present.ts';
 import type { SessionRow } from '../sessions/repository.ts';
-import type { Database } from '../db/connect.ts';
 import { capabilitiesOf } from '../sessions/rules.ts';
 import { otherSide } from '../sessions/access.ts';
 import { recentMessages, type Side } from './chat.ts';
@@ -18,7 +18,7 @@ import { userRoom } from './user-channel.ts';
 /**
  * A participant's sockets are in one room, their side's; a session's are both sides' rooms —
  * one room per socket rather than a session room as well (a room is a set, a name and an entry
- * per socket, held by every connection: docs/PERFORMANCE.md). The name is built flat (`join`):
+ * per socket, held by every connection: docs/perf-log/). The name is built flat (`join`):
  * a template makes a chain of concatenations, which the adapter's map flattens into a second
  * copy while the chain stays, for the socket's life.
  */
@@ -29,7 +29,8 @@ export const room = (sessionId: string) => [roleRoom(sessionId, 'client'), roleR
  * `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5) —
  * inside the handshake's transaction, so it shows the join it answers.
  */
-export async function roomState(deps: Deps, db: Database, s: SessionRow, p: Side, now: Date): Promise<SessionStatePayload> {
+export async function roomState(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, s: SessionRow, p: Side): Promise<SessionStatePayload> {
+  const { db, now } = tx;
   // The participant it is for has just arrived: present. Only the other side is looked up.
   const theirs = await presenceOf(deps, db, s, otherSide(p.role));
   const mine: RoomPresence = { role: p.role, status: 'present', since: null };

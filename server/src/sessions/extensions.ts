@@ -7,8 +7,8 @@ import { accounts } from '../ledger/accounts.ts';
 import { transfer } from '../ledger/ledger.ts';
 import { actorOf, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
-import { refOf, type DomainEvent } from '../platform/events.ts';
-import { inTransaction, inTransactionWithEvents } from '../platform/transaction.ts';
+import { refOf } from '../platform/events.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 import { asSlotTaken, isOverlap } from '../booking/book.ts';
 import { startCheckout } from '../payments/checkout.ts';
 import type { ProviderPayment } from '../payments/provider.ts';
@@ -30,7 +30,8 @@ const present = (e: ExtensionRow) => ({
  * `payExtension` applies it then — or refunds it, if the session can no longer be extended.
  * The Idempotency-Key names the purchase: a retry returns it (and its checkout page) again.
  */
-export async function buyExtension(deps: Deps, principal: Principal, sessionId: string, input: z.output<typeof ExtensionBody>, key: string | undefined) {
+export async function buyExtension(deps: Deps, principal: Principal, sessionId: string, purchase: { input: z.output<typeof ExtensionBody>; key: string | undefined }) {
+  const { input, key } = purchase;
   const s = (await sessionsRepo.byId(deps.db, sessionId)) ?? fail('not_found', 'No such session.');
   if (participantRole(principal, s) !== 'client') fail('forbidden', "Only the session's client buys extensions.");
   if (!deps.config.EXTENSION_MINUTES.includes(input.minutes)) {
@@ -42,24 +43,24 @@ export async function buyExtension(deps: Deps, principal: Principal, sessionId: 
 
   if (input.payWith === 'wallet') {
     return asSlotTaken(() =>
-      inTransactionWithEvents(deps, async (trx, now, outbox) => {
+      inTransaction(deps, async (tx) => {
         // The session's row lock also orders two purchases with one key: the second finds the first.
-        const locked = await loadForUpdate(trx, sessionId);
-        const before = await existing(trx, sessionId, idempotencyKey, input, amount);
+        const locked = await loadForUpdate(tx.db, sessionId);
+        const before = await existing(tx.db, sessionId, { key: idempotencyKey, input, amount });
         if (before) return { extension: present(before), endsAt: locked.ends_at?.toISOString() ?? null, checkoutUrl: null };
-        const ext = await insertExtension(deps, trx, now, extendable(locked), input, amount, idempotencyKey, 'applied');
-        const extended = await applyExtension(deps, trx, now, outbox, locked, ext, actor);
+        const ext = await insertExtension(deps, tx, extendable(locked), { input, amount, key: idempotencyKey, state: 'applied' });
+        const extended = await applyExtension(deps, tx, locked, { ext, actor });
         return { extension: present(ext), endsAt: extended.ends_at!.toISOString(), checkoutUrl: null };
       }),
       () => new AppError('expert_unavailable', 'The expert has another booking right after this session.'),
     );
   }
 
-  const ext = await inTransaction(deps, async (trx, now) => {
-    const locked = await loadForUpdate(trx, sessionId);
-    const before = await existing(trx, sessionId, idempotencyKey, input, amount);
+  const ext = await inTransaction(deps, async (tx) => {
+    const locked = await loadForUpdate(tx.db, sessionId);
+    const before = await existing(tx.db, sessionId, { key: idempotencyKey, input, amount });
     if (before) return before;
-    return insertExtension(deps, trx, now, extendable(locked), input, amount, idempotencyKey, 'awaiting_payment');
+    return insertExtension(deps, tx, extendable(locked), { input, amount, key: idempotencyKey, state: 'awaiting_payment' });
   });
   const started = ext.state === 'awaiting_payment'
     ? await startCheckout(deps, { purpose: 'extension', userId: s.client_id, key: `extension:${ext.id}`, extensionId: ext.id }, amount, {
@@ -78,13 +79,14 @@ export async function buyExtension(deps: Deps, principal: Principal, sessionId: 
  * live is extended; one that ended (or whose expert has the next booking) gets the payment
  * refunded through the provider, automatically.
  */
-export async function payExtension(deps: Deps, trx: Database, now: Date, outbox: DomainEvent[], extensionId: string, payment: ProviderPayment) {
+export async function payExtension(deps: Deps, tx: Tx, extensionId: string, payment: ProviderPayment) {
+  const { db: trx, now } = tx;
   const ext = await trx.selectFrom('session_extensions').selectAll().where('id', '=', extensionId).forUpdate().executeTakeFirst();
   const s = ext && (await loadForUpdate(trx, ext.session_id));
   if (ext && s && ext.state === 'awaiting_payment' && Number(ext.amount) === payment.amount && s.state === 'live') {
     await sql`savepoint extend`.execute(trx);
     try {
-      await applyExtension(deps, trx, now, outbox, s, ext, SYSTEM);
+      await applyExtension(deps, tx, s, { ext, actor: SYSTEM });
       await sql`release savepoint extend`.execute(trx);
       return;
     } catch (err) {
@@ -93,11 +95,13 @@ export async function payExtension(deps: Deps, trx: Database, now: Date, outbox:
     }
   }
   if (ext?.state === 'awaiting_payment') await trx.updateTable('session_extensions').set({ state: 'refunded', settled_at: now }).where('id', '=', ext.id).execute();
-  await queueRefund(deps, trx, now, payment, payment.amount, 'extension_not_applicable', ext?.session_id ?? null);
+  await queueRefund(deps, tx, payment, { amount: payment.amount, reason: 'extension_not_applicable', sessionId: ext?.session_id ?? null });
 }
 
 /** Paid into escrow (transfer `extension:{id}`), the deadline and the held time moved, both participants told. */
-async function applyExtension(deps: Deps, trx: Database, now: Date, outbox: DomainEvent[], s: SessionRow, ext: ExtensionRow, actor: Actor) {
+async function applyExtension(deps: Deps, tx: Tx, s: SessionRow, by: { ext: ExtensionRow; actor: Actor }) {
+  const { ext, actor } = by;
+  const { db: trx, now, outbox } = tx;
   await transfer(trx, now, deps.config.CURRENCY, {
     id: `extension:${ext.id}`, debit: accounts.wallet(s.client_id), credit: accounts.escrow(s.id), amount: Number(ext.amount), kind: 'extension', sessionId: s.id,
   });
@@ -126,14 +130,20 @@ async function rateOf(db: Database, s: SessionRow): Promise<number> {
 }
 
 /** The purchase this key already made: the same request returns it, a different one is a conflict. */
-async function existing(trx: Database, sessionId: string, key: string, input: z.output<typeof ExtensionBody>, amount: number) {
+async function existing(trx: Database, sessionId: string, wanted: { key: string; input: z.output<typeof ExtensionBody>; amount: number }) {
+  const { key, input, amount } = wanted;
   const e = await trx.selectFrom('session_extensions').selectAll().where('session_id', '=', sessionId).where('idempotency_key', '=', key).executeTakeFirst();
   if (e && (e.minutes !== input.minutes || e.pay_with !== input.payWith || Number(e.amount) !== amount)) fail('idempotency_conflict', undefined, { id: e.id });
   return e;
 }
 
-async function insertExtension(deps: Deps, trx: Database, now: Date, s: SessionRow, input: z.output<typeof ExtensionBody>, amount: number, key: string, state: 'applied' | 'awaiting_payment') {
-  return trx.insertInto('session_extensions')
-    .values({ id: deps.ids.uuid(), session_id: s.id, client_id: s.client_id, minutes: input.minutes, amount, pay_with: input.payWith, state, idempotency_key: key, created_at: now, settled_at: null })
+async function insertExtension(
+  deps: Deps,
+  tx: Tx,
+  s: SessionRow,
+  e: { input: z.output<typeof ExtensionBody>; amount: number; key: string; state: 'applied' | 'awaiting_payment' },
+) {
+  return tx.db.insertInto('session_extensions')
+    .values({ id: deps.ids.uuid(), session_id: s.id, client_id: s.client_id, minutes: e.input.minutes, amount: e.amount, pay_with: e.input.payWith, state: e.state, idempotency_key: e.key, created_at: tx.now, settled_at: null })
     .returningAll().executeTakeFirstOrThrow();
 }

@@ -4,7 +4,8 @@ import type { Database } from '../db/connect.ts';
 import type { SessionsTable } from '../db/schema.ts';
 import type { Actor, Deps } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
-import { refOf, type DomainEvent } from '../platform/events.ts';
+import { refOf } from '../platform/events.ts';
+import type { Tx } from '../platform/transaction.ts';
 import { eventsRepo, sessionsRepo, type SessionRow } from './repository.ts';
 import { transition, type SessionCommand } from './state-machine.ts';
 
@@ -33,26 +34,27 @@ export async function patchSession(trx: Database, s: SessionRow, patch: Updateab
   return updated;
 }
 
+/** A state change: the command, who made it, when (default: the transaction's instant), what else changes, what the audit event adds. */
+export interface Change {
+  command: SessionCommand;
+  actor: Actor;
+  at?: Date;
+  patch?: Updateable<SessionsTable>;
+  data?: Record<string, unknown>;
+}
+
 /**
  * Applies one state-machine command to a locked row and writes its audit event. A repeated
  * terminal command returns the row unchanged and writes nothing.
  */
-export async function apply(
-  deps: Deps,
-  trx: Database,
-  s: SessionRow,
-  command: SessionCommand,
-  actor: Actor,
-  at: Date,
-  patch: Updateable<SessionsTable> = {},
-  data: Record<string, unknown> = {},
-): Promise<SessionRow> {
+export async function apply(deps: Deps, tx: Tx, s: SessionRow, change: Change): Promise<SessionRow> {
+  const { command, actor, at = tx.now, patch = {}, data = {} } = change;
   const t = transition(s.state as SessionState, command);
   if (!t.ok) throw new AppError(t.code, undefined, { state: t.state, command: t.command });
   if (!t.changed) return s;
-  const updated = await patchSession(trx, s, { ...patch, state: t.state });
+  const updated = await patchSession(tx.db, s, { ...patch, state: t.state });
   deps.metrics.sessionTransitions.inc({ event: command.type, state: t.state });
-  await eventsRepo.append(trx, deps.ids, {
+  await eventsRepo.append(tx.db, deps.ids, {
     sessionId: s.id,
     at,
     actor,
@@ -63,14 +65,15 @@ export async function apply(
 }
 
 /** Both have joined: the clock starts now. On-demand sessions are paid up to `started_at` (nothing yet). */
-export async function startLive(deps: Deps, trx: Database, s: SessionRow, now: Date, actor: Actor, outbox: DomainEvent[]) {
+export async function startLive(deps: Deps, tx: Tx, s: SessionRow, actor: Actor) {
+  const { now } = tx;
   const endsAt = s.duration_minutes ? new Date(now.getTime() + s.duration_minutes * 60_000) : null;
-  const live = await apply(deps, trx, s, { type: 'start' }, actor, now, {
-    started_at: now,
-    ends_at: endsAt,
-    ...(s.kind === 'on_demand' && { paid_until: now }),
+  const live = await apply(deps, tx, s, {
+    command: { type: 'start' },
+    actor,
+    patch: { started_at: now, ends_at: endsAt, ...(s.kind === 'on_demand' && { paid_until: now }) },
   });
-  outbox.push({ type: 'session.started', ...refOf(s), startedAt: now.toISOString(), endsAt: endsAt?.toISOString() ?? null });
+  tx.outbox.push({ type: 'session.started', ...refOf(s), startedAt: now.toISOString(), endsAt: endsAt?.toISOString() ?? null });
   return live;
 }
 
@@ -80,26 +83,24 @@ export async function startLive(deps: Deps, trx: Database, s: SessionRow, now: D
  */
 export async function endLive(
   deps: Deps,
-  trx: Database,
+  tx: Tx,
   s: SessionRow,
-  reason: EndReason,
-  endedAt: Date,
-  actor: Actor,
-  outbox: DomainEvent[],
-  patch: Updateable<SessionsTable> = {},
+  end: { reason: EndReason; endedAt: Date; actor: Actor; patch?: Updateable<SessionsTable> },
 ): Promise<SessionRow> {
+  const { reason, actor, patch = {} } = end;
+  let { endedAt } = end;
   if (s.state === 'ended') return s;
   // A session's own time never runs backwards: a clock stepped back (NTP) must not record an end
   // before the session started, or before the start of a minute it has already been charged.
   const reached = Math.max(s.started_at?.getTime() ?? 0, s.paid_until && s.billed_seconds > 0 ? s.paid_until.getTime() - 60_000 : 0);
   if (endedAt.getTime() < reached) endedAt = new Date(reached);
   const releaseAt = s.escrow_state === 'held' ? new Date(endedAt.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) : undefined;
-  const ended = await apply(deps, trx, s, { type: 'end', reason }, actor, endedAt, {
-    ...patch,
-    end_reason: reason,
-    ended_at: endedAt,
-    ...(releaseAt && { escrow_release_at: releaseAt }),
+  const ended = await apply(deps, tx, s, {
+    command: { type: 'end', reason },
+    actor,
+    at: endedAt,
+    patch: { ...patch, end_reason: reason, ended_at: endedAt, ...(releaseAt && { escrow_release_at: releaseAt }) },
   });
-  outbox.push({ type: 'session.ended', ...refOf(s), reason, endedAt: endedAt.toISOString() });
+  tx.outbox.push({ type: 'session.ended', ...refOf(s), reason, endedAt: endedAt.toISOString() });
   return ended;
 }

@@ -25,11 +25,11 @@ export async function getSummary(deps: Deps, principal: Principal, id: string) {
 
 /** The expert writes (or rewrites) the summary once the session has taken place and ended. */
 export async function putSummary(deps: Deps, principal: Principal, id: string, text: string) {
-  return inTransaction(deps, async (trx, now) => {
+  return inTransaction(deps, async ({ db: trx, now }) => {
     const s = await loadForUpdate(trx, id);
     if (participantRole(principal, s) !== 'expert') fail('forbidden', "Only the session's expert writes its summary.");
     if (s.state !== 'ended' || !s.started_at) fail('invalid_transition', 'A summary is written after a session that took place.', { state: s.state, command: 'summarise' });
-    await write(trx, s, s.expert_id, 'summary', text, now);
+    await write(trx, s, { authorId: s.expert_id, kind: 'summary', text }, now);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: { id: s.expert_id, role: 'expert' }, kind: 'summary_written', data: { length: text.length } });
     return read(trx, s, s.expert_id, 'summary');
   });
@@ -42,10 +42,10 @@ export async function getMyNotes(deps: Deps, principal: Principal, id: string) {
 }
 
 export async function putMyNotes(deps: Deps, principal: Principal, id: string, text: string) {
-  return inTransaction(deps, async (trx, now) => {
+  return inTransaction(deps, async ({ db: trx, now }) => {
     const s = await loadForUpdate(trx, id);
     const author = authorOf(principal, s);
-    await write(trx, s, author, 'private', text, now);
+    await write(trx, s, { authorId: author, kind: 'private', text }, now);
     return read(trx, s, author, 'private');
   });
 }
@@ -57,7 +57,8 @@ function authorOf(principal: Principal, s: SessionRow): string {
 }
 
 /** An empty text clears the note: no row is kept for nothing. */
-async function write(trx: Database, s: SessionRow, authorId: string, kind: Kind, text: string, now: Date) {
+async function write(trx: Database, s: SessionRow, note: { authorId: string; kind: Kind; text: string }, now: Date) {
+  const { authorId, kind, text } = note;
   const at = trx.deleteFrom('session_notes').where('session_id', '=', s.id).where('author_id', '=', authorId).where('kind', '=', kind);
   if (text.trim() === '') return void (await at.execute());
   await trx.insertInto('session_notes').values({ session_id: s.id, author_id: authorId, kind, text, updated_at: now })

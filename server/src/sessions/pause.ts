@@ -1,7 +1,7 @@
-import type { Database } from '../db/connect.ts';
 import { chargeDueMinutes } from '../billing/metering.ts';
 import type { Actor, Deps } from '../platform/context.ts';
-import { refOf, type DomainEvent } from '../platform/events.ts';
+import { refOf } from '../platform/events.ts';
+import type { Tx } from '../platform/transaction.ts';
 import { SYSTEM, endLive, patchSession } from './lifecycle.ts';
 import { eventsRepo, type SessionRow } from './repository.ts';
 
@@ -10,14 +10,14 @@ import { eventsRepo, type SessionRow } from './repository.ts';
  * begun by then are charged first, which may end the session if the wallet cannot pay. A
  * scheduled session whose deadline comes first is left to the deadline: it ends, not pauses.
  */
-export async function pauseClock(deps: Deps, trx: Database, s: SessionRow, at: Date, outbox: DomainEvent[]): Promise<SessionRow> {
+export async function pauseClock(deps: Deps, tx: Tx, s: SessionRow, at: Date): Promise<SessionRow> {
   if (s.state !== 'live' || s.paused_at) return s;
-  const row = await chargeDueMinutes(deps, trx, s, at, outbox);
+  const row = await chargeDueMinutes(deps, tx, s, at);
   if (row.state !== 'live') return row;
   if (row.kind === 'scheduled' && row.ends_at! <= at) return row;
-  const paused = await patchSession(trx, row, { paused_at: at });
-  await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at, actor: SYSTEM, kind: 'paused', data: awayOf(row) });
-  outbox.push({ type: 'session.paused', sessionId: s.id, pausedAt: at.toISOString() });
+  const paused = await patchSession(tx.db, row, { paused_at: at });
+  await eventsRepo.append(tx.db, deps.ids, { sessionId: s.id, at, actor: SYSTEM, kind: 'paused', data: awayOf(row) });
+  tx.outbox.push({ type: 'session.paused', sessionId: s.id, pausedAt: at.toISOString() });
   return paused;
 }
 
@@ -25,7 +25,8 @@ export async function pauseClock(deps: Deps, trx: Database, s: SessionRow, at: D
  * Both are back: the clock runs again from `now`, and the deadline moves on by the pause — paid
  * time left at the pause (on demand) or the time booked (scheduled) is not lost.
  */
-export async function resumeClock(deps: Deps, trx: Database, s: SessionRow, now: Date, actor: Actor, outbox: DomainEvent[]): Promise<SessionRow> {
+export async function resumeClock(deps: Deps, tx: Tx, s: SessionRow, actor: Actor): Promise<SessionRow> {
+  const { db: trx, now, outbox } = tx;
   if (s.state !== 'live' || !s.paused_at || s.client_away_since || s.expert_away_since) return s;
   const pausedMs = Math.max(0, now.getTime() - s.paused_at.getTime());
   const later = (d: Date | null) => (d ? new Date(d.getTime() + pausedMs) : null);
@@ -51,14 +52,15 @@ export function awaySince(s: SessionRow): Date | null {
  * away past the rejoin window, the session ends with `participant_lost` at the window's end —
  * the paused time after the grace is never charged.
  */
-export async function applyAbsence(deps: Deps, trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
+export async function applyAbsence(deps: Deps, tx: Tx, s: SessionRow): Promise<SessionRow> {
+  const { now } = tx;
   const from = awaySince(s);
   if (s.state !== 'live' || !from) return s;
   const pauseAt = new Date(from.getTime() + deps.config.PRESENCE_GRACE_S * 1000);
   const lostAt = new Date(from.getTime() + deps.config.REJOIN_WINDOW_S * 1000);
   let row = s;
-  if (!row.paused_at && pauseAt <= now) row = await pauseClock(deps, trx, row, pauseAt, outbox);
-  if (row.state === 'live' && row.paused_at && lostAt <= now) row = await endLive(deps, trx, row, 'participant_lost', lostAt, SYSTEM, outbox);
+  if (!row.paused_at && pauseAt <= now) row = await pauseClock(deps, tx, row, pauseAt);
+  if (row.state === 'live' && row.paused_at && lostAt <= now) row = await endLive(deps, tx, row, { reason: 'participant_lost', endedAt: lostAt, actor: SYSTEM });
   return row;
 }
 

@@ -14,7 +14,7 @@ import { eventsRepo } from './repository.ts';
  * expert's profile row), leaving out sessions that ended for a technical failure.
  */
 export async function rateSession(deps: Deps, principal: Principal, id: string, input: z.output<typeof RatingBody>) {
-  return inTransaction(deps, async (trx, now) => {
+  return inTransaction(deps, async ({ db: trx, now }) => {
     const s = await loadForUpdate(trx, id);
     if (participantRole(principal, s) !== 'client') fail('forbidden', "Only the session's client rates it.");
     if (s.state !== 'ended' || !s.started_at) fail('invalid_transition', 'Only a session that took place and ended can be rated.', { state: s.state, command: 'rate' });

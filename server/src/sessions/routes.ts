@@ -14,7 +14,7 @@ export function sessionRoutes(route: ReturnType<typeof makeRouter>, deps: Deps):
   route(endpoints.joinSession, ({ principal, params }) => sessions.joinSession(deps, principal, params.id));
   route(endpoints.endSession, ({ principal, params, body }) => sessions.endSession(deps, principal, params.id, body.notes));
   route(endpoints.cancelSession, ({ principal, params }) => sessions.cancelSession(deps, principal, params.id));
-  route(endpoints.extendSession, ({ principal, params, body, idempotencyKey }) => buyExtension(deps, principal, params.id, body, idempotencyKey));
+  route(endpoints.extendSession, ({ principal, params, body, idempotencyKey }) => buyExtension(deps, principal, params.id, { input: body, key: idempotencyKey }));
   route(endpoints.rateSession, ({ principal, params, body }) => rateSession(deps, principal, params.id, body));
   route(endpoints.getSummary, ({ principal, params }) => getSummary(deps, principal, params.id));
   route(endpoints.putSummary, ({ principal, params, body }) => putSummary(deps, principal, params.id, body.text));

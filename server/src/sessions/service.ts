@@ -3,11 +3,10 @@ import type { z } from 'zod';
 import { holdEscrow, refundEscrow } from '../billing/escrow.ts';
 import { refundAmount, refundPercent } from '../booking/policy.ts';
 import { chargeDueMinutes, chargeNextMinute, prepareMetering } from '../billing/metering.ts';
-import type { Database } from '../db/connect.ts';
 import { actorOf, isOperator, type Actor, type Deps, type Principal } from '../platform/context.ts';
 import { fail } from '../platform/errors.ts';
-import { refOf, type DomainEvent } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { refOf } from '../platform/events.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 import { mayRead, otherSide, participantRole } from './access.ts';
 import { applyAbsence } from './pause.ts';
 import { SYSTEM, apply, endLive, loadForUpdate, patchSession, startLive } from './lifecycle.ts';
@@ -22,7 +21,7 @@ export const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours
 export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
   if (!isOperator(principal)) fail('forbidden');
   // The endpoint's response schema keeps `session` and `links` of what insertSession returns.
-  return inTransactionWithEvents(deps, (trx, now, outbox) => insertSession(deps, trx, now, outbox, actorOf(principal), input));
+  return inTransaction(deps, (tx) => insertSession(deps, tx, input, { actor: actorOf(principal) }));
 }
 
 /** A client's booking (booking/book.ts): its price, and the time it holds against every other booking. */
@@ -40,15 +39,17 @@ export interface BookingTerms {
  */
 export async function insertSession(
   deps: Deps,
-  trx: Database,
-  now: Date,
-  outbox: DomainEvent[],
-  actor: Actor,
+  tx: Tx,
   input: z.output<typeof CreateSessionBody>,
-  booking?: BookingTerms,
-  /** An on-demand request (booking/requests.ts): `requested` until the expert answers (the links work from then). */
-  request?: { expiresAt: Date },
+  how: {
+    actor: Actor;
+    booking?: BookingTerms;
+    /** An on-demand request (booking/requests.ts): `requested` until the expert answers (the links work from then). */
+    request?: { expiresAt: Date };
+  },
 ) {
+  const { db: trx, now } = tx;
+  const { actor, booking, request } = how;
   const [client, expert] = await Promise.all([
     trx.selectFrom('users').select(['id', 'role']).where('id', '=', input.clientId).executeTakeFirst(),
     trx
@@ -117,7 +118,7 @@ export async function insertSession(
   const { billed_seconds: _b, version: _v, ...insertable } = row;
   await sessionsRepo.insert(trx, insertable);
   // The price is paid before the booking stands (B3, E5): wallet → this session's escrow.
-  if (row.kind === 'scheduled' && !row.payment_due_at) row = await holdEscrow(deps, trx, row, now, outbox);
+  if (row.kind === 'scheduled' && !row.payment_due_at) row = await holdEscrow(deps, tx, row);
   await eventsRepo.append(trx, deps.ids, {
     sessionId: row.id,
     at: now,
@@ -125,7 +126,7 @@ export async function insertSession(
     kind: 'created',
     data: { kind: row.kind, type: row.type, state: row.state, ...(booking && { booked: true }) },
   });
-  const links = await issueTokens(deps, trx, row, validUntil, now);
+  const links = await issueTokens(deps, tx, row, { validUntil });
   return { row, session: presentSession(row, now), links };
 }
 
@@ -200,7 +201,7 @@ export async function listEvents(deps: Deps, principal: Principal, id: string) {
  * window; any session goes live when both have joined, and that instant is `started_at`.
  */
 export async function joinSession(deps: Deps, principal: Principal, id: string) {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => presentSession(await joinIn(deps, trx, principal, id, now, outbox), now));
+  return inTransaction(deps, async (tx) => presentSession(await joinIn(deps, tx, principal, id), tx.now));
 }
 
 /**
@@ -208,12 +209,13 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
  * arrives in one): the first join of each side is recorded, and when both have joined the
  * session goes live. Returns the session row as it now is, locked.
  */
-export async function joinIn(deps: Deps, trx: Database, principal: Principal, id: string, now: Date, outbox: DomainEvent[]): Promise<SessionRow> {
+export async function joinIn(deps: Deps, tx: Tx, principal: Principal, id: string): Promise<SessionRow> {
+  const { db: trx, now } = tx;
   if (principal.kind !== 'participant') return fail('forbidden', 'Join with your join link.');
   if (principal.sessionId !== id) return fail('forbidden', 'This join link is for another session.');
   // A participant coming back ends an absence: the presence rules settle it first, at the time
   // they give (pause at left + grace, end at left + window), whether a sweep has come by or not.
-  let s = await applyAbsence(deps, trx, await loadForUpdate(trx, id), now, outbox);
+  let s = await applyAbsence(deps, tx, await loadForUpdate(trx, id));
   const actor = actorOf(principal);
   if (s.state === 'ended') fail('session_ended');
   if (s.payment_due_at) fail('invalid_transition', 'The booking has not been paid yet.', { state: s.state, command: 'join' });
@@ -225,17 +227,17 @@ export async function joinIn(deps: Deps, trx: Database, principal: Principal, id
 
   const column = principal.role === 'client' ? 'client_joined_at' : 'expert_joined_at';
   const first = s[column] === null;
-  if (s.state === 'booked') s = await apply(deps, trx, s, { type: 'open' }, actor, now);
+  if (s.state === 'booked') s = await apply(deps, tx, s, { command: { type: 'open' }, actor });
   if (first) s = await patchSession(trx, s, { [column]: now });
   await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor, kind: `${principal.role}_joined`, data: { first } });
 
   if (s.state !== 'live' && s.client_joined_at && s.expert_joined_at) {
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: SYSTEM, kind: 'both_joined' });
-    s = await startLive(deps, trx, s, now, actor, outbox);
+    s = await startLive(deps, tx, s, actor);
     // Minute 1 is paid the moment the clock starts (E2); a wallet that cannot pay it ends the session.
     if (s.kind === 'on_demand') {
-      await prepareMetering(deps, trx, s, now);
-      s = await chargeNextMinute(deps, trx, s, outbox);
+      await prepareMetering(deps, tx, s);
+      s = await chargeNextMinute(deps, tx, s);
     }
   }
   return s;
@@ -250,16 +252,17 @@ function endReasonFor(principal: Principal, s: SessionRow): EndReason {
 
 /** Ends a live session. Ending an ended session returns the same final record (D6). */
 export async function endSession(deps: Deps, principal: Principal, id: string, notes: string | undefined) {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now } = tx;
     const locked = await loadForUpdate(trx, id);
     if (!mayRead(principal, locked)) fail('forbidden');
     // Time used since the sweep last came by is paid before the end (or the wallet ran out
     // first) — up to where the presence rules stopped the clock, if someone is away.
-    const s = await chargeDueMinutes(deps, trx, await applyAbsence(deps, trx, locked, now, outbox), now, outbox);
+    const s = await chargeDueMinutes(deps, tx, await applyAbsence(deps, tx, locked));
     if (s.state === 'ended') return presentSession(s, now);
     const reason = endReasonFor(principal, s);
     // The current minute was paid at its start and is not refunded (per-minute billing rounds up).
-    const ended = await endLive(deps, trx, s, reason, now, actorOf(principal), outbox, notes === undefined ? {} : { notes });
+    const ended = await endLive(deps, tx, s, { reason, endedAt: now, actor: actorOf(principal), patch: notes === undefined ? {} : { notes } });
     return presentSession(ended, now);
   });
 }
@@ -270,16 +273,17 @@ export async function endSession(deps: Deps, principal: Principal, id: string, n
  * expert or an operator cancels — and what is not refunded goes to the expert.
  */
 export async function cancelSession(deps: Deps, principal: Principal, id: string) {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now, outbox } = tx;
     const s = await loadForUpdate(trx, id);
     const by = isOperator(principal) ? 'operator' : participantRole(principal, s);
     if (!by) return fail('forbidden');
     const percent = s.scheduled_at ? refundPercent(by, s.scheduled_at, now, refundPolicy(deps)) : 100;
-    let cancelled = await apply(deps, trx, s, { type: 'cancel' }, actorOf(principal), now, {}, { by, refundPercent: percent });
+    let cancelled = await apply(deps, tx, s, { command: { type: 'cancel' }, actor: actorOf(principal), data: { by, refundPercent: percent } });
     if (cancelled !== s) outbox.push({ type: 'session.cancelled', ...refOf(s), by, refundPercent: percent });
     if (cancelled !== s && cancelled.escrow_state === 'held') {
       const refunded = refundAmount(Number(cancelled.price), percent);
-      cancelled = await refundEscrow(deps, trx, cancelled, now, outbox, refunded, 'cancelled');
+      cancelled = await refundEscrow(deps, tx, cancelled, { amount: refunded, reason: 'cancelled' });
     }
     return presentSession(cancelled, now);
   });
@@ -294,9 +298,10 @@ const refundPolicy = (deps: Deps) => ({
 /** An operator settles a scheduled session one side did not attend (B5): see settleNoShow. */
 export async function markNoShow(deps: Deps, principal: Principal, id: string, absent: ParticipantRole) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now } = tx;
     const s = await loadForUpdate(trx, id);
-    return presentSession(await settleNoShow(deps, trx, s, absent, actorOf(principal), now, outbox), now);
+    return presentSession(await settleNoShow(deps, tx, s, { absent, actor: actorOf(principal) }), now);
   });
 }
 
@@ -305,8 +310,10 @@ export async function markNoShow(deps: Deps, principal: Principal, id: string, a
  * back at once and the expert's no-show count grows. Client absent: the expert kept the time
  * free, so the escrow is released after the usual dispute window.
  */
-export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, absent: ParticipantRole, actor: Actor, now: Date, outbox: DomainEvent[]) {
-  let row = await apply(deps, trx, s, { type: 'no_show' }, actor, now, {}, { absent });
+export async function settleNoShow(deps: Deps, tx: Tx, s: SessionRow, noShow: { absent: ParticipantRole; actor: Actor }) {
+  const { absent, actor } = noShow;
+  const { db: trx, now, outbox } = tx;
+  let row = await apply(deps, tx, s, { command: { type: 'no_show' }, actor, data: { absent } });
   if (row === s) return row;
   outbox.push({ type: 'session.no_show', ...refOf(s), absent });
   if (absent === 'expert') {
@@ -315,7 +322,7 @@ export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, abs
   if (row.escrow_state === 'held') {
     row =
       absent === 'expert'
-        ? await refundEscrow(deps, trx, row, now, outbox, undefined, 'expert_no_show')
+        ? await refundEscrow(deps, tx, row, { reason: 'expert_no_show' })
         : await patchSession(trx, row, { escrow_release_at: new Date(now.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) });
   }
   return row;
@@ -326,19 +333,21 @@ export async function settleNoShow(deps: Deps, trx: Database, s: SessionRow, abs
  * booked session, a client on another device); their previous link stops working at once.
  */
 export async function myJoinLink(deps: Deps, principal: Principal, id: string) {
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx } = tx;
     const s = await loadForUpdate(trx, id);
     const role = principal.kind === 'user' ? participantRole(principal, s) : null;
     if (!role) return fail('forbidden', 'Only its two participants, signed in, get links to a session.');
     if (s.state === 'ended') fail('session_ended');
-    return issueOwnLink(deps, trx, s, role, actorOf(principal), now, outbox);
+    return issueOwnLink(deps, tx, s, { role, actor: actorOf(principal) });
   });
 }
 
 /** One participant's fresh link, in the caller's transaction (their previous one is revoked). */
-export async function issueOwnLink(deps: Deps, trx: Database, s: SessionRow, role: ParticipantRole, actor: Actor, now: Date, outbox: DomainEvent[]) {
-  const links = await renewLinks(deps, trx, s, [role], now, outbox);
-  await eventsRepo.append(trx, deps.ids, { sessionId: s.id, at: now, actor, kind: 'link_issued', data: { role } });
+export async function issueOwnLink(deps: Deps, tx: Tx, s: SessionRow, by: { role: ParticipantRole; actor: Actor }) {
+  const { role, actor } = by;
+  const links = await renewLinks(deps, tx, s, [role]);
+  await eventsRepo.append(tx.db, deps.ids, { sessionId: s.id, at: tx.now, actor, kind: 'link_issued', data: { role } });
   return links[role];
 }
 
@@ -347,10 +356,11 @@ export async function issueOwnLink(deps: Deps, trx: Database, s: SessionRow, rol
  * (at least an hour). Connections the old links opened are closed (A3: a revoked link stops
  * working at once, not at the next reconnect).
  */
-async function renewLinks(deps: Deps, trx: Database, s: SessionRow, roles: readonly ParticipantRole[], now: Date, outbox: DomainEvent[]) {
-  await revokeLinks(trx, s.id, roles, now, outbox);
+async function renewLinks(deps: Deps, tx: Tx, s: SessionRow, roles: readonly ParticipantRole[]) {
+  const { now } = tx;
+  await revokeLinks(tx, s.id, roles);
   const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
-  return issueTokens(deps, trx, s, validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), now, roles);
+  return issueTokens(deps, tx, s, { validUntil: validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), roles });
 }
 
 /**
@@ -358,18 +368,19 @@ async function renewLinks(deps: Deps, trx: Database, s: SessionRow, roles: reado
  * side, so every connection a side holds was opened by the link revoked now (or by one revoked
  * before, and closed then): the side's connections are closed, on every node.
  */
-async function revokeLinks(trx: Database, sessionId: string, roles: readonly ParticipantRole[], now: Date, outbox: DomainEvent[]) {
-  for (const role of roles) await tokensRepo.revokeActive(trx, sessionId, role, now);
-  outbox.push({ type: 'access.revoked', sessionId, roles: [...roles] });
+async function revokeLinks(tx: Tx, sessionId: string, roles: readonly ParticipantRole[]) {
+  for (const role of roles) await tokensRepo.revokeActive(tx.db, sessionId, role, tx.now);
+  tx.outbox.push({ type: 'access.revoked', sessionId, roles: [...roles] });
 }
 
 /** New links for both participants; the old ones stop working at once. */
 export async function reissueTokens(deps: Deps, principal: Principal, id: string) {
   if (!isOperator(principal)) fail('forbidden');
-  return inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  return inTransaction(deps, async (tx) => {
+    const { db: trx, now } = tx;
     const s = await loadForUpdate(trx, id);
     if (s.state === 'ended') fail('session_ended');
-    const links = await renewLinks(deps, trx, s, ['client', 'expert'], now, outbox);
+    const links = await renewLinks(deps, tx, s, ['client', 'expert']);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'tokens_reissued' });
     return links;
   });
@@ -377,9 +388,10 @@ export async function reissueTokens(deps: Deps, principal: Principal, id: string
 
 export async function revokeToken(deps: Deps, principal: Principal, id: string, role: ParticipantRole) {
   if (!isOperator(principal)) fail('forbidden');
-  await inTransactionWithEvents(deps, async (trx, now, outbox) => {
+  await inTransaction(deps, async (tx) => {
+    const { db: trx, now } = tx;
     await loadForUpdate(trx, id);
-    await revokeLinks(trx, id, [role], now, outbox);
+    await revokeLinks(tx, id, [role]);
     await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'token_revoked', data: { role } });
   });
 }

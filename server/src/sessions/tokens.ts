@@ -1,5 +1,6 @@
 import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
+import type { Tx } from '../platform/transaction.ts';
 import { fail } from '../platform/errors.ts';
 import { hashSecret } from '../platform/ids.ts';
 import { tokensRepo, type SessionRow } from './repository.ts';
@@ -10,7 +11,9 @@ const TOKEN_SHAPE = /^hgj_[A-Za-z0-9_-]{43}$/;
  * Issues one join token per participant (A3): 256 random bits, only the hash stored. The raw
  * tokens exist only in this return value: the caller shows them once.
  */
-export async function issueTokens(deps: Deps, trx: Database, s: SessionRow, validUntil: Date, now: Date, roles: readonly ('client' | 'expert')[] = ['client', 'expert']) {
+export async function issueTokens(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, s: SessionRow, links: { validUntil: Date; roles?: readonly ('client' | 'expert')[] }) {
+  const { db: trx, now } = tx;
+  const { validUntil, roles = ['client', 'expert'] } = links;
   const out = {} as Record<'client' | 'expert', { role: 'client' | 'expert'; token: string; url: string; validUntil: string }>;
   for (const role of roles) {
     const token = deps.ids.secret('hgj_');

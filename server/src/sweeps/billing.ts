@@ -1,9 +1,8 @@
 import { chargeDueBatch } from '../billing/batch.ts';
 import { chargeDueMinutes } from '../billing/metering.ts';
 import { releaseEscrow } from '../billing/escrow.ts';
-import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
-import type { DomainEvent } from '../platform/events.ts';
+import type { Tx } from '../platform/transaction.ts';
 import { applyAbsence } from '../sessions/pause.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 import { sweep, type TickResult } from './sweep.ts';
@@ -27,7 +26,12 @@ export async function billingTick(deps: Deps, batch = 100): Promise<TickResult> 
     deps.metrics.sweepRows.inc({ sweep: 'billing' }, claimed);
     result.processed += claimed - unpaid.length;
     if (unpaid.length > 0) {
-      add(await sweep(deps, 'billing_row', (trx, at, limit) => dueRows(trx, at, limit).where('id', 'in', unpaid).execute(), chargeRow(deps), batch));
+      add(await sweep(deps, {
+                  name: 'billing_row',
+                  claim: (tx, limit) => dueRows(tx, limit).where('id', 'in', unpaid).execute(),
+                  work: chargeRow(deps),
+                  batch,
+                }));
       // A row that keeps failing must not spin this loop: stop and let the next tick retry it.
       if (result.failed > 0) return result;
     }
@@ -38,25 +42,24 @@ export async function billingTick(deps: Deps, batch = 100): Promise<TickResult> 
   // The fast path leaves out sessions with someone away (migration 024): whether their clock
   // stopped before the minute began is for the presence rules to say.
   add(
-    await sweep(
-      deps,
-      'billing_away',
-      (trx, at, limit) =>
-        dueRows(trx, at, limit)
-          .where('kind', '=', 'on_demand')
-          .where((eb) => eb.or([eb('client_away_since', 'is not', null), eb('expert_away_since', 'is not', null)]))
-          .execute(),
-      chargeRow(deps),
-      batch,
-    ),
+    await sweep(deps, {
+            name: 'billing_away',
+            claim: (tx, limit) =>
+          dueRows(tx, limit)
+            .where('kind', '=', 'on_demand')
+            .where((eb) => eb.or([eb('client_away_since', 'is not', null), eb('expert_away_since', 'is not', null)]))
+            .execute(),
+            work: chargeRow(deps),
+            batch,
+          }),
   );
   return result;
 }
 
 /** Live sessions whose next minute has begun and whose clock runs, locked (SKIP LOCKED). */
-const dueRows = (trx: Database, at: Date, limit: number) =>
-  trx.selectFrom('sessions').selectAll()
-    .where('state', '=', 'live').where('paid_until', '<=', at).where('paused_at', 'is', null)
+const dueRows = ({ db, now }: Tx, limit: number) =>
+  db.selectFrom('sessions').selectAll()
+    .where('state', '=', 'live').where('paid_until', '<=', now).where('paused_at', 'is', null)
     .orderBy('id').limit(limit).forUpdate().skipLocked();
 
 /**
@@ -64,18 +67,16 @@ const dueRows = (trx: Database, at: Date, limit: number) =>
  * the clock at left + grace), then every minute begun before that is charged, each at its own
  * start, or the session ends at paid_until.
  */
-const chargeRow = (deps: Deps) => async (trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]) =>
-  chargeDueMinutes(deps, trx, await applyAbsence(deps, trx, s, now, outbox), now, outbox);
+const chargeRow = (deps: Deps) => async (tx: Tx, s: SessionRow) => chargeDueMinutes(deps, tx, await applyAbsence(deps, tx, s));
 
 /** E5: escrow held past its release time (and not disputed) goes to the expert. */
 export const escrowReleaseTick = (deps: Deps, batch = 100) =>
-  sweep(
-    deps,
-    'escrow_release',
-    (trx, now, limit) =>
-      trx.selectFrom('sessions').selectAll()
-        .where('escrow_state', '=', 'held').where('escrow_release_at', '<=', now)
-        .orderBy('escrow_release_at').limit(limit).forUpdate().skipLocked().execute(),
-    (trx, s, now, outbox) => releaseEscrow(deps, trx, s, now, outbox),
+  sweep(deps, {
+    name: 'escrow_release',
+    claim: ({ db, now }, limit) =>
+        db.selectFrom('sessions').selectAll()
+          .where('escrow_state', '=', 'held').where('escrow_release_at', '<=', now)
+          .orderBy('escrow_release_at').limit(limit).forUpdate().skipLocked().execute(),
+    work: (tx, s) => releaseEscrow(deps, tx, s),
     batch,
-  );
+  });

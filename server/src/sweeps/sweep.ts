@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
-import type { Database } from '../db/connect.ts';
 import type { Deps } from '../platform/context.ts';
-import type { DomainEvent } from '../platform/events.ts';
-import { inTransactionWithEvents } from '../platform/transaction.ts';
+import { inTransaction, type Tx } from '../platform/transaction.ts';
 import type { SessionRow } from '../sessions/repository.ts';
 
 export interface TickResult {
@@ -18,26 +16,30 @@ export interface TickResult {
  */
 export async function sweep(
   deps: Deps,
-  name: string,
-  claim: (trx: Database, now: Date, limit: number) => Promise<SessionRow[]>,
-  work: (trx: Database, s: SessionRow, now: Date, outbox: DomainEvent[]) => Promise<unknown>,
-  batch: number,
+  of: {
+    name: string;
+    /** Locks and returns up to `limit` due rows (FOR UPDATE SKIP LOCKED). */
+    claim: (tx: Tx, limit: number) => Promise<SessionRow[]>;
+    work: (tx: Tx, s: SessionRow) => Promise<unknown>;
+    batch: number;
+  },
 ): Promise<TickResult> {
+  const { name, claim, work, batch } = of;
   const result = { processed: 0, failed: 0 };
   for (;;) {
-    const claimed = await inTransactionWithEvents(deps, async (trx, now, outbox) => {
-      const rows = await claim(trx, now, batch);
+    const claimed = await inTransaction(deps, async (tx) => {
+      const rows = await claim(tx, batch);
       for (const s of rows) {
-        await sql`savepoint sweep_row`.execute(trx);
-        const eventsBefore = outbox.length;
+        await sql`savepoint sweep_row`.execute(tx.db);
+        const eventsBefore = tx.outbox.length;
         try {
-          await work(trx, s, now, outbox);
-          await sql`release savepoint sweep_row`.execute(trx);
+          await work(tx, s);
+          await sql`release savepoint sweep_row`.execute(tx.db);
           result.processed++;
         } catch (err) {
-          await sql`rollback to savepoint sweep_row`.execute(trx);
+          await sql`rollback to savepoint sweep_row`.execute(tx.db);
           // Its events describe work that was just rolled back: they must not be published.
-          outbox.length = eventsBefore;
+          tx.outbox.length = eventsBefore;
           result.failed++;
           deps.log.error({ err, sweep: name, sessionId: s.id }, 'sweep row failed');
         }

@@ -12,7 +12,7 @@ import { hashSecret, randomIds } from '../../src/platform/ids.ts';
 import { createSession, endSession, joinSession } from '../../src/sessions/service.ts';
 
 /**
- * Every endpoint that touches an object, against every kind of caller (issue 2, point 9). Each
+ * Every endpoint that touches an object, against every kind of caller (A3; docs/ARCHITECTURE.md "Credentials and principals"). Each
  * cell runs on a fresh session so that one cell's effect cannot decide another's outcome.
  */
 const callers = [
@@ -322,7 +322,7 @@ describeOnDatabases('authorization matrix', (target) => {
     const main = mode === 'completed' ? await completedSession() : await make(mode);
     if (mode === 'live') await joinBoth(main.session.id);
     const [other, expired, revoked] = [await make('accepted'), await make('accepted'), await make('accepted')];
-    const payout = await createPayout(deps, operator(), expert.id, 1, randomIds.uuid());
+    const payout = await createPayout(deps, operator(), { expertId: expert.id, amount: 1, key: randomIds.uuid() });
     const slot = await createSlot(deps, operator(), expert.id, { startsAt: nextSlotTime(), durationMinutes: 30, types: ['chat'], price: 2500 });
     // An expired and a revoked client token, both for the main session.
     const past = new Date(Date.parse('2026-03-02T12:00:00Z') - 1000);

@@ -88,10 +88,10 @@ describeOnDatabases('booking', (target) => {
   it('the database itself refuses an overlapping booking: no read decides it', async () => {
     // Straight to the insert, past every check that reads: the constraint (migration 010) stands.
     const insert = (start: string, minutes: number) =>
-      inTransaction(server.deps, (trx, now) =>
-        insertSession(server.deps, trx, now, [], { id: null, role: 'system' }, {
+      inTransaction(server.deps, (tx) =>
+        insertSession(server.deps, tx, {
           kind: 'scheduled', type: 'chat', clientId: client.id, expertId: expert.id, scheduledAt: start, durationMinutes: 30,
-        }, { price: 2500, holds: { start: new Date(start), end: new Date(Date.parse(start) + minutes * 60_000) } }));
+        }, { actor: { id: null, role: 'system' }, booking: { price: 2500, holds: { start: new Date(start), end: new Date(Date.parse(start) + minutes * 60_000) } } }));
     await insert('2026-03-07T09:00:00Z', 45);
     await expect(insert('2026-03-07T09:30:00Z', 30)).rejects.toMatchObject({ code: '23P01' });
     // Back to back with the held time (its buffer included) is fine.

@@ -23,7 +23,7 @@ describeOnDatabases('ratings', (target) => {
     // buildSession made its own expert: move the session to this one (one average to look at).
     await server.deps.db.updateTable('sessions').set({ expert_id: expert.id }).where('id', '=', s.session.id).execute();
     if (reason === 'completed') await endSession(server.deps, operator, s.session.id, undefined);
-    else await inTransaction(server.deps, async (trx, now) => endLive(server.deps, trx, await loadForUpdate(trx, s.session.id), 'participant_lost', now, SYSTEM, []));
+    else await inTransaction(server.deps, async (tx) => endLive(server.deps, tx, await loadForUpdate(tx.db, s.session.id), { reason: 'participant_lost', endedAt: tx.now, actor: SYSTEM }));
     return s;
   }
 

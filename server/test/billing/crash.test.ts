@@ -23,7 +23,7 @@ const SPEEDUP = 60;
 const url = process.env.TEST_DATABASE_URL;
 
 /**
- * The crash test (issue 3): a real server process bills 20 live sessions on the PostgreSQL
+ * The crash test: a real server process bills 20 live sessions on the PostgreSQL
  * server and is killed with SIGKILL at random moments, then restarted, 30 times. Afterwards
  * every ledger invariant holds, no minute was charged twice, and once a sweep has run again no
  * live session is more than a minute behind. Needs a PostgreSQL server (PGlite lives inside the

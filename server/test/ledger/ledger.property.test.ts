@@ -83,7 +83,7 @@ describeOnDatabases('ledger property test', (target) => {
     };
     const live = [await session(0, 'on_demand'), await session(1, 'on_demand')];
     // What going live does: the accounts its charges touch exist from then on.
-    for (const l of live) await prepareMetering(server.deps, trx, l, now);
+    for (const l of live) await prepareMetering(server.deps, { db: trx, now, outbox: [] }, l);
     return { clients, expert, live, bookings: [await session(0, 'scheduled'), await session(1, 'scheduled')] };
   }
 
@@ -103,7 +103,8 @@ describeOnDatabases('ledger property test', (target) => {
             const model = { wallet: [0, 0], escrow: [0, 0], earnings: 0, platform: 0, inFlight: 0, payouts: 0 };
             const topUps: { id: string; client: number; amount: number }[] = [];
             const payouts: { id: string; amount: number }[] = [];
-            const outbox: never[] = [];
+            // The functions the services call, in this transaction (never committed: no outbox is published).
+            const tx = { db: trx, now, outbox: [] };
             const expectFail = async (code: string, fn: () => Promise<unknown>) => {
               await sql`savepoint cmd`.execute(trx);
               const err = await fn().then(() => null, (e: unknown) => e);
@@ -133,7 +134,7 @@ describeOnDatabases('ledger property test', (target) => {
                   const s = w.live[c.session]!;
                   if (s.state !== 'live') break;
                   const rate = s.rate_per_minute!;
-                  const after = await chargeNextMinute(deps, trx, s, outbox);
+                  const after = await chargeNextMinute(deps, tx, s);
                   w.live[c.session] = after;
                   if (model.wallet[c.session]! >= rate) {
                     model.wallet[c.session]! -= rate;
@@ -163,10 +164,10 @@ describeOnDatabases('ledger property test', (target) => {
                   const b = w.bookings[c.booking]!;
                   if (b.escrow_state !== null) break;
                   if (model.wallet[c.booking]! < b.price!) {
-                    await expectFail('insufficient_funds', () => holdEscrow(deps, trx, b, now, []));
+                    await expectFail('insufficient_funds', () => holdEscrow(deps, tx, b));
                     break;
                   }
-                  w.bookings[c.booking] = await holdEscrow(deps, trx, b, now, []);
+                  w.bookings[c.booking] = await holdEscrow(deps, tx, b);
                   model.wallet[c.booking]! -= b.price!;
                   model.escrow[c.booking] = b.price!;
                   break;
@@ -183,8 +184,8 @@ describeOnDatabases('ledger property test', (target) => {
                   const held = model.escrow[c.booking]!;
                   const refund = c.op === 'release' ? 0 : Math.min(c.amount ?? held, held);
                   w.bookings[c.booking] = c.op === 'release'
-                    ? await releaseEscrow(deps, trx, b, now, outbox)
-                    : await refundEscrow(deps, trx, b, now, outbox, c.amount ?? undefined);
+                    ? await releaseEscrow(deps, tx, b)
+                    : await refundEscrow(deps, tx, b, { ...(c.amount !== null && { amount: c.amount }) });
                   const released = held - refund;
                   model.wallet[c.booking]! += refund;
                   model.escrow[c.booking] = 0;
@@ -194,10 +195,10 @@ describeOnDatabases('ledger property test', (target) => {
                 }
                 case 'payout': {
                   if (model.earnings < c.amount) {
-                    await expectFail('insufficient_funds', () => startPayout(deps, trx, now, w.expert, c.amount, randomIds.uuid()));
+                    await expectFail('insufficient_funds', () => startPayout(deps, tx, { expertId: w.expert, amount: c.amount, key: randomIds.uuid() }));
                     break;
                   }
-                  const p = await startPayout(deps, trx, now, w.expert, c.amount, randomIds.uuid());
+                  const p = await startPayout(deps, tx, { expertId: w.expert, amount: c.amount, key: randomIds.uuid() });
                   payouts.push({ id: p.id, amount: c.amount });
                   model.earnings -= c.amount;
                   model.inFlight += c.amount;

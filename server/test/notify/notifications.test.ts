@@ -4,7 +4,7 @@ import { buildApiKey, buildLiveSession, buildSession, buildSignedIn, fund, joinB
 import { connectUser, nextEvent } from '../../../test-support/realtime.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { adminCredit } from '../../src/billing/wallet.ts';
-import { inTransactionWithEvents } from '../../src/platform/transaction.ts';
+import { inTransaction } from '../../src/platform/transaction.ts';
 import { cancelSession, endSession } from '../../src/sessions/service.ts';
 import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
@@ -62,8 +62,8 @@ describeOnDatabases('notifications', (target) => {
     const client = await buildSignedIn(server, 'client');
     const expert = await buildSignedIn(server, 'expert');
     // The same credit sent twice (one idempotency key) is one credit and one notification.
-    await adminCredit(server.deps, operator, client.user.id, 5_000, 'once');
-    await adminCredit(server.deps, operator, client.user.id, 5_000, 'once');
+    await adminCredit(server.deps, operator, client.user.id, { amount: 5_000, key: 'once' });
+    await adminCredit(server.deps, operator, client.user.id, { amount: 5_000, key: 'once' });
     const s = await buildSession(server.deps, { kind: 'scheduled', client: client.user, expert: expert.user, credit: 0, scheduledAt: new Date(Date.parse('2026-03-05T12:00:00Z')) });
     expect((await list(expert)).items[0]).toMatchObject({ kind: 'booking_new', sessionId: s.session.id, counterpartName: client.user.name, data: { price: 2500, scheduledAt: '2026-03-05T12:00:00.000Z' } });
     await cancelSession(server.deps, { kind: 'participant', sessionId: s.session.id, userId: client.user.id, role: 'client' }, s.session.id);
@@ -124,7 +124,8 @@ describeOnDatabases('notifications', (target) => {
     const s = await buildSession(server.deps);
     const before = (await rowsFor(s.client.id)).length;
     await expect(
-      inTransactionWithEvents(server.deps, async (_trx, _now, outbox) => {
+      inTransaction(server.deps, async (tx) => {
+        const { db: _trx, now: _now, outbox } = tx;
         outbox.push({ type: 'wallet.credited', userId: s.client.id, amount: 1, balance: 1 });
         // The recorder runs before the commit: a failure after it takes its rows with it.
         await server.deps.events.record(_trx, _now, outbox);

@@ -90,7 +90,7 @@ interface Prepared {
 /**
  * What Join needs, made ready while the lobby and its preflight are shown: the room's transport
  * is open (so Join sends only the handshake), the ICE servers are at hand and, once the devices
- * are open, the call's offer is made (docs/PERFORMANCE.md, call-setup).
+ * are open, the call's offer is made (docs/perf-log/, call-setup).
  */
 function prepare(token: string, check: Check): Prepared {
   const room = new SessionRoom({ baseUrl: location.origin, token });
@@ -143,7 +143,7 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
     const failed = (err: Error) => !cancelled && setFailure(err.message);
     // The call's stage is drawn while the handshake is on its way (its media was made in the
     // lobby): the page's heaviest rendering is then done before the call is negotiated, not
-    // at the moment its offer and answer are crossing (docs/PERFORMANCE.md, call-setup).
+    // at the moment its offer and answer are crossing (docs/perf-log/, call-setup).
     if (check.session.type !== 'chat') {
       session.media(devices).then((m) => {
         if (cancelled) return;
