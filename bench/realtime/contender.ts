@@ -200,7 +200,7 @@ async function measure(
   counting = false;
   const t1 = performance.now();
   // How full frames were in the window's first half and in its second (a flood's start splits a
-  // session's burst, and the split mends only by chance: docs/PERFORMANCE.md). Split at the
+  // session's burst, and the split mends only by chance: docs/perf-log/). Split at the
   // middle of the window as it ran: flat out at 5,000 sessions this process's timers fire
   // seconds late, and a halfway timer fired with the closing one (one half held everything).
   const half = { delivered: 0, frames: 0 };
@@ -263,7 +263,7 @@ const paced = (server: NodeProcess, pairs: Pair[]) =>
  * paced phase spreads them over its interval: started in one tick (until 2026-12-02), every
  * client's first burst reached a server swamped by all the others, sessions' bursts were read
  * in pieces that fell into different batches, and they stayed apart for the rest of the phase —
- * the figure then measured that start, not the flood (docs/PERFORMANCE.md). The relay has no
+ * the figure then measured that start, not the flood (docs/perf-log/). The relay has no
  * batch, so no start can split anything there.
  */
 const flatOut = (server: NodeProcess, pairs: Pair[], profile: boolean) =>

@@ -32,7 +32,7 @@
  *   each reading is taken again after a collection that compacts every page ("compacted": what
  *   the live objects take, without the holes dead ones left in old space). Beside them the V8
  *   heap in use (heapUsed): what the connections' objects take, without the slack V8 keeps
- *   (docs/PERFORMANCE.md). The compacted figure is also split into V8's spaces and the rest
+ *   (docs/perf-log/). The compacted figure is also split into V8's spaces and the rest
  *   (malloc's, the stacks'): the rest is where the rounds' spread comes from, in both servers.
  *   The sessions connect --connect-concurrency handshakes at a time (50).
  *   The allocator can be changed for both servers alike: MALLOC_* and GLIBC_TUNABLES in this
@@ -66,7 +66,7 @@
  * processes) per delivered message, and how many messages a `chat:messages` frame carried —
  * over the window and over each of its halves — Hourglass puts a batch's messages of a session
  * in one frame, and how many that is decides much of its cost; a flood's start splits sessions'
- * bursts, which mend only by chance, so the first half can carry fewer (docs/PERFORMANCE.md).
+ * bursts, which mend only by chance, so the first half can carry fewer (docs/perf-log/).
  * Each counted window's wall-clock start is printed (`counted window from …`), to set beside
  * PostgreSQL's log (checkpoints were a suspect for the low rounds at 5,000 sessions; on
  * 2026-12-02 low rounds fell where no checkpoint did).

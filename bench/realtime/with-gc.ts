@@ -8,7 +8,7 @@
  * readings by ±30 % between runs (the RSS read once V8 has unmapped the pages it freed). Then it
  * collects once more, compacting every page, and adds `compacted`: the RSS and the young generation
  * after that — what the live objects take without the holes dead ones left in old space, which
- * V8 compacts away when memory is short, not on a regular collection (docs/PERFORMANCE.md).
+ * V8 compacts away when memory is short, not on a regular collection (docs/perf-log/).
  * Each space's size is logged too (`spaces`), and the compacted RSS split into anonymous
  * pages and mapped files (`anon`, `file`: the binary's code pages, which connections do not add
  * to). With BENCH_SNAPSHOTS set to a folder, SIGHUP writes a heap snapshot there

@@ -6,7 +6,7 @@ import type { SessionFile } from './files.ts';
 import type { Notification } from './notify.ts';
 
 /**
- * The realtime protocol (docs/PROTOCOL.md, ARCHITECTURE §5): Socket.IO events and their
+ * The realtime protocol (docs/PROTOCOL.md, "Realtime"): Socket.IO events and their
  * payloads. The gateway validates every incoming payload with these schemas; the SDK's
  * SessionRoom is typed by them. Limits are part of the protocol, so clients can check first.
  */

@@ -5,7 +5,7 @@ import { Role, SessionType } from './people.ts';
 export const SessionKind = z.enum(['scheduled', 'on_demand']);
 export type SessionKind = z.infer<typeof SessionKind>;
 
-/** ARCHITECTURE §4. `live` starts when both participants have joined. */
+/** docs/ARCHITECTURE.md, "Sessions". `live` starts when both participants have joined. */
 export const SessionState = z.enum([
   'requested',
   'accepted',

@@ -131,7 +131,7 @@ export class MediaSession extends Emitter<MediaEvents> {
    * and the offer goes out (again) the moment its socket connects and whenever the expert
    * arrives (nudge). The expert answers; that makes the expert — whose picture the client waits
    * for — set its sending streams up when it answers, not only when an answer comes back
-   * (docs/PERFORMANCE.md, call-setup). The expert offers first only if no offer comes within
+   * (docs/perf-log/, call-setup). The expert offers first only if no offer comes within
    * a moment of the client's arrival. Later negotiations (ICE restarts) are offered by either
    * side; two offers crossing are resolved by perfect negotiation (the client rolls back).
    */

@@ -6,7 +6,7 @@ import pg from 'pg';
  * statement, which PostgreSQL parses and plans again on each call; a named statement is parsed
  * once per connection and each call only binds and executes it. For the per-minute charge that
  * is ≈ 40 µs of the database's CPU per call and about +10 % charges per second
- * (docs/PERFORMANCE.md, bench/billing).
+ * (docs/perf-log/, bench/billing).
  *
  * Only texts registered here are named, not every query: a connection keeps each named
  * statement for its whole life, so a registered text must be constant (parameters as $n), and

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Time comes from the database so that every node agrees on deadlines (ARCHITECTURE §1).
+ * Time comes from the database so that every node agrees on deadlines (docs/ARCHITECTURE.md, "Principles in force").
  * Services ask the clock inside their transaction; `now()` is the transaction's start, so one
  * transaction sees one instant. Tests inject a `ManualClock` and move time without sleeping.
  */

@@ -18,7 +18,7 @@ let lastCounter = 0;
 
 // Entropy for ids is drawn 4 KiB at a time (as crypto.randomUUID does): one call to the OS's
 // source per id cost more than the rest of making it — 8 % of the gateway's CPU under a chat
-// flood (docs/PERFORMANCE.md, bench/realtime). Secrets still draw their own (`secret`).
+// flood (docs/perf-log/, bench/realtime). Secrets still draw their own (`secret`).
 const pool = Buffer.alloc(4096);
 let poolAt = pool.length;
 /** Where the next 10 random bytes start in `pool`. */

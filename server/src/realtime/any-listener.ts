@@ -8,7 +8,7 @@ type AnyListener<S> = (this: S, event: string, ...args: unknown[]) => void;
  *
  * `onAny` gives each socket an array of its own: 17 slots and a property store, 224 bytes, the
  * largest single item a participant's connection held beyond the bare relay's (bench/realtime,
- * docs/PERFORMANCE.md). Every participant socket has the same single listener, so they share
+ * docs/perf-log/). Every participant socket has the same single listener, so they share
  * one frozen array. That array is socket.io's own `_anyListeners`, which its API does not
  * expose for writing: socket.io 4 keeps the any-listeners there (`onAny` adds to it,
  * `listenersAny` returns it) and hands each incoming event to a copy of it. So the first socket

@@ -6,7 +6,7 @@
  * The state is two integers kept on the connection's own object (realtime/seat.ts), not an
  * object of its own: thousandths of a token, and whole milliseconds. Small integers are stored
  * in the object's fields as they are, where fractions would each be a boxed number — together
- * 56 bytes of a connection's memory (bench/realtime, docs/PERFORMANCE.md). After 24.8 days of a
+ * 56 bytes of a connection's memory (bench/realtime, docs/perf-log/). After 24.8 days of a
  * process's uptime the milliseconds no longer fit a small integer; V8 then boxes them, which
  * costs those bytes again and changes nothing else. The rate and the burst are the caller's
  * (one setting for all), not copied into each bucket.

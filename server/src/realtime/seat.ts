@@ -9,7 +9,7 @@ import { bucketClock, fullTokens, type Bucket } from './limits.ts';
  * What a participant's socket keeps once its handshake is through (its `socket.data`): its side
  * of its session, the session's type, and its rate budget (D7) — one object of five fields per
  * connection, where each byte is paid for by every participant (bench/realtime,
- * docs/PERFORMANCE.md):
+ * docs/perf-log/):
  * - the budget's two numbers are fields here, not an object of their own (realtime/limits.ts);
  * - the role and the type are the protocol's own strings, not copies read from the database;
  * - the user's id is not kept: only `session:end` needs it, and reads it from the session.

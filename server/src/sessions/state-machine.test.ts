@@ -18,7 +18,7 @@ const table: Record<SessionState, Record<CommandType, string>> = {
 
 const command = (type: CommandType): SessionCommand => (type === 'end' ? { type, reason: 'completed' } : { type });
 
-describe('session state machine (ARCHITECTURE §4)', () => {
+describe('session state machine (docs/ARCHITECTURE.md, "Sessions")', () => {
   it('the table covers every state and every command', () => {
     expect(Object.keys(table).sort()).toEqual([...SessionState.options].sort());
     for (const row of Object.values(table)) expect(Object.keys(row).sort()).toEqual([...commandTypes].sort());

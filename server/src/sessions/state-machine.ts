@@ -1,7 +1,7 @@
 import type { EndReason, SessionState } from '@hourglass/protocol';
 
 /**
- * The one state machine of a session (ARCHITECTURE §4). Pure: no I/O, no clock. Services apply
+ * The one state machine of a session (docs/ARCHITECTURE.md, "Sessions"). Pure: no I/O, no clock. Services apply
  * its result with a compare-and-set on the row's version, so two racing commands cannot both win.
  *
  *   on_demand:  requested → accepted → live → ended        (declined / expired / cancelled)

@@ -1,4 +1,4 @@
--- Sessions, their join tokens and their audit trail (ARCHITECTURE §3, §4).
+-- Sessions, their join tokens and their audit trail (docs/ARCHITECTURE.md, "Sessions"; A3, D10).
 create table sessions (
   id               uuid primary key,
   kind             text not null check (kind in ('scheduled', 'on_demand')),

@@ -1,4 +1,4 @@
--- The payment provider's webhook inbox (issue 7): one row per provider event, keyed by the
+-- The payment provider's webhook inbox (E1): one row per provider event, keyed by the
 -- event's own id. An event is applied in the same transaction that inserts its row, so a
 -- delivery either finds the row (a duplicate: nothing to do) or applies the event and records
 -- it at once; a handler that fails rolls both back and the provider delivers again.

@@ -1,4 +1,4 @@
--- Payments through a provider (issue 7). Three records, each keyed so that a retry finds the
+-- Payments through a provider (E1, E6, B3). Three records, each keyed so that a retry finds the
 -- row it made before instead of making a second one.
 --
 -- provider_checkouts: every checkout we asked the provider for (a top-up, a booking, an

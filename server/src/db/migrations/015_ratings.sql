@@ -1,5 +1,5 @@
--- F2: the client rates the expert once per completed session (issue 8, point 4; asked for by
--- the room's summary, issue 6). The expert's average and count on expert_profiles are
+-- F2: the client rates the expert once per completed session (asked for by
+-- the end page). The expert's average and count on expert_profiles are
 -- recomputed from this table in the rating's transaction; sessions that ended for a technical
 -- failure (participant_lost) are kept but left out of the average.
 create table session_ratings (
