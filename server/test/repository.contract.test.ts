@@ -17,7 +17,7 @@ async function user(db: DatabaseHandle['db'], role: 'client' | 'expert' = 'clien
 
 async function session(db: DatabaseHandle['db'], patch: Record<string, unknown> = {}) {
   const row = {
-    id: ids.uuid(), kind: 'on_demand' as const, type: 'chat' as const, state: 'accepted', end_reason: null,
+    id: ids.uuid(), kind: 'on_demand' as const, type: 'chat' as const, state: 'accepted' as const, end_reason: null,
     client_id: await user(db), expert_id: await user(db, 'expert'), rate_per_minute: 100, price: null,
     duration_minutes: null, scheduled_at: null, started_at: null, ends_at: null, paid_until: null, ended_at: null,
     client_joined_at: null, expert_joined_at: null, notes: null, created_at: at, ...patch,

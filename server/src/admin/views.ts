@@ -1,4 +1,4 @@
-import type { EndReason, SessionState } from '@hourglass/protocol';
+import type { SessionState } from '@hourglass/protocol';
 import { sql } from 'kysely';
 import { isOperator, type Deps, type Principal } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
@@ -28,8 +28,8 @@ export async function adminSessions(deps: Deps, principal: Principal, q: { limit
     id: r.id,
     kind: r.kind,
     type: r.type,
-    state: r.state as SessionState,
-    endReason: r.end_reason as EndReason | null,
+    state: r.state,
+    endReason: r.end_reason,
     client: { id: r.client_id, name: r.client_name },
     expert: { id: r.expert_id, name: r.expert_name },
     scheduledAt: iso(r.scheduled_at),

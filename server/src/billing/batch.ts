@@ -31,7 +31,7 @@ const chargeDue = prepared<ChargeRow>('select * from hg_charge_due($1::timestamp
 const chargeOne = prepared<ChargeRow>('select * from hg_charge_session($1::uuid, $2::timestamptz, $3::int, $4::int)');
 
 /**
- * The one implementation of a per-minute charge (E2) is SQL (migration 005): for a due
+ * The one implementation of a per-minute charge (E2) is SQL (db/functions/hg_charge.sql): for a due
  * session, transfer `ppm:{session}:{n}` (wallet → expert earnings, the full rate) and its
  * `:fee` (earnings → platform revenue, L5), and `paid_until` one minute on. A wallet that
  * cannot pay is left untouched and reported in `unpaid`. The accounts must exist

@@ -1,6 +1,11 @@
+import type { EndReason, ParticipantRole, Role, SessionKind, SessionState, SessionType } from '@hourglass/protocol';
 import type { ColumnType, Generated } from 'kysely';
 
-/** Kysely's view of the tables in migrations/. Keep the two in step. */
+/**
+ * Kysely's view of the tables the migrations make (db/schema.sql): a test keeps the two in
+ * step (server/test/db/schema.test.ts). Columns whose values the database limits to the
+ * protocol's sets carry the protocol's types.
+ */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 /** A nullable column that inserts may leave out. */
@@ -8,7 +13,7 @@ type Optional<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export interface UsersTable {
   id: string;
-  role: 'client' | 'expert' | 'admin';
+  role: Role;
   email: string;
   name: string;
   password_hash: string | null;
@@ -55,10 +60,10 @@ export interface ApiKeysTable {
 
 export interface SessionsTable {
   id: string;
-  kind: 'scheduled' | 'on_demand';
-  type: 'chat' | 'voice' | 'video';
-  state: string;
-  end_reason: string | null;
+  kind: SessionKind;
+  type: SessionType;
+  state: SessionState;
+  end_reason: EndReason | null;
   client_id: string;
   expert_id: string;
   rate_per_minute: number | null;
@@ -96,7 +101,7 @@ export interface SessionTokensTable {
   token_hash: string;
   session_id: string;
   participant_id: string;
-  role: 'client' | 'expert';
+  role: ParticipantRole;
   valid_until: Timestamp;
   revoked_at: Timestamp | null;
   created_at: Timestamp;

@@ -12,12 +12,12 @@ export interface SessionRef {
 }
 
 /** The reference of a session row, for the events below. */
-export const refOf = (s: { id: string; client_id: string; expert_id: string; kind: string; type: string }): SessionRef => ({
+export const refOf = (s: { id: string; client_id: string; expert_id: string; kind: SessionRef['kind']; type: SessionRef['sessionType'] }): SessionRef => ({
   sessionId: s.id,
   clientId: s.client_id,
   expertId: s.expert_id,
-  kind: s.kind as SessionRef['kind'],
-  sessionType: s.type as SessionRef['sessionType'],
+  kind: s.kind,
+  sessionType: s.type,
 });
 
 /**

@@ -46,7 +46,7 @@ export interface ChatSubmission {
 type Log = Deps['log'];
 
 /**
- * A message's answer from `hg_chat_store` (migration 023), in the batch's order: every
+ * A message's answer from `hg_chat_store` (db/functions/hg_chat_store.sql), in the batch's order: every
  * message not created, and of a session's new messages only the first (its seq); the stored text
  * and time only for 'existing'.
  */
@@ -74,7 +74,7 @@ export interface ChatWriterLimits {
 /**
  * Stores chat messages (D3) with group commit: messages that arrive while a batch is being
  * committed wait for the next, which stores them all in one transaction (`hg_chat_store`,
- * migration 023) — each numbered by its session's counter under the session's lock, durable
+ * db/functions/hg_chat_store.sql) — each numbered by its session's counter under the session's lock, durable
  * before it is acknowledged; a batch is looked up message by message only when it holds a
  * retry's copy or a closed session's message. Sessions are spread over a few lanes, each with
  * one batch in flight: the database works on one lane's batch while this process prepares another's, and a

@@ -1,4 +1,4 @@
-import type { EndReason, SessionState } from '@hourglass/protocol';
+import type { EndReason } from '@hourglass/protocol';
 import type { Updateable } from 'kysely';
 import type { Database } from '../db/connect.ts';
 import type { SessionsTable } from '../db/schema.ts';
@@ -49,7 +49,7 @@ export interface Change {
  */
 export async function apply(deps: Deps, tx: Tx, s: SessionRow, change: Change): Promise<SessionRow> {
   const { command, actor, at = tx.now, patch = {}, data = {} } = change;
-  const t = transition(s.state as SessionState, command);
+  const t = transition(s.state, command);
   if (!t.ok) throw new AppError(t.code, undefined, { state: t.state, command: t.command });
   if (!t.changed) return s;
   const updated = await patchSession(tx.db, s, { ...patch, state: t.state });

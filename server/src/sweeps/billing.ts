@@ -39,7 +39,7 @@ export async function billingTick(deps: Deps, batch = 100): Promise<TickResult> 
     // until a pass finds nothing due.
     if (claimed === 0) break;
   }
-  // The fast path leaves out sessions with someone away (migration 024): whether their clock
+  // The fast path leaves out sessions with someone away (db/functions/hg_charge.sql): whether their clock
   // stopped before the minute began is for the presence rules to say.
   add(
     await sweep(deps, {

@@ -71,7 +71,7 @@ describeOnDatabases('ledger property test', (target) => {
     const expert = await user('expert');
     const session = async (i: number, kind: 'on_demand' | 'scheduled'): Promise<SessionRow> => {
       const row = {
-        id: randomIds.uuid(), kind, type: 'chat' as const, state: kind === 'on_demand' ? 'live' : 'booked', end_reason: null,
+        id: randomIds.uuid(), kind, type: 'chat' as const, state: kind === 'on_demand' ? ('live' as const) : ('booked' as const), end_reason: null,
         client_id: clients[i]!, expert_id: expert, rate_per_minute: kind === 'on_demand' ? rates[i]! : null,
         price: kind === 'scheduled' ? prices[i]! : null, duration_minutes: kind === 'scheduled' ? 30 : null,
         scheduled_at: kind === 'scheduled' ? now : null, started_at: kind === 'on_demand' ? now : null, ends_at: null,
