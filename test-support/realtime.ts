@@ -18,9 +18,9 @@ export function connectUser(url: string, signedIn: { cookie: string; 'x-csrf-tok
   });
 }
 
-/** Connects with a join token and resolves with the socket once `session:state` has arrived. */
-export function connectRoom(url: string, token: string): Promise<{ socket: RoomClient; state: SessionStatePayload }> {
-  const socket = open(url, { token });
+/** Connects with a join token (and `auth`'s other fields) and resolves with the socket once `session:state` has arrived. */
+export function connectRoom(url: string, token: string, auth: Record<string, unknown> = {}): Promise<{ socket: RoomClient; state: SessionStatePayload }> {
+  const socket = open(url, { ...auth, token });
   return new Promise((resolve, reject) => {
     socket.once('session:state', (state) => resolve({ socket, state }));
     socket.once('connect_error', (err) => {

@@ -31,6 +31,7 @@ export const errorTable = {
   dispute_window_closed: { status: 409, message: 'Disputes can only be opened before the escrow is released.' },
   not_allowed_for_type: { status: 403, message: 'The booked session type does not allow this.' },
   too_many_connections: { status: 429, message: 'Too many open connections for this participant.' },
+  protocol_mismatch: { status: 426, message: 'This app and the server speak different versions of the realtime protocol.' },
   rate_limited: { status: 429, message: 'Too many messages; slow down.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   quota_exceeded: { status: 413, message: 'Your file storage quota is used up: delete files or ask an operator.' },

@@ -19,6 +19,20 @@ export const realtimeLimits = {
   history: 200,
 } as const;
 
+/**
+ * The realtime protocol's version. A client sends it in its handshake (`auth.v`); the server
+ * serves every version from `oldest` to `version` and refuses others with
+ * `protocol_mismatch` (`details: {client, oldest, newest}`): a client too old is told to
+ * reload, one too new (a server not yet upgraded) to try again shortly. A handshake without
+ * `v` is version 1, the protocol before versions were sent. Raise `version` when a change would
+ * mislead an older client; raise `oldest` when the server stops serving one.
+ *
+ * 2: `chat:head`; a retry's stored copy sent to the whole session; the room's connections
+ *    closed after `session:ended` and when a link is revoked.
+ */
+export const realtimeProtocol = { version: 2, oldest: 1 } as const;
+export const ProtocolVersion = z.number().int().min(0).max(1000);
+
 export const ChatMessage = z.object({
   seq: z.number().int().positive().describe('Per-session order, from 1, without gaps'),
   id: Id,

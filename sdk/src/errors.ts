@@ -20,3 +20,16 @@ export class HourglassError extends Error {
     return new HourglassError(res.status >= 500 ? 'unavailable' : 'validation_failed', `HTTP ${res.status}`, res.status);
   }
 }
+
+/**
+ * What a person is told when a realtime connection is refused for its protocol version
+ * (`protocol_mismatch`): an app older than the server should reload; one newer than the server
+ * (which is being upgraded) should wait a little.
+ */
+export function refusalMessage(code: string, message: string, details: unknown): string {
+  if (code !== 'protocol_mismatch') return message;
+  const d = details as { client?: number; oldest?: number } | undefined;
+  return d && typeof d.client === 'number' && typeof d.oldest === 'number' && d.client < d.oldest
+    ? 'A newer version of this page is available. Please reload the page.'
+    : 'The service is being updated. Please try again in a minute.';
+}

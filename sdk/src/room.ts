@@ -1,9 +1,11 @@
-import type {
-  SessionFile,
-  Ack, ChatMessage, ClientToServerEvents, RoomPresence, ServerToClientEvents, SessionStatePayload, SignalSend,
+import {
+  realtimeProtocol,
+  type SessionFile,
+  type Ack, type ChatMessage, type ClientToServerEvents, type RoomPresence, type ServerToClientEvents, type SessionStatePayload, type SignalSend,
 } from '@hourglass/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { Emitter } from './emitter.ts';
+import { refusalMessage } from './errors.ts';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -79,7 +81,7 @@ export class SessionRoom extends Emitter<RoomEvents> {
     super();
     this.socket = io(options.baseUrl, {
       path: '/socket.io',
-      auth: { token: options.token },
+      auth: { token: options.token, v: realtimeProtocol.version },
       transports: ['websocket'],
       autoConnect: false,
       reconnectionDelay: options.reconnectDelayMs ?? 500,
@@ -308,11 +310,11 @@ export class SessionRoom extends Emitter<RoomEvents> {
     // A prepared transport re-opening before the join is no reconnection of the room.
     s.io.on('reconnect_attempt', () => s.active && this.setStatus('reconnecting'));
     s.on('connect_error', (err) => {
-      const data = (err as Error & { data?: { code?: string } }).data;
-      // A refused handshake (bad link, session over) is not retried by socket.io: tell the view.
+      const data = (err as Error & { data?: { code?: string; details?: unknown } }).data;
+      // A refused handshake (bad link, session over, another protocol version) is not retried by socket.io: tell the view.
       if (data?.code) {
         this.setStatus('closed');
-        this.emit('failed', { code: data.code, message: err.message });
+        this.emit('failed', { code: data.code, message: refusalMessage(data.code, err.message, data.details) });
       }
     });
     s.on('session:state', (state) => {

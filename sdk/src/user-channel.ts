@@ -1,6 +1,7 @@
-import type { ClientToServerEvents, ServerToClientEvents } from '@hourglass/protocol';
+import { realtimeProtocol, type ClientToServerEvents, type ServerToClientEvents } from '@hourglass/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { Emitter } from './emitter.ts';
+import { refusalMessage } from './errors.ts';
 
 type Payload<K extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[K]>[0];
 
@@ -33,7 +34,7 @@ export class UserChannel extends Emitter<UserChannelEvents> {
     super();
     this.socket = io(options.baseUrl, {
       path: '/socket.io',
-      auth: { channel: 'user', csrfToken: options.csrfToken },
+      auth: { channel: 'user', csrfToken: options.csrfToken, v: realtimeProtocol.version },
       transports: ['websocket'],
       withCredentials: true,
     });
@@ -44,7 +45,8 @@ export class UserChannel extends Emitter<UserChannelEvents> {
     this.socket.on('disconnect', () => this.emit('connected', false));
     this.socket.on('connect_error', (err) => {
       // A refusal by the server is final (socket.io stops retrying after a middleware error).
-      if (!this.socket.active) this.emit('failed', { code: (err as Error & { data?: { code?: string } }).data?.code ?? 'unavailable', message: err.message });
+      const data = (err as Error & { data?: { code?: string; details?: unknown } }).data;
+      if (!this.socket.active) this.emit('failed', { code: data?.code ?? 'unavailable', message: refusalMessage(data?.code ?? '', err.message, data?.details) });
     });
   }
 

@@ -4,6 +4,8 @@ import {
   Resume,
   SignalSend,
   realtimeLimits,
+  realtimeProtocol,
+  ProtocolVersion,
   type Ack,
   type ChatMessage,
   type SessionStatePayload,
@@ -33,7 +35,14 @@ import { checkSignal } from './signaling.ts';
 import type { Io, RoomSocket } from './io.ts';
 
 
-const Handshake = z.object({ token: z.string().min(1).max(200) });
+const Handshake = z.object({ token: z.string().min(1).max(200), v: ProtocolVersion.optional() });
+
+/** Refuses a client whose protocol version this server does not serve (realtimeProtocol). */
+function checkVersion(v: number | undefined) {
+  const client = v ?? 1;
+  const { oldest, version: newest } = realtimeProtocol;
+  if (client < oldest || client > newest) fail('protocol_mismatch', undefined, { client, oldest, newest });
+}
 /** What a participant socket's handshake keeps of its `auth` once the token is read: nothing. */
 const NO_AUTH: Record<string, never> = Object.freeze({});
 
@@ -73,11 +82,13 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     try {
       const asUser = UserHandshake.safeParse(socket.handshake.auth);
       if (asUser.success) {
+        checkVersion(asUser.data.v);
         socket.data = await resolveUser(deps, socket.handshake.headers.cookie, asUser.data.csrfToken);
         return next();
       }
       const parsed = Handshake.safeParse(socket.handshake.auth);
       if (!parsed.success) fail('unauthenticated', "Connect with auth: { token: <join token> }, or { channel: 'user', csrfToken } when signed in.");
+      checkVersion(parsed.data!.v);
       // The join token is a bearer credential: the socket does not keep it once read.
       socket.handshake.auth = NO_AUTH;
       // The token, the join (both joined → live), this socket's arrival and the state it is

@@ -1,3 +1,4 @@
+import { ProtocolVersion } from '@hourglass/protocol';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../people/authenticate.ts';
 import { authSessionsRepo } from '../people/repository.ts';
@@ -11,7 +12,7 @@ import { hashSecret } from '../platform/ids.ts';
  * sign-in cookie, plus the CSRF token in `auth`, which only a page of our origin can read: a
  * cookie alone rides along on a cross-site WebSocket and proves nothing.
  */
-export const UserHandshake = z.strictObject({ channel: z.literal('user'), csrfToken: z.string().min(1).max(200) });
+export const UserHandshake = z.strictObject({ channel: z.literal('user'), csrfToken: z.string().min(1).max(200), v: ProtocolVersion.optional() });
 
 export const userRoom = (userId: string) => `user:${userId}`;
 

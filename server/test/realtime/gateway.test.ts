@@ -1,3 +1,4 @@
+import { realtimeProtocol } from '@hourglass/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io } from 'socket.io-client';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
@@ -39,6 +40,20 @@ describeOnDatabases('realtime gateway', (target) => {
   afterAll(() => server?.close());
 
   describe('handshake', () => {
+    it('serves the protocol versions it knows and refuses others with protocol_mismatch, joining nothing', async () => {
+      const s = await buildSession(server.deps);
+      const { oldest, version } = realtimeProtocol;
+      for (const v of [oldest - 1, version + 1]) {
+        expect(await refusalOf(server.url, { token: s.links.client.token, v })).toEqual({ code: 'protocol_mismatch', details: { client: v, oldest, newest: version } });
+      }
+      expect((await server.deps.db.selectFrom('sessions').select('client_joined_at').where('id', '=', s.session.id).executeTakeFirstOrThrow()).client_joined_at).toBeNull();
+      // Without a version: the protocol before versions were sent (1), still served.
+      for (const auth of [{}, { v: version }]) {
+        const r = await connectRoom(server.url, s.links.client.token, auth);
+        sockets.push(r.socket);
+      }
+    });
+
     it('refuses a missing, malformed or unknown token with a code', async () => {
       expect(await refusalOf(server.url, {})).toMatchObject({ code: 'unauthenticated' });
       expect(await refusalOf(server.url, { token: 42 })).toMatchObject({ code: 'unauthenticated' });
