@@ -6,15 +6,28 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'no-restricted-properties': [
         'error',
         { object: 'it', property: 'only', message: 'A focused test hides the rest of the suite.' },
-        { object: 'describe', property: 'only', message: 'A focused test hides the rest of the suite.' },
-        { object: 'test', property: 'only', message: 'A focused test hides the rest of the suite.' },
+        {
+          object: 'describe',
+          property: 'only',
+          message: 'A focused test hides the rest of the suite.',
+        },
+        {
+          object: 'test',
+          property: 'only',
+          message: 'A focused test hides the rest of the suite.',
+        },
       ],
     },
   },
@@ -25,9 +38,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read settings from Config (server/src/config.ts).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read settings from Config (server/src/config.ts).',
+        },
         { object: 'it', property: 'only', message: 'A focused test hides the rest of the suite.' },
-        { object: 'describe', property: 'only', message: 'A focused test hides the rest of the suite.' },
+        {
+          object: 'describe',
+          property: 'only',
+          message: 'A focused test hides the rest of the suite.',
+        },
       ],
     },
   },

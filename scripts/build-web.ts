@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
  * start costs nothing. `--force` builds regardless.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
-const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'sdk/src', 'protocol/src'].map((p) => join(root, p));
+const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'sdk/src', 'protocol/src'].map(
+  (p) => join(root, p),
+);
 
 function newest(path: string): number {
   const st = statSync(path);
@@ -18,9 +20,14 @@ function newest(path: string): number {
 
 export async function buildWeb(force = false): Promise<boolean> {
   const built = join(root, 'web/dist/index.html');
-  if (!force && existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest))) return false;
+  if (!force && existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest)))
+    return false;
   const { build } = await import('vite');
-  await build({ root: join(root, 'web'), configFile: join(root, 'web/vite.config.ts'), logLevel: 'warn' });
+  await build({
+    root: join(root, 'web'),
+    configFile: join(root, 'web/vite.config.ts'),
+    logLevel: 'warn',
+  });
   return true;
 }
 

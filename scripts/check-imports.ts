@@ -105,13 +105,16 @@ export function pathAround(graph: Map<string, string[]>, component: string[]): s
 export function repositoryGraph(): Map<string, string[]> {
   const files = SOURCE_DIRS.flatMap(sourceFiles);
   const known = new Set(files);
-  return new Map(files.map((f) => [f, importsOf(f, readFileSync(join(root, f), 'utf8'), (p) => known.has(p))]));
+  return new Map(
+    files.map((f) => [f, importsOf(f, readFileSync(join(root, f), 'utf8'), (p) => known.has(p))]),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const graph = repositoryGraph();
   const cycles = findCycles(graph);
-  for (const c of cycles) console.error(`import cycle (${c.length} files):\n  ${pathAround(graph, c).join('\n  → ')}`);
+  for (const c of cycles)
+    console.error(`import cycle (${c.length} files):\n  ${pathAround(graph, c).join('\n  → ')}`);
   if (cycles.length > 0) process.exit(1);
   console.log(`imports: ${graph.size} files, no cycle`);
 }

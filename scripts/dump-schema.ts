@@ -21,7 +21,9 @@ export async function dumpSchema(baseUrl: string): Promise<string> {
     const handle = connectPostgres(url, 1);
     await migrate(handle.db);
     await handle.close();
-    const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', url], { encoding: 'utf8' });
+    const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', url], {
+      encoding: 'utf8',
+    });
     return normalise(dump);
   } finally {
     await dropDatabase(baseUrl, name);
@@ -31,14 +33,24 @@ export async function dumpSchema(baseUrl: string): Promise<string> {
 function normalise(dump: string): string {
   const kept = dump
     .split('\n')
-    .filter((l) => !/^(SET |SELECT pg_catalog\.set_config|\\restrict |\\unrestrict |-- Dumped (from|by) )/.test(l));
-  return `-- The schema that server/src/db/migrate.ts makes (migrations, then functions), as\n-- pg_dump --schema-only prints it. Generated: npm run db:schema. Do not edit.\n${kept.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+    .filter(
+      (l) =>
+        !/^(SET |SELECT pg_catalog\.set_config|\\restrict |\\unrestrict |-- Dumped (from|by) )/.test(
+          l,
+        ),
+    );
+  return `-- The schema that server/src/db/migrate.ts makes (migrations, then functions), as\n-- pg_dump --schema-only prints it. Generated: npm run db:schema. Do not edit.\n${kept
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const url = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!url) {
-    console.error('Set TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL server: a scratch database is made there and dropped.');
+    console.error(
+      'Set TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL server: a scratch database is made there and dropped.',
+    );
     process.exit(1);
   }
   writeFileSync(SCHEMA_FILE, await dumpSchema(url));

@@ -8,13 +8,23 @@ import { PASSWORD, buildClient, buildSession } from './factories.ts';
 import { startServer, type TestServer } from './server.ts';
 
 /** Browser suites run when a Chromium is found; global-setup announces (or, under HG_REQUIRE_ALL, refuses) the skip. */
-export const describeInBrowser = (name: string, fn: () => void) => (chromiumPath() ? describe(name, fn) : describe.skip(name, fn));
+export const describeInBrowser = (name: string, fn: () => void) =>
+  chromiumPath() ? describe(name, fn) : describe.skip(name, fn);
 
 export interface BrowserHarness {
   server: TestServer;
   browser: Browser;
   /** Both participants open their join links, press Join and are in the room. */
-  joinBoth(type: 'chat' | 'voice' | 'video', o?: { clientName?: string; widths?: [number, number]; credit?: number; scheduledAt?: Date; kind?: 'scheduled' | 'on_demand' }): Promise<{
+  joinBoth(
+    type: 'chat' | 'voice' | 'video',
+    o?: {
+      clientName?: string;
+      widths?: [number, number];
+      credit?: number;
+      scheduledAt?: Date;
+      kind?: 'scheduled' | 'on_demand';
+    },
+  ): Promise<{
     s: Awaited<ReturnType<typeof buildSession>>;
     client: Page;
     expert: Page;
@@ -55,12 +65,24 @@ export function browserHarness(env: ConfigEnv | (() => ConfigEnv) = {}): Browser
       const client = o.clientName ? await buildClient(deps, { name: o.clientName }) : undefined;
       const kind = o.kind ?? 'scheduled';
       const s = await buildSession(deps, {
-        kind, type, ...(kind === 'scheduled' && { scheduledAt: o.scheduledAt ?? (await deps.clock.now(deps.db)) }), ...(client && { client }), ...(o.credit !== undefined && { credit: o.credit }),
+        kind,
+        type,
+        ...(kind === 'scheduled' && {
+          scheduledAt: o.scheduledAt ?? (await deps.clock.now(deps.db)),
+        }),
+        ...(client && { client }),
+        ...(o.credit !== undefined && { credit: o.credit }),
       });
       const [cw, ew] = o.widths ?? [1280, 1280];
-      const [c, e] = await Promise.all([participantPage(h.browser, h.server.url, cw), participantPage(h.browser, h.server.url, ew)]);
+      const [c, e] = await Promise.all([
+        participantPage(h.browser, h.server.url, cw),
+        participantPage(h.browser, h.server.url, ew),
+      ]);
       open.push(c.context, e.context);
-      await Promise.all([c.page.goto(`/session/${s.links.client.token}`), e.page.goto(`/session/${s.links.expert.token}`)]);
+      await Promise.all([
+        c.page.goto(`/session/${s.links.client.token}`),
+        e.page.goto(`/session/${s.links.expert.token}`),
+      ]);
       for (const page of [c.page, e.page]) {
         await page.getByTestId('join').click();
         await page.getByTestId('room').waitFor();
@@ -69,7 +91,10 @@ export function browserHarness(env: ConfigEnv | (() => ConfigEnv) = {}): Browser
     },
   } as BrowserHarness;
   beforeAll(async () => {
-    h.server = await startServer(pgliteTarget, { STUN_URLS: 'none', ...(typeof env === 'function' ? env() : env) });
+    h.server = await startServer(pgliteTarget, {
+      STUN_URLS: 'none',
+      ...(typeof env === 'function' ? env() : env),
+    });
     h.browser = await launchChromium();
   });
   afterEach(() => h.closeAll());
@@ -86,7 +111,9 @@ export async function shootBoth(page: Page, name: string) {
     await page.setViewportSize({ width, height: 900 });
     await screenshot(page, `${name}-${width}`);
     expect(await darkBlues(page)).toEqual([]);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      width,
+    );
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }

@@ -34,7 +34,9 @@ export const pgliteTarget: DatabaseTarget = {
 
 export function databaseTargets(): DatabaseTarget[] {
   const url = process.env.TEST_DATABASE_URL;
-  return url ? [pgliteTarget, { name: 'postgres', open: () => freshPostgres(url) }] : [pgliteTarget];
+  return url
+    ? [pgliteTarget, { name: 'postgres', open: () => freshPostgres(url) }]
+    : [pgliteTarget];
 }
 
 /**
@@ -42,5 +44,6 @@ export function databaseTargets(): DatabaseTarget[] {
  * TEST_DATABASE_URL is set (the global setup announces, or in CI refuses, the skip).
  */
 export function describeOnDatabases(title: string, suite: (target: DatabaseTarget) => void): void {
-  for (const target of databaseTargets()) describe(`${title} [${target.name}]`, () => suite(target));
+  for (const target of databaseTargets())
+    describe(`${title} [${target.name}]`, () => suite(target));
 }

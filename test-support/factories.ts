@@ -22,10 +22,12 @@ export function buildUser(deps: Deps, overrides: Partial<z.input<typeof CreateUs
   } as z.output<typeof CreateUserBody>);
 }
 
-export const buildClient = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) => buildUser(deps, { ...o, role: 'client' });
+export const buildClient = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) =>
+  buildUser(deps, { ...o, role: 'client' });
 
 /** Puts `amount` into a client's wallet (an operator's credit). */
-export const fund = (deps: Deps, clientId: string, amount: number) => adminCredit(deps, operator, clientId, { amount, key: randomIds.uuid() });
+export const fund = (deps: Deps, clientId: string, amount: number) =>
+  adminCredit(deps, operator, clientId, { amount, key: randomIds.uuid() });
 
 export const buildExpert = (deps: Deps, o: Partial<z.input<typeof CreateUserBody>> = {}) =>
   buildUser(deps, {
@@ -42,8 +44,18 @@ export const buildExpert = (deps: Deps, o: Partial<z.input<typeof CreateUserBody
 
 /** An admin, created directly (API keys may not create admins). */
 export async function buildAdmin(deps: Deps, password?: string) {
-  const admin = { kind: 'user', userId: randomIds.uuid(), role: 'admin', authSessionHash: '' } as const;
-  return createUser(deps, admin, { email: `admin-${unique()}@test.hourglass`, name: 'Admin', role: 'admin', password } as never);
+  const admin = {
+    kind: 'user',
+    userId: randomIds.uuid(),
+    role: 'admin',
+    authSessionHash: '',
+  } as const;
+  return createUser(deps, admin, {
+    email: `admin-${unique()}@test.hourglass`,
+    name: 'Admin',
+    role: 'admin',
+    password,
+  } as never);
 }
 
 export async function buildSession(
@@ -60,7 +72,10 @@ export async function buildSession(
     expert?: Awaited<ReturnType<typeof buildExpert>>;
   } = {},
 ) {
-  const [client, expert] = await Promise.all([o.client ?? buildClient(deps), o.expert ?? buildExpert(deps)]);
+  const [client, expert] = await Promise.all([
+    o.client ?? buildClient(deps),
+    o.expert ?? buildExpert(deps),
+  ]);
   const credit = o.credit ?? 10_000;
   if (credit > 0) await adminCredit(deps, operator, client.id, { amount: credit, key: 'factory' });
   const kind = o.kind ?? 'on_demand';
@@ -80,14 +95,23 @@ export async function buildSession(
 
 export async function buildApiKey(deps: Deps) {
   const admin = await buildAdmin(deps);
-  return (await createApiKey(deps, { kind: 'user', userId: admin.id, role: 'admin', authSessionHash: '' }, 'test')).secret;
+  return (
+    await createApiKey(
+      deps,
+      { kind: 'user', userId: admin.id, role: 'admin', authSessionHash: '' },
+      'test',
+    )
+  ).secret;
 }
 
 /** Signs in over HTTP; returns headers that authenticate reads and writes (cookie + CSRF). */
 export async function signIn(server: TestServer, email: string, password: string) {
   const r = await call(server.url, 'POST', '/api/auth/login', { body: { email, password } });
   if (r.status !== 200) throw new Error(`sign-in failed: ${r.status} ${JSON.stringify(r.body)}`);
-  const cookies = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookies = r.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return { cookie: cookies, 'x-csrf-token': r.body.csrfToken as string };
 }
 
@@ -105,10 +129,17 @@ export async function buildSignedIn(server: TestServer, role: 'client' | 'expert
 }
 
 /** Both participants join `s` with their own principal (as their join links would). */
-export async function joinBoth(deps: Deps, s: { session: { id: string }; client: { id: string }; expert: { id: string } }) {
+export async function joinBoth(
+  deps: Deps,
+  s: { session: { id: string }; client: { id: string }; expert: { id: string } },
+) {
   for (const role of ['client', 'expert'] as const) {
     const userId = role === 'client' ? s.client.id : s.expert.id;
-    await joinSession(deps, { kind: 'participant', sessionId: s.session.id, userId, role }, s.session.id);
+    await joinSession(
+      deps,
+      { kind: 'participant', sessionId: s.session.id, userId, role },
+      s.session.id,
+    );
   }
 }
 

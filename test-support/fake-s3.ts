@@ -19,20 +19,32 @@ interface S3rverInstance {
 export async function startFakeS3() {
   const directory = await mkdtemp(join(tmpdir(), 'hg-s3-'));
   const server = new (S3rver as new (o: object) => S3rverInstance)({
-    address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: 'hourglass' }], vhostBuckets: false,
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: 'hourglass' }],
+    vhostBuckets: false,
   });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   return {
     endpoint,
-    env: { FILE_STORAGE: 's3', S3_ENDPOINT: endpoint, S3_BUCKET: 'hourglass', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' },
+    env: {
+      FILE_STORAGE: 's3',
+      S3_ENDPOINT: endpoint,
+      S3_BUCKET: 'hourglass',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+    },
     /** Every object key in the bucket (s3rver keeps one folder per key, its metadata beside it). */
     async keys(): Promise<string[]> {
       const found: string[] = [];
       const walk = async (dir: string, prefix: string) => {
         for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
           if (e.isDirectory()) await walk(join(dir, e.name), `${prefix}${e.name}/`);
-          else if (e.name.endsWith('._S3rver_object')) found.push(`${prefix}${e.name.replace('._S3rver_object', '')}`);
+          else if (e.name.endsWith('._S3rver_object'))
+            found.push(`${prefix}${e.name.replace('._S3rver_object', '')}`);
         }
       };
       await walk(join(directory, 'hourglass'), '');

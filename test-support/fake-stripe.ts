@@ -20,7 +20,10 @@ export interface FakeStripe {
   dropResponses(n: number): void;
   /** Refunds are refused (a card that cannot take them) while this is on. */
   refuseRefunds(on: boolean): void;
-  complete(checkoutId: string, o?: { deliver?: boolean }): Promise<{ event: Stripe.Event; payload: string; status: number | null }>;
+  complete(
+    checkoutId: string,
+    o?: { deliver?: boolean },
+  ): Promise<{ event: Stripe.Event; payload: string; status: number | null }>;
   deliver(payload: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -57,7 +60,10 @@ function parseForm(body: string): Record<string, any> {
   return out;
 }
 
-export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecret: string }): Promise<FakeStripe> {
+export async function startFakeStripe(o: {
+  webhookUrl: () => string;
+  webhookSecret: string;
+}): Promise<FakeStripe> {
   const signer = new Stripe('sk_test_fake_signer');
   const checkouts = new Map<string, FakeCheckout>();
   const refunds: FakeRefund[] = [];
@@ -69,7 +75,12 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
   let n = 0;
   const next = (prefix: string) => `${prefix}_fake_${++n}`;
 
-  const handle = (method: string, path: string, query: URLSearchParams, form: Record<string, any>): { status: number; body: unknown } => {
+  const handle = (
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    form: Record<string, any>,
+  ): { status: number; body: unknown } => {
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       const line = form.line_items?.['0'];
       const id = next('cs_test');
@@ -84,18 +95,61 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
         url: `https://checkout.fake/pay/${id}`,
       };
       checkouts.set(id, checkout);
-      return { status: 200, body: { object: 'checkout.session', mode: 'payment', status: 'open', ...checkout } };
+      return {
+        status: 200,
+        body: { object: 'checkout.session', mode: 'payment', status: 'open', ...checkout },
+      };
     }
     if (method === 'POST' && path === '/v1/refunds') {
-      if (refusing) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge cannot be refunded.' } } };
+      if (refusing)
+        return {
+          status: 400,
+          body: {
+            error: {
+              type: 'invalid_request_error',
+              code: 'charge_disputed',
+              message: 'This charge cannot be refunded.',
+            },
+          },
+        };
       const paid = [...checkouts.values()].find((c) => c.payment_intent === form.payment_intent);
-      if (!paid) return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: ${form.payment_intent}` } } };
-      const refunded = refunds.filter((r) => r.payment_intent === paid.payment_intent).reduce((a, r) => a + r.amount, 0);
+      if (!paid)
+        return {
+          status: 404,
+          body: {
+            error: {
+              type: 'invalid_request_error',
+              code: 'resource_missing',
+              message: `No such payment_intent: ${form.payment_intent}`,
+            },
+          },
+        };
+      const refunded = refunds
+        .filter((r) => r.payment_intent === paid.payment_intent)
+        .reduce((a, r) => a + r.amount, 0);
       const amount = Number(form.amount ?? paid.amount_total - refunded);
-      if (refunded + amount > paid.amount_total) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'amount_too_large', message: 'Refund exceeds the charge.' } } };
-      const refund = { id: next('re'), payment_intent: paid.payment_intent!, amount, idempotencyKey: '' };
+      if (refunded + amount > paid.amount_total)
+        return {
+          status: 400,
+          body: {
+            error: {
+              type: 'invalid_request_error',
+              code: 'amount_too_large',
+              message: 'Refund exceeds the charge.',
+            },
+          },
+        };
+      const refund = {
+        id: next('re'),
+        payment_intent: paid.payment_intent!,
+        amount,
+        idempotencyKey: '',
+      };
       refunds.push(refund);
-      return { status: 200, body: { object: 'refund', status: 'succeeded', currency: paid.currency, ...refund } };
+      return {
+        status: 200,
+        body: { object: 'refund', status: 'succeeded', currency: paid.currency, ...refund },
+      };
     }
     if (method === 'GET' && path === '/v1/events') {
       const gte = Number(query.get('created[gte]') ?? 0);
@@ -103,9 +157,25 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
       const after = query.get('starting_after');
       let newestFirst = [...events].reverse().filter((e) => e.created >= gte);
       if (after) newestFirst = newestFirst.slice(newestFirst.findIndex((e) => e.id === after) + 1);
-      return { status: 200, body: { object: 'list', url: '/v1/events', data: newestFirst.slice(0, limit), has_more: newestFirst.length > limit } };
+      return {
+        status: 200,
+        body: {
+          object: 'list',
+          url: '/v1/events',
+          data: newestFirst.slice(0, limit),
+          has_more: newestFirst.length > limit,
+        },
+      };
     }
-    return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } } };
+    return {
+      status: 404,
+      body: {
+        error: {
+          type: 'invalid_request_error',
+          message: `Unrecognized request URL (${method}: ${path})`,
+        },
+      },
+    };
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -117,7 +187,10 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
       const key = req.headers['idempotency-key'];
       let result: { status: number; body: unknown };
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
-        result = { status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } } };
+        result = {
+          status: 401,
+          body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } },
+        };
       } else if (method === 'POST' && typeof key === 'string' && answered.has(key)) {
         // Stripe's idempotency: the same key gets the first answer again, and nothing is done
         // twice — with the same parameters; with others, Stripe refuses the request.
@@ -143,7 +216,8 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
           keys.push(key);
           answered.set(key, { ...result, request: `${url.pathname}?${body}` });
           const made = refunds.at(-1);
-          if (url.pathname === '/v1/refunds' && made && made.idempotencyKey === '') made.idempotencyKey = key;
+          if (url.pathname === '/v1/refunds' && made && made.idempotencyKey === '')
+            made.idempotencyKey = key;
         }
       }
       if (toDrop > 0) {
@@ -151,7 +225,9 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
         req.socket.destroy();
         return;
       }
-      res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': next('req') }).end(JSON.stringify(result.body));
+      res
+        .writeHead(result.status, { 'content-type': 'application/json', 'request-id': next('req') })
+        .end(JSON.stringify(result.body));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -159,7 +235,11 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
 
   const deliver = async (payload: string) => {
     const header = signer.webhooks.generateTestHeaderString({ payload, secret: o.webhookSecret });
-    const r = await fetch(`${o.webhookUrl()}/api/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
+    const r = await fetch(`${o.webhookUrl()}/api/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': header },
+      body: payload,
+    });
     return r.status;
   };
 
@@ -172,13 +252,25 @@ export async function startFakeStripe(o: { webhookUrl: () => string; webhookSecr
     dropResponses: (count) => void (toDrop = count),
     refuseRefunds: (on) => void (refusing = on),
     async complete(checkoutId, { deliver: send = true } = {}) {
-      const checkout = checkouts.get(checkoutId) ?? (() => { throw new Error(`no checkout ${checkoutId}`); })();
+      const checkout =
+        checkouts.get(checkoutId) ??
+        (() => {
+          throw new Error(`no checkout ${checkoutId}`);
+        })();
       checkout.payment_status = 'paid';
       checkout.payment_intent ??= next('pi');
       const event = {
-        id: next('evt'), object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000), livemode: false,
-        api_version: null, pending_webhooks: 1, request: null,
-        data: { object: { object: 'checkout.session', mode: 'payment', status: 'complete', ...checkout } },
+        id: next('evt'),
+        object: 'event',
+        type: 'checkout.session.completed',
+        created: Math.floor(Date.now() / 1000),
+        livemode: false,
+        api_version: null,
+        pending_webhooks: 1,
+        request: null,
+        data: {
+          object: { object: 'checkout.session', mode: 'payment', status: 'complete', ...checkout },
+        },
       } as unknown as Stripe.Event;
       events.push(event);
       const payload = JSON.stringify(event);

@@ -18,9 +18,13 @@ export default async function setup(project: TestProject) {
     await client.connect().catch((err: Error) => {
       throw new Error(`TEST_DATABASE_URL is set but PostgreSQL is not reachable: ${err.message}`);
     });
-    const { rows } = await client.query<{ v: string }>("select current_setting('server_version') as v");
+    const { rows } = await client.query<{ v: string }>(
+      "select current_setting('server_version') as v",
+    );
     await client.end();
-    console.log(`[hourglass] database suites: PGlite and PostgreSQL ${rows[0]?.v} (${new URL(url).host}), run ${runId}`);
+    console.log(
+      `[hourglass] database suites: PGlite and PostgreSQL ${rows[0]?.v} (${new URL(url).host}), run ${runId}`,
+    );
   } else {
     skipped.push('PostgreSQL-server variant of every database suite (set TEST_DATABASE_URL)');
   }
@@ -32,15 +36,21 @@ export default async function setup(project: TestProject) {
     });
     const info = await redis.info('server');
     await redis.quit();
-    console.log(`[hourglass] multi-node suites: Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} (${new URL(redisUrl).host})`);
+    console.log(
+      `[hourglass] multi-node suites: Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} (${new URL(redisUrl).host})`,
+    );
   } else {
-    skipped.push('multi-node suites (set TEST_REDIS_URL, with TEST_DATABASE_URL: several nodes share one PostgreSQL server)');
+    skipped.push(
+      'multi-node suites (set TEST_REDIS_URL, with TEST_DATABASE_URL: several nodes share one PostgreSQL server)',
+    );
   }
   const browser = chromiumPath();
   if (browser) console.log(`[hourglass] browser suites: ${browser}`);
-  else skipped.push('browser suites (no Chromium: apt-get install -y chromium, or set HG_CHROMIUM)');
+  else
+    skipped.push('browser suites (no Chromium: apt-get install -y chromium, or set HG_CHROMIUM)');
   for (const s of skipped) console.warn(`\n[hourglass] ***** SKIPPED: ${s} *****\n`);
-  if (required && skipped.length) throw new Error(`HG_REQUIRE_ALL=1 but these would be skipped:\n- ${skipped.join('\n- ')}`);
+  if (required && skipped.length)
+    throw new Error(`HG_REQUIRE_ALL=1 but these would be skipped:\n- ${skipped.join('\n- ')}`);
   project.provide('hgRunId', runId);
 
   return async () => {
@@ -48,7 +58,10 @@ export default async function setup(project: TestProject) {
     // Test files drop their own databases; this sweeps up after any that crashed.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${runId}_%`]);
+    const { rows } = await client.query<{ datname: string }>(
+      'select datname from pg_database where datname like $1',
+      [`${runId}_%`],
+    );
     for (const r of rows) await client.query(`drop database if exists "${r.datname}" with (force)`);
     await client.end();
   };

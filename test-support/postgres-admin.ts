@@ -9,7 +9,8 @@ export async function createDatabase(baseUrl: string, name: string): Promise<str
 }
 
 /** Drops it, closing whatever is still connected. */
-export const dropDatabase = (baseUrl: string, name: string) => adminQuery(baseUrl, `drop database if exists "${name}" with (force)`);
+export const dropDatabase = (baseUrl: string, name: string) =>
+  adminQuery(baseUrl, `drop database if exists "${name}" with (force)`);
 
 async function adminQuery(baseUrl: string, text: string) {
   const c = new pg.Client({ connectionString: baseUrl });

@@ -20,10 +20,21 @@ export interface NodeProcess {
  * `npm start`'s entry point (or another `script` that logs a JSON line with `"listening"` and
  * its `url`) as a separate process — a real node of a cluster — on a free port. Stopped by its pid.
  */
-export async function startNode(env: Record<string, string>, name: string, script = 'server/src/main.ts'): Promise<NodeProcess> {
+export async function startNode(
+  env: Record<string, string>,
+  name: string,
+  script = 'server/src/main.ts',
+): Promise<NodeProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DEMO_SEED: 'false', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DEMO_SEED: 'false',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];

@@ -23,12 +23,22 @@ export interface TestServer {
 }
 
 /** The real server, in-process, on port 0, over a fresh database, with a clock the test moves. */
-export async function startServer(target: DatabaseTarget, env: ConfigEnv = {}): Promise<TestServer> {
+export async function startServer(
+  target: DatabaseTarget,
+  env: ConfigEnv = {},
+): Promise<TestServer> {
   const database = await target.open();
   const clock = new ManualClock(new Date('2026-03-02T12:00:00Z'));
   // Shared files go to a folder of this server's own, removed with it.
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'hg-data-')));
-  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_SEED: 'false', PORT: '0', HOST: '127.0.0.1', ...env, DATA_DIR: dataDir });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DEMO_SEED: 'false',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+    DATA_DIR: dataDir,
+  });
   const { app, deps, io } = await buildApp({ config, database, clock, ids: randomIds });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -60,7 +70,12 @@ export interface CallOptions {
 }
 
 /** A thin fetch wrapper for tests that need to see the wire (status, headers, raw bodies). */
-export async function call(base: string, method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: CallOptions = {},
+): Promise<CallResult> {
   const hasBody = opts.raw !== undefined || opts.body !== undefined;
   const res = await fetch(base + path, {
     method,

@@ -13,6 +13,8 @@ export default class SummaryReporter implements Reporter {
       }
       if (m.state() === 'failed' && [...m.children.allTests()].length === 0) count.failed++;
     }
-    console.log(`\nTests: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`);
+    console.log(
+      `\nTests: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`,
+    );
   }
 }

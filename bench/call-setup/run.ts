@@ -36,24 +36,31 @@ import { buildSession } from '../../test-support/factories.ts';
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const RUNS = Number(values.runs);
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 const summary = (xs: number[]) => ({ median: quantile(xs, 0.5), p90: quantile(xs, 0.9) });
 
 async function timeJoin(page: Page): Promise<number> {
   await page.evaluate(() => {
     const w = window as unknown as { joinedAt?: number; firstFrame?: number };
-    document.querySelector('[data-testid=join], #join')!.addEventListener('click', () => (w.joinedAt ??= performance.now()), { capture: true });
+    document
+      .querySelector('[data-testid=join], #join')!
+      .addEventListener('click', () => (w.joinedAt ??= performance.now()), { capture: true });
   });
   await page.locator('[data-testid=join], #join').click();
-  await page.waitForFunction(() => {
-    const w = window as unknown as { firstFrame?: number };
-    const v = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
-    if (v && w.firstFrame === undefined && !(v as unknown as { hooked?: boolean }).hooked) {
-      (v as unknown as { hooked?: boolean }).hooked = true;
-      v.requestVideoFrameCallback(() => (w.firstFrame = performance.now()));
-    }
-    return w.firstFrame !== undefined;
-  }, undefined, { timeout: 30_000, polling: 5 });
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as { firstFrame?: number };
+      const v = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+      if (v && w.firstFrame === undefined && !(v as unknown as { hooked?: boolean }).hooked) {
+        (v as unknown as { hooked?: boolean }).hooked = true;
+        v.requestVideoFrameCallback(() => (w.firstFrame = performance.now()));
+      }
+      return w.firstFrame !== undefined;
+    },
+    undefined,
+    { timeout: 30_000, polling: 5 },
+  );
   return page.evaluate(() => {
     const w = window as unknown as { joinedAt: number; firstFrame: number };
     return w.firstFrame - w.joinedAt;
@@ -73,15 +80,28 @@ async function openDatabase() {
 async function hourglass(browser: Browser) {
   const { database, drop } = await openDatabase();
   await migrate(database.db);
-  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_SEED: 'false', PORT: '0', HOST: '127.0.0.1', STUN_URLS: 'none' });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DEMO_SEED: 'false',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STUN_URLS: 'none',
+  });
   const { app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   deps.config.publicUrl = url;
   return {
     async call(): Promise<number> {
-      const s = await buildSession(deps, { kind: 'scheduled', type: 'video', scheduledAt: await deps.clock.now(deps.db) });
-      const [expert, client] = [await participantPage(browser, url), await participantPage(browser, url)];
+      const s = await buildSession(deps, {
+        kind: 'scheduled',
+        type: 'video',
+        scheduledAt: await deps.clock.now(deps.db),
+      });
+      const [expert, client] = [
+        await participantPage(browser, url),
+        await participantPage(browser, url),
+      ];
       try {
         await expert.page.goto(`/session/${s.links.expert.token}`);
         await expert.page.getByTestId('join').click();
@@ -89,7 +109,11 @@ async function hourglass(browser: Browser) {
         await client.page.goto(`/session/${s.links.client.token}`);
         await client.page.waitForSelector('[data-testid=preflight][data-ready=true]');
         return await timeJoin(client.page).catch(async (err: unknown) => {
-          for (const [name, p] of [['expert', expert.page], ['client', client.page]] as const) console.error(name, await peerState(p));
+          for (const [name, p] of [
+            ['expert', expert.page],
+            ['client', client.page],
+          ] as const)
+            console.error(name, await peerState(p));
           throw err;
         });
       } finally {
@@ -105,16 +129,29 @@ async function hourglass(browser: Browser) {
 }
 
 /** What a stuck call looked like, for the error output. */
-const peerState = (p: Page) => p.evaluate(() => {
-  const m = (window as unknown as { hourglass?: { media: { pc: RTCPeerConnection; remote: MediaStream } } }).hourglass?.media;
-  const v = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
-  return m && { sig: m.pc.signalingState, conn: m.pc.connectionState, ice: m.pc.iceConnectionState, remote: m.remote.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`), video: v && { w: v.videoWidth, t: v.currentTime, src: !!v.srcObject, paused: v.paused } };
-});
+const peerState = (p: Page) =>
+  p.evaluate(() => {
+    const m = (
+      window as unknown as { hourglass?: { media: { pc: RTCPeerConnection; remote: MediaStream } } }
+    ).hourglass?.media;
+    const v = document.querySelector<HTMLVideoElement>('[data-testid=remote-video]');
+    return (
+      m && {
+        sig: m.pc.signalingState,
+        conn: m.pc.connectionState,
+        ice: m.pc.iceConnectionState,
+        remote: m.remote.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`),
+        video: v && { w: v.videoWidth, t: v.currentTime, src: !!v.srcObject, paused: v.paused },
+      }
+    );
+  });
 
 /** The baseline: raw.html and a relay that passes each message to the other socket of its room. */
 async function raw(browser: Browser) {
   const page = readFileSync(new URL('./raw.html', import.meta.url));
-  const http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
+  const http = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(page),
+  );
   const rooms = new Map<string, Set<WebSocket>>();
   const wss = new WebSocketServer({ server: http, path: '/relay' });
   wss.on('connection', (ws, req) => {
@@ -132,7 +169,10 @@ async function raw(browser: Browser) {
   return {
     async call(): Promise<number> {
       const room = n++;
-      const [waiting, joiner] = [await participantPage(browser, url), await participantPage(browser, url)];
+      const [waiting, joiner] = [
+        await participantPage(browser, url),
+        await participantPage(browser, url),
+      ];
       try {
         await waiting.page.goto(`/?role=waiting&room=${room}`);
         await waiting.page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready);
@@ -167,9 +207,15 @@ try {
     }
   }
   const [h, b] = [summary(times.hg), summary(times.base)];
-  console.log(`call setup (Join → first remote video frame), ${RUNS} calls each, interleaved, Chromium on loopback, ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server' : 'embedded database'}:`);
-  console.log(`  raw WebRTC + bare WebSocket relay: median ${b.median.toFixed(0)} ms, p90 ${b.p90.toFixed(0)} ms`);
-  console.log(`  Hourglass room:                    median ${h.median.toFixed(0)} ms, p90 ${h.p90.toFixed(0)} ms`);
+  console.log(
+    `call setup (Join → first remote video frame), ${RUNS} calls each, interleaved, Chromium on loopback, ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server' : 'embedded database'}:`,
+  );
+  console.log(
+    `  raw WebRTC + bare WebSocket relay: median ${b.median.toFixed(0)} ms, p90 ${b.p90.toFixed(0)} ms`,
+  );
+  console.log(
+    `  Hourglass room:                    median ${h.median.toFixed(0)} ms, p90 ${h.p90.toFixed(0)} ms`,
+  );
   console.log(`  ratio (median): ${(h.median / b.median).toFixed(2)}× (goal ≤ 1.15×)`);
 } finally {
   await hg.close();

@@ -19,12 +19,24 @@ io.on('connection', (socket) => {
   socket.on('chat:send', (payload: { clientMsgId: string; text: string }) => {
     const seq = (seqs.get(room) ?? 0) + 1;
     seqs.set(room, seq);
-    io.to(room).emit('chat:messages', [{ seq, clientMsgId: payload.clientMsgId, text: payload.text, sentAt: new Date().toISOString() }]);
+    io.to(room).emit('chat:messages', [
+      {
+        seq,
+        clientMsgId: payload.clientMsgId,
+        text: payload.text,
+        sentAt: new Date().toISOString(),
+      },
+    ]);
   });
 });
 
 http.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }));
+  console.log(
+    JSON.stringify({
+      msg: 'listening',
+      url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    }),
+  );
 });
 process.on('SIGTERM', () => {
   io.close();

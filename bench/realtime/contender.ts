@@ -20,7 +20,19 @@ import { connectPostgres } from '../../server/src/db/connect.ts';
 import { migrate } from '../../server/src/db/migrate.ts';
 import { databaseClock } from '../../server/src/platform/clock.ts';
 import { randomIds } from '../../server/src/platform/ids.ts';
-import { CONNECT_CONCURRENCY, INTERVAL_MS, PROFILES, SECONDS, SETTLE_MS, SNAPSHOTS, WARM_UP, WINDOW, base, type Figures, type Memory } from './options.ts';
+import {
+  CONNECT_CONCURRENCY,
+  INTERVAL_MS,
+  PROFILES,
+  SECONDS,
+  SETTLE_MS,
+  SNAPSHOTS,
+  WARM_UP,
+  WINDOW,
+  base,
+  type Figures,
+  type Memory,
+} from './options.ts';
 
 type Pair = { client: Socket; expert: Socket };
 
@@ -41,7 +53,8 @@ function postgresTicks() {
   const byPid = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') byPid.set(pid, ticks(pid));
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres')
+        byPid.set(pid, ticks(pid));
     } catch {
       // Gone between the listing and the read.
     }
@@ -58,7 +71,11 @@ function postgresTicksBetween(before: Map<string, number>, after: Map<string, nu
   for (const [pid, t] of after) total += t - (before.get(pid) ?? 0);
   return total;
 }
-const cpuTicks = (serverPid: number) => ({ server: ticks(serverPid), driver: ticks(process.pid), postgres: postgresTicks() });
+const cpuTicks = (serverPid: number) => ({
+  server: ticks(serverPid),
+  driver: ticks(process.pid),
+  postgres: postgresTicks(),
+});
 
 /** A server script run under bench/realtime/with-gc.ts, so that its memory is read after a full collection. */
 function withGc(env: Record<string, string>, name: string, script: string) {
@@ -74,10 +91,20 @@ function withGc(env: Record<string, string>, name: string, script: string) {
       BENCH_PROFILES: PROFILES ?? '',
       // The allocator as an operator may set it, the same for both servers: glibc malloc's
       // MALLOC_* and GLIBC_TUNABLES, or another malloc (BENCH_LD_PRELOAD, e.g. Debian's jemalloc).
-      ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(MALLOC_|GLIBC_TUNABLES$)/.test(e[0]) && e[1] !== undefined)),
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          (e): e is [string, string] =>
+            /^(MALLOC_|GLIBC_TUNABLES$)/.test(e[0]) && e[1] !== undefined,
+        ),
+      ),
       ...(process.env.BENCH_LD_PRELOAD ? { LD_PRELOAD: process.env.BENCH_LD_PRELOAD } : {}),
       // malloc's allocations by call stack (run.ts says how to read them).
-      ...(heaptrack ? { LD_PRELOAD: '/usr/lib/heaptrack/libheaptrack_preload.so', DUMP_HEAPTRACK_OUTPUT: `${heaptrack}/${label}.raw` } : {}),
+      ...(heaptrack
+        ? {
+            LD_PRELOAD: '/usr/lib/heaptrack/libheaptrack_preload.so',
+            DUMP_HEAPTRACK_OUTPUT: `${heaptrack}/${label}.raw`,
+          }
+        : {}),
     },
     name,
     'bench/realtime/with-gc.ts',
@@ -97,8 +124,14 @@ async function signalled(server: NodeProcess, signal: NodeJS.Signals, msg: strin
 async function settledMemory(server: NodeProcess): Promise<Memory> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   type Compacted = { rss: number; young: number; spaces: Record<string, number> };
-  const line = (await signalled(server, 'SIGUSR2', 'collected')) as { rss: number; young: number; heapUsed: number; compacted: Compacted };
-  if (process.env.BENCH_MEMORY_LOG) console.error(`[memory] ${process.argv[2]} ${JSON.stringify(line)}`);
+  const line = (await signalled(server, 'SIGUSR2', 'collected')) as {
+    rss: number;
+    young: number;
+    heapUsed: number;
+    compacted: Compacted;
+  };
+  if (process.env.BENCH_MEMORY_LOG)
+    console.error(`[memory] ${process.argv[2]} ${JSON.stringify(line)}`);
   return {
     rss: line.rss / 1024,
     young: line.young / 1024,
@@ -107,14 +140,22 @@ async function settledMemory(server: NodeProcess): Promise<Memory> {
       rss: line.compacted.rss / 1024,
       young: line.compacted.young / 1024,
       // Every space's resident bytes, the young generation's (`young`) taken out.
-      old: (Object.values(line.compacted.spaces).reduce((a, b) => a + b, 0) - line.compacted.young) / 1024,
+      old:
+        (Object.values(line.compacted.spaces).reduce((a, b) => a + b, 0) - line.compacted.young) /
+        1024,
     },
   };
 }
 
 /** Connects one socket and resolves once the server has registered it (`ready` event). */
 function connect(url: string, auth: Record<string, string>, ready: string): Promise<Socket> {
-  const socket = io(url, { path: '/socket.io', auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(url, {
+    path: '/socket.io',
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   return new Promise((resolve, reject) => {
     socket.once(ready, () => resolve(socket));
     socket.once('connect_error', (err) => reject(err));
@@ -122,7 +163,11 @@ function connect(url: string, auth: Record<string, string>, ready: string): Prom
 }
 
 /** Opens both sides of every session, --connect-concurrency handshakes at a time. */
-async function connectAll(url: string, auths: { client: Record<string, string>; expert: Record<string, string> }[], ready: string) {
+async function connectAll(
+  url: string,
+  auths: { client: Record<string, string>; expert: Record<string, string> }[],
+  ready: string,
+) {
   const pairs: Pair[] = new Array(auths.length);
   let next = 0;
   await Promise.all(
@@ -138,7 +183,8 @@ async function connectAll(url: string, auths: { client: Record<string, string>; 
   return pairs;
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN;
 
 /**
  * Runs a load for SECONDS (after a 2 s warm-up that is not counted). `send` starts each
@@ -181,18 +227,23 @@ async function measure(
   }
   let n = 0;
   const stops = pairs.map((pair, i) =>
-    start(pair, i, () =>
-      new Promise<void>((resolve) => {
-        const clientMsgId = `m${n++}`;
-        answers.set(clientMsgId, () => (answers.delete(clientMsgId), resolve()));
-        pair.client.emit('chat:send', { clientMsgId, text: `${performance.now()} hello` });
-      }),
+    start(
+      pair,
+      i,
+      () =>
+        new Promise<void>((resolve) => {
+          const clientMsgId = `m${n++}`;
+          answers.set(clientMsgId, () => (answers.delete(clientMsgId), resolve()));
+          pair.client.emit('chat:send', { clientMsgId, text: `${performance.now()} hello` });
+        }),
     ),
   );
   await new Promise((r) => setTimeout(r, LEAD_IN_MS));
   counting = true;
   // Wall-clock time, to set beside PostgreSQL's log (a checkpoint's writes falling on a window).
-  console.error(`[bench/realtime] ${process.argv[2]} ${pairs.length} sessions, ${phase}: counted window from ${new Date().toISOString()} for ${SECONDS} s`);
+  console.error(
+    `[bench/realtime] ${process.argv[2]} ${pairs.length} sessions, ${phase}: counted window from ${new Date().toISOString()} for ${SECONDS} s`,
+  );
   if (profile) process.kill(server.pid, 'SIGWINCH');
   const t0 = performance.now();
   const cpu0 = cpuTicks(server.pid);
@@ -209,11 +260,16 @@ async function measure(
     half.frames++;
   }
   const cpu1 = cpuTicks(server.pid);
-  if (profile) console.error(`[bench/realtime] server pid ${server.pid}: garbage collections in the window:`, JSON.stringify((await signalled(server, 'SIGWINCH', 'profiled')).gcs));
+  if (profile)
+    console.error(
+      `[bench/realtime] server pid ${server.pid}: garbage collections in the window:`,
+      JSON.stringify((await signalled(server, 'SIGWINCH', 'profiled')).gcs),
+    );
   // With both options, one more snapshot while the flood is still in flight: what it holds.
   if (profile && SNAPSHOTS) await signalled(server, 'SIGHUP', 'snapped');
   const elapsed = (t1 - t0) / 1000;
-  const perFrame = (messages: number, inFrames: number) => (inFrames > 0 ? messages / inFrames : null);
+  const perFrame = (messages: number, inFrames: number) =>
+    inFrames > 0 ? messages / inFrames : null;
   const frames = frameTimes.length;
   const perMessage = (ticksUsed: number) => (ticksUsed * 10_000) / delivered;
   for (const stop of stops) stop();
@@ -224,7 +280,10 @@ async function measure(
     p.client.off('chat:messages', onOwn);
     p.client.off('refused', onRefused);
   }
-  if (refusals.length) throw new Error(`${refusals.length} sends were refused (${[...new Set(refusals)].join(', ')}): the figures would not be the server's`);
+  if (refusals.length)
+    throw new Error(
+      `${refusals.length} sends were refused (${[...new Set(refusals)].join(', ')}): the figures would not be the server's`,
+    );
   latencies.sort((a, b) => a - b);
   return {
     perSecond: delivered / elapsed,
@@ -234,7 +293,10 @@ async function measure(
     perFrame: delivered / frames,
     deliveredHalves: [half.delivered, delivered - half.delivered],
     // A half with no frame in it has no figure: null, as JSON would turn NaN into anyway.
-    perFrameHalves: [perFrame(half.delivered, half.frames), perFrame(delivered - half.delivered, frames - half.frames)],
+    perFrameHalves: [
+      perFrame(half.delivered, half.frames),
+      perFrame(delivered - half.delivered, frames - half.frames),
+    ],
     cpu: {
       server: perMessage(cpu1.server - cpu0.server),
       driver: perMessage(cpu1.driver - cpu0.driver),
@@ -247,10 +309,13 @@ async function measure(
 const paced = (server: NodeProcess, pairs: Pair[]) =>
   measure(server, pairs, 'paced', (_pair, i, sendOne) => {
     let timer: NodeJS.Timeout | undefined;
-    const first = setTimeout(() => {
-      void sendOne();
-      timer = setInterval(() => void sendOne(), INTERVAL_MS);
-    }, (i / pairs.length) * INTERVAL_MS);
+    const first = setTimeout(
+      () => {
+        void sendOne();
+        timer = setInterval(() => void sendOne(), INTERVAL_MS);
+      },
+      (i / pairs.length) * INTERVAL_MS,
+    );
     return () => {
       clearTimeout(first);
       clearInterval(timer);
@@ -267,19 +332,28 @@ const paced = (server: NodeProcess, pairs: Pair[]) =>
  * batch, so no start can split anything there.
  */
 const flatOut = (server: NodeProcess, pairs: Pair[], profile: boolean) =>
-  measure(server, pairs, 'flat out', (_pair, i, sendOne) => {
-    let stopped = false;
-    const loop = async () => {
-      while (!stopped) await sendOne();
-    };
-    const start = setTimeout(() => {
-      for (let w = 0; w < WINDOW; w++) void loop();
-    }, (i / pairs.length) * RAMP_MS);
-    return () => {
-      stopped = true;
-      clearTimeout(start);
-    };
-  }, profile);
+  measure(
+    server,
+    pairs,
+    'flat out',
+    (_pair, i, sendOne) => {
+      let stopped = false;
+      const loop = async () => {
+        while (!stopped) await sendOne();
+      };
+      const start = setTimeout(
+        () => {
+          for (let w = 0; w < WINDOW; w++) void loop();
+        },
+        (i / pairs.length) * RAMP_MS,
+      );
+      return () => {
+        stopped = true;
+        clearTimeout(start);
+      };
+    },
+    profile,
+  );
 
 type Auths = Parameters<typeof connectAll>[1];
 
@@ -291,7 +365,10 @@ async function warmUp(url: string, auths: Auths, ready: string) {
       ({ client }, i) =>
         new Promise<void>((resolve) => {
           client.once('chat:messages', () => resolve());
-          client.emit('chat:send', { clientMsgId: `warm-${i}`, text: `${performance.now()} warm-up` });
+          client.emit('chat:send', {
+            clientMsgId: `warm-${i}`,
+            text: `${performance.now()} warm-up`,
+          });
         }),
     ),
   );
@@ -303,9 +380,16 @@ async function warmUp(url: string, auths: Auths, ready: string) {
 }
 
 /** Warms a server up, connects every session's two sides and reads the memory they take. */
-async function connectMeasured(server: NodeProcess, warm: Auths, auths: Auths, ready: string, snapshots: boolean) {
+async function connectMeasured(
+  server: NodeProcess,
+  warm: Auths,
+  auths: Auths,
+  ready: string,
+  snapshots: boolean,
+) {
   await warmUp(server.url, warm, ready);
-  const snapshot = async () => SNAPSHOTS && snapshots && (await signalled(server, 'SIGHUP', 'snapped'));
+  const snapshot = async () =>
+    SNAPSHOTS && snapshots && (await signalled(server, 'SIGHUP', 'snapped'));
   const before = await settledMemory(server);
   await snapshot();
   const half = await connectAll(server.url, auths.slice(0, auths.length / 2), ready);
@@ -320,10 +404,20 @@ async function connectMeasured(server: NodeProcess, warm: Auths, auths: Auths, r
       rss: per(from.rss, to.rss),
       young: per(from.young, to.young),
       heap: per(from.heap, to.heap),
-      compacted: { rss: per(from.compacted.rss, to.compacted.rss), young: per(from.compacted.young, to.compacted.young), old: per(from.compacted.old, to.compacted.old) },
+      compacted: {
+        rss: per(from.compacted.rss, to.compacted.rss),
+        young: per(from.compacted.young, to.compacted.young),
+        old: per(from.compacted.old, to.compacted.old),
+      },
     };
   };
-  return { pairs, memory: { all: perParticipant(before, after, pairs.length), secondHalf: perParticipant(mid, after, pairs.length - half.length) } };
+  return {
+    pairs,
+    memory: {
+      all: perParticipant(before, after, pairs.length),
+      secondHalf: perParticipant(mid, after, pairs.length - half.length),
+    },
+  };
 }
 
 /** A server under test, running, with the handshakes of its warm-up and measured sessions. */
@@ -338,8 +432,18 @@ interface Contender {
 
 async function bare(sessions: number): Promise<Contender> {
   const server = await withGc({}, 'bare relay', 'bench/realtime/bare-relay.ts');
-  const auths = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ client: { room: `${prefix}${i}` }, expert: { room: `${prefix}${i}` } }));
-  return { server, warm: auths(WARM_UP, 'w'), auths: auths(sessions, 'r'), ready: 'connect', stop: () => server.stop() };
+  const auths = (n: number, prefix: string) =>
+    Array.from({ length: n }, (_, i) => ({
+      client: { room: `${prefix}${i}` },
+      expert: { room: `${prefix}${i}` },
+    }));
+  return {
+    server,
+    warm: auths(WARM_UP, 'w'),
+    auths: auths(sessions, 'r'),
+    ready: 'connect',
+    stop: () => server.stop(),
+  };
 }
 
 async function hourglass(sessions: number): Promise<Contender> {
@@ -354,7 +458,12 @@ async function hourglass(sessions: number): Promise<Contender> {
   };
   try {
     await migrate(database.db);
-    const config = loadConfig({ DATABASE_URL: url, ROLES: 'api', LOG_LEVEL: 'silent', DEMO_SEED: 'false' });
+    const config = loadConfig({
+      DATABASE_URL: url,
+      ROLES: 'api',
+      LOG_LEVEL: 'silent',
+      DEMO_SEED: 'false',
+    });
     const { deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
     const auths: Auths = new Array(sessions + WARM_UP);
     let next = 0;
@@ -364,14 +473,27 @@ async function hourglass(sessions: number): Promise<Contender> {
           const i = next++;
           // Credit for far longer than the run: billing sweeps charge every minute meanwhile.
           const s = await buildSession(deps, { type: 'chat', credit: 1_000_000 });
-          auths[i] = { client: { token: s.links.client.token }, expert: { token: s.links.expert.token } };
+          auths[i] = {
+            client: { token: s.links.client.token },
+            expert: { token: s.links.expert.token },
+          };
         }
       }),
     );
     // The per-connection rate limit (20 messages/s by default) is a policy, not a capacity:
     // flat out at 500 sessions each client would send more than that, be refused, and stop.
-    server = await withGc({ DATABASE_URL: url, REALTIME_RATE_PER_S: '10000', REALTIME_BURST: '10000' }, 'hourglass', 'server/src/main.ts');
-    return { server, warm: auths.slice(sessions), auths: auths.slice(0, sessions), ready: 'session:state', stop };
+    server = await withGc(
+      { DATABASE_URL: url, REALTIME_RATE_PER_S: '10000', REALTIME_BURST: '10000' },
+      'hourglass',
+      'server/src/main.ts',
+    );
+    return {
+      server,
+      warm: auths.slice(sessions),
+      auths: auths.slice(0, sessions),
+      ready: 'session:state',
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -379,7 +501,11 @@ async function hourglass(sessions: number): Promise<Contender> {
 }
 
 /** What run.ts asks; each is answered with one message: the result, or `{ error }`. */
-export type Command = { do: 'connect'; snapshots: boolean } | { do: 'paced' } | { do: 'flatOut'; profile: boolean } | { do: 'stop' };
+export type Command =
+  | { do: 'connect'; snapshots: boolean }
+  | { do: 'paced' }
+  | { do: 'flatOut'; profile: boolean }
+  | { do: 'stop' };
 
 const [kind, size] = process.argv.slice(2);
 const contender = kind === 'bare' ? await bare(Number(size)) : await hourglass(Number(size));
@@ -387,7 +513,13 @@ let pairs: Pair[] = [];
 async function run(command: Command): Promise<unknown> {
   switch (command.do) {
     case 'connect': {
-      const connected = await connectMeasured(contender.server, contender.warm, contender.auths, contender.ready, command.snapshots);
+      const connected = await connectMeasured(
+        contender.server,
+        contender.warm,
+        contender.auths,
+        contender.ready,
+        command.snapshots,
+      );
       pairs = connected.pairs;
       return connected.memory;
     }

@@ -31,7 +31,10 @@ export const CONNECT_CONCURRENCY = Number(values['connect-concurrency']);
 /** Sessions connected, chatted and closed before memory is first read. */
 export const WARM_UP = 10;
 export const base = process.env.TEST_DATABASE_URL;
-if (!base) throw new Error('Set TEST_DATABASE_URL to a PostgreSQL server (the bench creates and drops its own databases).');
+if (!base)
+  throw new Error(
+    'Set TEST_DATABASE_URL to a PostgreSQL server (the bench creates and drops its own databases).',
+  );
 
 export interface Figures {
   perSecond: number;
@@ -61,4 +64,3 @@ export interface Memory {
    */
   compacted: { rss: number; young: number; old: number };
 }
-

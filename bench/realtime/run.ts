@@ -76,15 +76,30 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { median } from '../median.ts';
 import type { Command } from './contender.ts';
-import { PROFILES, ROUNDS, SECONDS, INTERVAL_MS, SETTLE_MS, SIZES, WINDOW, type Figures, type Memory } from './options.ts';
+import {
+  PROFILES,
+  ROUNDS,
+  SECONDS,
+  INTERVAL_MS,
+  SETTLE_MS,
+  SIZES,
+  WINDOW,
+  type Figures,
+  type Memory,
+} from './options.ts';
 
 /** A contender process (contender.ts) for one server at one size, answering one command at a time. */
 async function startContender(kind: 'bare' | 'hourglass', sessions: number) {
-  const child = fork(fileURLToPath(new URL('contender.ts', import.meta.url)), [kind, String(sessions), ...process.argv.slice(2)]);
+  const child = fork(fileURLToPath(new URL('contender.ts', import.meta.url)), [
+    kind,
+    String(sessions),
+    ...process.argv.slice(2),
+  ]);
   const exited = once(child, 'exit');
   const next = () =>
     new Promise<unknown>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`the ${kind} contender exited (${code})`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`the ${kind} contender exited (${code})`));
       child.once('exit', onExit);
       child.once('message', (m: { error?: string }) => {
         child.off('exit', onExit);
@@ -135,9 +150,17 @@ async function runRound(sessions: number, first: boolean): Promise<Round> {
       // only: later ones would overwrite them (the files are named by server, not by round).
       const connect = { do: 'connect', snapshots: first } as const;
       const memory = { bare: await b.ask<Both>(connect), hourglass: await h.ask<Both>(connect) };
-      const paced = first ? { bare: await b.ask<Figures>({ do: 'paced' }), hourglass: await h.ask<Figures>({ do: 'paced' }) } : undefined;
+      const paced = first
+        ? {
+            bare: await b.ask<Figures>({ do: 'paced' }),
+            hourglass: await h.ask<Figures>({ do: 'paced' }),
+          }
+        : undefined;
       const profile = PROFILES !== undefined && first;
-      const flatOut = { bare: await b.ask<Figures>({ do: 'flatOut', profile }), hourglass: await h.ask<Figures>({ do: 'flatOut', profile }) };
+      const flatOut = {
+        bare: await b.ask<Figures>({ do: 'flatOut', profile }),
+        hourglass: await h.ask<Figures>({ do: 'flatOut', profile }),
+      };
       return { memory, flatOut, ...(paced ? { paced } : {}) };
     } finally {
       await h.stop();
@@ -153,7 +176,9 @@ async function runSize(sessions: number) {
     const round = await runRound(sessions, r === 0);
     rounds.push(round);
     // Its figures as they came, so that a run cut short (or a report that fails) keeps them.
-    console.error(`[bench/realtime] ${sessions} sessions: round ${r + 1} of ${ROUNDS} done: ${JSON.stringify(round)}`);
+    console.error(
+      `[bench/realtime] ${sessions} sessions: round ${r + 1} of ${ROUNDS} done: ${JSON.stringify(round)}`,
+    );
   }
   return rounds;
 }
@@ -171,8 +196,14 @@ const medianFigures = (fs: Figures[]): Figures => ({
   p50: median(fs.map((f) => f.p50)),
   p99: median(fs.map((f) => f.p99)),
   perFrame: median(fs.map((f) => f.perFrame)),
-  deliveredHalves: [median(fs.map((f) => f.deliveredHalves[0])), median(fs.map((f) => f.deliveredHalves[1]))],
-  perFrameHalves: [medianOfMeasured(fs.map((f) => f.perFrameHalves[0])), medianOfMeasured(fs.map((f) => f.perFrameHalves[1]))],
+  deliveredHalves: [
+    median(fs.map((f) => f.deliveredHalves[0])),
+    median(fs.map((f) => f.deliveredHalves[1])),
+  ],
+  perFrameHalves: [
+    medianOfMeasured(fs.map((f) => f.perFrameHalves[0])),
+    medianOfMeasured(fs.map((f) => f.perFrameHalves[1])),
+  ],
   cpu: {
     server: median(fs.map((f) => f.cpu.server)),
     driver: median(fs.map((f) => f.cpu.driver)),
@@ -197,7 +228,9 @@ const medianMemory = (ms: Memory[]) => ({
 
 /** A figure for the tables; one that could not be measured (null: a half of the window with no frame) as a dash. */
 const fmt = (n: number | null, digits = 0) =>
-  n === null || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  n === null || !Number.isFinite(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (sessions: number, what: string, b: Figures, h: Figures) =>
   `| ${fmt(sessions)} | ${what} | ${fmt(b.perSecond)} | ${fmt(h.perSecond)} | **${fmt(h.perSecond / b.perSecond, 2)}×** | ${fmt(b.p50, 1)} / ${fmt(b.p99, 1)} | ${fmt(h.p50, 1)} / ${fmt(h.p99, 1)} |`;
 
@@ -239,24 +272,37 @@ const split: string[] = [
   '| sessions | connections | V8 outside the young generation | ratio | the rest | Hourglass − bare |',
   '| --- | --- | --- | --- | --- | --- |',
 ];
-const roundRatios: string[] = ['', "Each round's ratios (Hourglass / bare): flat-out msgs/s; RSS outside the young generation, all / second half, as left and compacted:", ''];
+const roundRatios: string[] = [
+  '',
+  "Each round's ratios (Hourglass / bare): flat-out msgs/s; RSS outside the young generation, all / second half, as left and compacted:",
+  '',
+];
 /** The connections each memory figure is taken over, and their label in the report. */
 const HALVES = [
   ['all', 'all'],
   ['secondHalf', 'second half'],
 ] as const;
-const ratios = (xs: number[]) => `${xs.map((x) => `${fmt(x, 2)}×`).join(', ')} (median ${fmt(median(xs), 2)}×)`;
+const ratios = (xs: number[]) =>
+  `${xs.map((x) => `${fmt(x, 2)}×`).join(', ')} (median ${fmt(median(xs), 2)}×)`;
 for (const sessions of SIZES) {
   const rounds = await runSize(sessions);
   const p = rounds[0]!.paced!;
-  const [fb, fh] = [medianFigures(rounds.map((r) => r.flatOut.bare)), medianFigures(rounds.map((r) => r.flatOut.hourglass))];
+  const [fb, fh] = [
+    medianFigures(rounds.map((r) => r.flatOut.bare)),
+    medianFigures(rounds.map((r) => r.flatOut.hourglass)),
+  ];
   lines.push(row(sessions, 'paced', p.bare, p.hourglass), row(sessions, 'flat out', fb, fh));
   cpu.push(cpuRow(sessions, 'bare relay', fb), cpuRow(sessions, 'Hourglass', fh));
   /** Each round's Hourglass / bare ratio of one memory figure, over all connections and over the second half. */
   const memoryRatios = (figure: (m: Memory) => number) =>
-    HALVES.map(([which]) => ratios(rounds.map((r) => figure(r.memory.hourglass[which]) / figure(r.memory.bare[which]))));
+    HALVES.map(([which]) =>
+      ratios(rounds.map((r) => figure(r.memory.hourglass[which]) / figure(r.memory.bare[which]))),
+    );
   /** Each round's rest (compactedRest), bare / Hourglass, over all connections and over the second half. */
-  const rests = HALVES.map(([which, label]) => `${label} ${rounds.map((r) => `${fmt(compactedRest(r.memory.bare[which]), 2)} / ${fmt(compactedRest(r.memory.hourglass[which]), 2)}`).join(', ')}`);
+  const rests = HALVES.map(
+    ([which, label]) =>
+      `${label} ${rounds.map((r) => `${fmt(compactedRest(r.memory.bare[which]), 2)} / ${fmt(compactedRest(r.memory.hourglass[which]), 2)}`).join(', ')}`,
+  );
   roundRatios.push(
     `- ${fmt(sessions)} sessions, flat out: ${ratios(rounds.map((r) => r.flatOut.hourglass.perSecond / r.flatOut.bare.perSecond))}`,
     `- ${fmt(sessions)} sessions, RSS outside the young generation: all ${memoryRatios(outside).join('; second half ')}`,
@@ -267,9 +313,16 @@ for (const sessions of SIZES) {
   const pair = (x: number, y: number) => `${fmt(x, 1)} / ${fmt(y, 1)}`;
   const ratio = (x: number, y: number) => `${pair(x, y)} | **${fmt(y / x, 2)}×**`;
   for (const [which, label] of HALVES) {
-    const [bm, hm] = [medianMemory(rounds.map((r) => r.memory.bare[which])), medianMemory(rounds.map((r) => r.memory.hourglass[which]))];
-    memory.push(`| ${fmt(sessions)} | ${label} | ${pair(bm.rss, hm.rss)} | ${pair(bm.young, hm.young)} | ${ratio(bm.outside, hm.outside)} | ${ratio(bm.compacted, hm.compacted)} | ${ratio(bm.heap, hm.heap)} |`);
-    split.push(`| ${fmt(sessions)} | ${label} | ${ratio(bm.old, hm.old)} | ${pair(bm.rest, hm.rest)} | ${fmt(hm.rest - bm.rest, 2)} |`);
+    const [bm, hm] = [
+      medianMemory(rounds.map((r) => r.memory.bare[which])),
+      medianMemory(rounds.map((r) => r.memory.hourglass[which])),
+    ];
+    memory.push(
+      `| ${fmt(sessions)} | ${label} | ${pair(bm.rss, hm.rss)} | ${pair(bm.young, hm.young)} | ${ratio(bm.outside, hm.outside)} | ${ratio(bm.compacted, hm.compacted)} | ${ratio(bm.heap, hm.heap)} |`,
+    );
+    split.push(
+      `| ${fmt(sessions)} | ${label} | ${ratio(bm.old, hm.old)} | ${pair(bm.rest, hm.rest)} | ${fmt(hm.rest - bm.rest, 2)} |`,
+    );
   }
 }
 console.log([...lines, ...roundRatios, ...cpu, ...memory, ...split].join('\n'));

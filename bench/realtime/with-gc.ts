@@ -25,8 +25,13 @@ const g = globalThis as { gc?: () => void };
 if (!g.gc) throw new Error('start with NODE_OPTIONS=--expose-gc');
 /** The resident bytes of each V8 heap space, and of the young generation (new space and its large objects). */
 function spaces() {
-  const bySpace = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]));
-  return { young: (bySpace.new_space ?? 0) + (bySpace.new_large_object_space ?? 0), spaces: bySpace };
+  const bySpace = Object.fromEntries(
+    getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]),
+  );
+  return {
+    young: (bySpace.new_space ?? 0) + (bySpace.new_large_object_space ?? 0),
+    spaces: bySpace,
+  };
 }
 /**
  * Pages a collection frees are unmapped by a V8 background task after it ends: the RSS is read
@@ -36,7 +41,8 @@ const UNMAPPED_MS = 3000;
 /** Of the RSS, the anonymous pages (the heap, malloc's, stacks) and the rest (mapped files: the binary's code). */
 function resident() {
   const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
-  const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)![1]) * 1024;
+  const bytes = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)![1]) * 1024;
   const anon = bytes('Anonymous');
   return { anon, file: bytes('Rss') - anon };
 }
@@ -62,7 +68,9 @@ process.on('SIGUSR2', async () => {
 let snapshots = 0;
 process.on('SIGHUP', () => {
   g.gc!();
-  const file = writeHeapSnapshot(`${process.env.BENCH_SNAPSHOTS}/${process.env.BENCH_LABEL}-${++snapshots}.heapsnapshot`);
+  const file = writeHeapSnapshot(
+    `${process.env.BENCH_SNAPSHOTS}/${process.env.BENCH_LABEL}-${++snapshots}.heapsnapshot`,
+  );
   console.log(JSON.stringify({ msg: 'snapped', file }));
 });
 // Garbage collections while profiling: how many and how long, by kind.
@@ -98,7 +106,10 @@ process.on('SIGWINCH', async () => {
   gcObserver.disconnect();
   // Made here: a write that throws in this handler would leave the bench waiting for 'profiled'.
   mkdirSync(process.env.BENCH_PROFILES!, { recursive: true });
-  writeFileSync(`${process.env.BENCH_PROFILES}/${process.env.BENCH_LABEL}.cpuprofile`, JSON.stringify(profile));
+  writeFileSync(
+    `${process.env.BENCH_PROFILES}/${process.env.BENCH_LABEL}.cpuprofile`,
+    JSON.stringify(profile),
+  );
   console.log(JSON.stringify({ msg: 'profiled', gcs }));
 });
 await import(new URL(`../../${process.env.BENCH_SERVER}`, import.meta.url).href);

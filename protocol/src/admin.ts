@@ -7,7 +7,9 @@ import { EndReason, SessionKind, SessionState } from './sessions.ts';
 /** G7: what operators see. Every list is newest first, by cursor. */
 const Person = z.object({ id: Id, name: z.string() });
 
-export const AdminSessionsQuery = PageQuery.extend({ state: SessionState.default('live').describe('Default: the live sessions now') });
+export const AdminSessionsQuery = PageQuery.extend({
+  state: SessionState.default('live').describe('Default: the live sessions now'),
+});
 export const AdminSession = z.object({
   id: Id,
   kind: SessionKind,
@@ -28,7 +30,9 @@ export const AdminSession = z.object({
   escrowState: EscrowState.nullable(),
 });
 
-export const AdminEscrowQuery = PageQuery.extend({ state: z.enum(['held', 'disputed', 'released', 'refunded', 'settled']).default('held') });
+export const AdminEscrowQuery = PageQuery.extend({
+  state: z.enum(['held', 'disputed', 'released', 'refunded', 'settled']).default('held'),
+});
 export const AdminEscrow = z.object({
   sessionId: Id,
   state: EscrowState,

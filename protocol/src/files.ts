@@ -19,14 +19,25 @@ export const SessionFile = z.object({
 export type SessionFile = z.infer<typeof SessionFile>;
 
 /** A file name as shown and as offered on download: no paths, no control characters. */
-export const FileName = z.string().trim().min(1).max(200)
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  .refine((n) => !/[\u0000-\u001f\u007f/\\]/.test(n) && n !== '.' && n !== '..', 'no slashes, backslashes or control characters');
+export const FileName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine(
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    (n) => !/[\u0000-\u001f\u007f/\\]/.test(n) && n !== '.' && n !== '..',
+    'no slashes, backslashes or control characters',
+  );
 export const UploadQuery = z.strictObject({ name: FileName });
 export const FileList = z.object({ items: z.array(SessionFile) });
 export const FileParams = z.strictObject({ id: Id, fileId: Id });
 export const FileLink = z.object({
-  url: z.string().describe('Fetch with no credential: the link is one; it names this file and the user it was made for'),
+  url: z
+    .string()
+    .describe(
+      'Fetch with no credential: the link is one; it names this file and the user it was made for',
+    ),
   expiresAt: Timestamp,
 });
 export const DownloadQuery = z.strictObject({
@@ -36,4 +47,14 @@ export const DownloadQuery = z.strictObject({
 });
 
 /** What may be shared, recognised by the file's first bytes (magic numbers). */
-export const allowedFileTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'audio/mpeg', 'audio/mp4', 'video/mp4', 'text/plain'] as const;
+export const allowedFileTypes = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'audio/mpeg',
+  'audio/mp4',
+  'video/mp4',
+  'text/plain',
+] as const;

@@ -27,17 +27,28 @@ export const Notification = z.object({
   id: Id,
   kind: NotificationKind,
   sessionId: Id.nullable(),
-  counterpartName: z.string().nullable().describe("The other participant's name, for a session's notification"),
-  data: z.record(z.string(), z.unknown()).describe('Kind-specific facts: amounts (minor units), times, reasons'),
+  counterpartName: z
+    .string()
+    .nullable()
+    .describe("The other participant's name, for a session's notification"),
+  data: z
+    .record(z.string(), z.unknown())
+    .describe('Kind-specific facts: amounts (minor units), times, reasons'),
   createdAt: Timestamp,
   readAt: Timestamp.nullable(),
 });
 export type Notification = z.infer<typeof Notification>;
 
 export const NotificationsQuery = PageQuery.extend({
-  unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('Only unread ones'),
+  unread: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('Only unread ones'),
 });
-export const NotificationsPage = page(Notification).extend({ unreadCount: z.number().int().nonnegative() });
+export const NotificationsPage = page(Notification).extend({
+  unreadCount: z.number().int().nonnegative(),
+});
 export const MarkReadBody = z.union([
   z.strictObject({ ids: z.array(Id).min(1).max(100) }),
   z.strictObject({ all: z.literal(true) }),
@@ -95,12 +106,18 @@ export const WebhookDelivery = z.object({
   eventType: WebhookEventType,
   state: z.enum(['pending', 'delivered', 'failed']),
   attempts: z.number().int(),
-  lastStatus: z.number().int().nullable().describe("The receiver's last HTTP status (null: no answer)"),
+  lastStatus: z
+    .number()
+    .int()
+    .nullable()
+    .describe("The receiver's last HTTP status (null: no answer)"),
   lastError: z.string().nullable(),
   nextAttemptAt: Timestamp.nullable(),
   deliveredAt: Timestamp.nullable(),
   createdAt: Timestamp,
 });
-export const DeliveriesQuery = PageQuery.extend({ state: z.enum(['pending', 'delivered', 'failed']).optional() });
+export const DeliveriesQuery = PageQuery.extend({
+  state: z.enum(['pending', 'delivered', 'failed']).optional(),
+});
 export const WebhookParams = z.strictObject({ id: Id });
 export const deliveriesPage = page(WebhookDelivery);

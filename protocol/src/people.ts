@@ -10,7 +10,10 @@ export type SessionType = z.infer<typeof SessionType>;
 export const FLAT_DURATIONS = [15, 30, 45, 60] as const;
 export const Presence = z.enum(['online', 'busy', 'offline']);
 
-const Email = z.email().max(254).transform((e) => e.toLowerCase());
+const Email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
 const Name = z.string().trim().min(1).max(100);
 const Password = z.string().min(10).max(200);
 
@@ -30,7 +33,11 @@ export const FlatPrices = z.strictObject({
 
 export const ExpertProfileInput = z.strictObject({
   bio: z.string().max(5000).default(''),
-  avatarUrl: z.url({ protocol: /^https?$/ }).max(500).nullable().default(null),
+  avatarUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(500)
+    .nullable()
+    .default(null),
   categories: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
   rates: Rates.default({}),
   flatPrices: FlatPrices.default({}),
@@ -39,7 +46,11 @@ export const ExpertProfileInput = z.strictObject({
 export const ExpertProfileUpdate = z.strictObject({
   name: Name.optional(),
   bio: z.string().max(5000).optional(),
-  avatarUrl: z.url({ protocol: /^https?$/ }).max(500).nullable().optional(),
+  avatarUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(500)
+    .nullable()
+    .optional(),
   categories: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
   rates: Rates.optional(),
   flatPrices: FlatPrices.optional(),
@@ -52,7 +63,9 @@ export const User = z.object({
   email: z.string(),
   name: z.string(),
   createdAt: Timestamp,
-  disabledAt: Timestamp.nullable().describe('Set while an operator has disabled the user: no sign-in, no join link, no connection'),
+  disabledAt: Timestamp.nullable().describe(
+    'Set while an operator has disabled the user: no sign-in, no join link, no connection',
+  ),
 });
 export type User = z.infer<typeof User>;
 
@@ -72,7 +85,11 @@ export const Expert = z.object({
 export type Expert = z.infer<typeof Expert>;
 
 export const ExpertsQuery = PageQuery.extend({
-  available: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: only experts online now and not in a live session'),
+  available: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: only experts online now and not in a live session'),
 });
 
 export const CreateUserBody = z.strictObject({
@@ -95,4 +112,7 @@ export const ApiKey = z.object({
   revokedAt: Timestamp.nullable(),
 });
 export const CreateApiKeyBody = z.strictObject({ name: Name });
-export const CreatedApiKey = z.object({ apiKey: ApiKey, secret: z.string().describe('Shown once') });
+export const CreatedApiKey = z.object({
+  apiKey: ApiKey,
+  secret: z.string().describe('Shown once'),
+});

@@ -45,7 +45,9 @@ export type ChatMessage = z.infer<typeof ChatMessage>;
 
 export const RoomPresence = z.object({
   role: ParticipantRole,
-  status: z.enum(['present', 'away', 'absent']).describe('absent: never joined; away: joined, no connection now'),
+  status: z
+    .enum(['present', 'away', 'absent'])
+    .describe('absent: never joined; away: joined, no connection now'),
   since: Timestamp.nullable().describe('away: when the last connection dropped'),
 });
 export type RoomPresence = z.infer<typeof RoomPresence>;
@@ -54,7 +56,9 @@ export const Timer = z.object({
   startedAt: Timestamp.nullable(),
   endsAt: Timestamp.nullable().describe('Scheduled sessions: the deadline'),
   paidUntil: Timestamp.nullable().describe('On-demand sessions: the end of the paid time'),
-  pausedAt: Timestamp.nullable().describe('Set while the clock is stopped (a participant away past the grace); endsAt/paidUntil move on by the pause when it ends'),
+  pausedAt: Timestamp.nullable().describe(
+    'Set while the clock is stopped (a participant away past the grace); endsAt/paidUntil move on by the pause when it ends',
+  ),
   serverNow: Timestamp,
 });
 export type Timer = z.infer<typeof Timer>;
@@ -70,33 +74,50 @@ export const SessionStatePayload = z.object({
   participants: z.array(RoomPresence),
   timer: Timer,
   balance: Minor.nullable().describe("The client's wallet balance; null for the expert"),
-  extensionMinutes: z.array(z.number().int()).describe('The lengths the client may buy (EXTENSION_MINUTES) for a scheduled session; empty for the expert and on demand'),
+  extensionMinutes: z
+    .array(z.number().int())
+    .describe(
+      'The lengths the client may buy (EXTENSION_MINUTES) for a scheduled session; empty for the expert and on demand',
+    ),
   messages: z.array(ChatMessage).describe('The most recent messages, oldest first'),
 });
 export type SessionStatePayload = z.infer<typeof SessionStatePayload>;
 
 // Client → server. Strict: an unknown field is a client bug worth hearing about.
 export const ChatSend = z.strictObject({
-  clientMsgId: z.string().min(1).max(64).describe('Chosen by the client; a retry with the same id is the same message'),
+  clientMsgId: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('Chosen by the client; a retry with the same id is the same message'),
   text: z.string().trim().min(1).max(realtimeLimits.chatText),
 });
 export const Resume = z.strictObject({ afterSeq: z.number().int().min(0) });
 export const SignalSend = z.union([
-  z.strictObject({ description: z.strictObject({ type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: z.string().optional() }) }),
   z.strictObject({
-    candidate: z.strictObject({
-      candidate: z.string(),
-      sdpMid: z.string().nullable().optional(),
-      sdpMLineIndex: z.number().int().min(0).nullable().optional(),
-      usernameFragment: z.string().nullable().optional(),
-    }).nullable(),
+    description: z.strictObject({
+      type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
+      sdp: z.string().optional(),
+    }),
+  }),
+  z.strictObject({
+    candidate: z
+      .strictObject({
+        candidate: z.string(),
+        sdpMid: z.string().nullable().optional(),
+        sdpMLineIndex: z.number().int().min(0).nullable().optional(),
+        usernameFragment: z.string().nullable().optional(),
+      })
+      .nullable(),
   }),
 ]);
 export type SignalSend = z.infer<typeof SignalSend>;
 export const MediaState = z.strictObject({ audio: z.boolean(), video: z.boolean() });
 
 /** The answer to every client → server event that takes an acknowledgement. */
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+export type Ack<T> =
+  | { ok: true; data: T }
+  | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 export interface ClientToServerEvents {
   /**
@@ -104,10 +125,16 @@ export interface ClientToServerEvents {
    * `chat:messages` (or `refused` with this clientMsgId); with one, the stored message as well.
    */
   'chat:send': (payload: z.input<typeof ChatSend>, ack?: (r: Ack<ChatMessage>) => void) => void;
-  resume: (payload: z.input<typeof Resume>, ack: (r: Ack<{ messages: ChatMessage[]; more: boolean }>) => void) => void;
+  resume: (
+    payload: z.input<typeof Resume>,
+    ack: (r: Ack<{ messages: ChatMessage[]; more: boolean }>) => void,
+  ) => void;
   signal: (payload: SignalSend, ack?: (r: Ack<null>) => void) => void;
   'media:state': (payload: z.input<typeof MediaState>) => void;
-  'session:end': (payload: Record<string, never>, ack: (r: Ack<{ state: string; endReason: string | null }>) => void) => void;
+  'session:end': (
+    payload: Record<string, never>,
+    ack: (r: Ack<{ state: string; endReason: string | null }>) => void,
+  ) => void;
 }
 
 export interface ServerToClientEvents {
@@ -129,18 +156,40 @@ export interface ServerToClientEvents {
   signal: (p: SignalSend & { from: 'client' | 'expert' }) => void;
   'media:state': (p: { role: 'client' | 'expert'; audio: boolean; video: boolean }) => void;
   presence: (p: RoomPresence) => void;
-  'session:started': (p: { startedAt: string; endsAt: string | null; paidUntil: string | null; serverNow: string }) => void;
+  'session:started': (p: {
+    startedAt: string;
+    endsAt: string | null;
+    paidUntil: string | null;
+    serverNow: string;
+  }) => void;
   /** The clock stopped: a participant has been away longer than the grace. */
   'session:paused': (p: { pausedAt: string; serverNow: string }) => void;
   /** A deadline moved (the clock resumed after a pause; a paid extension). */
-  'session:extended': (p: { endsAt: string | null; paidUntil: string | null; serverNow: string }) => void;
+  'session:extended': (p: {
+    endsAt: string | null;
+    paidUntil: string | null;
+    serverNow: string;
+  }) => void;
   'session:ended': (p: { reason: string; endedAt: string }) => void;
-  'billing:charged': (p: { minute: number; amount: number; balance: number | null; paidUntil: string }) => void;
+  'billing:charged': (p: {
+    minute: number;
+    amount: number;
+    balance: number | null;
+    paidUntil: string;
+  }) => void;
   'session:low_balance': (p: { balance: number | null; minutesLeft: number }) => void;
   /** User channel (`auth: {channel: 'user', csrfToken}`, signed in): an on-demand request for this expert. */
-  'request:new': (p: { sessionId: string; clientId: string; type: string; expiresAt: string }) => void;
+  'request:new': (p: {
+    sessionId: string;
+    clientId: string;
+    type: string;
+    expiresAt: string;
+  }) => void;
   /** User channel: the expert's answer to this client's request (or its expiry). */
-  'request:answered': (p: { sessionId: string; state: 'accepted' | 'declined' | 'expired' }) => void;
+  'request:answered': (p: {
+    sessionId: string;
+    state: 'accepted' | 'declined' | 'expired';
+  }) => void;
   /** A participant shared a file in the session (D9): fetch it through a link (`fileLink`). */
   'file:shared': (f: SessionFile) => void;
   /** User channel: a new notification for this user (F1); the same as the list shows. */
@@ -156,6 +205,8 @@ export const IceServer = z.object({
 });
 export const IceServers = z.object({
   iceServers: z.array(IceServer).describe('For RTCPeerConnection({ iceServers })'),
-  expiresAt: Timestamp.nullable().describe('When the TURN credentials stop working; null without TURN'),
+  expiresAt: Timestamp.nullable().describe(
+    'When the TURN credentials stop working; null without TURN',
+  ),
 });
 export type IceServers = z.infer<typeof IceServers>;

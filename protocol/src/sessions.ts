@@ -73,14 +73,23 @@ export const CreateSessionBody = z
       .union([z.literal(15), z.literal(30), z.literal(45), z.literal(60)])
       .optional()
       .describe('Required for scheduled sessions: 15, 30, 45 or 60'),
-    linkValidUntil: Timestamp.optional().describe('Defaults to the end of the start window, or 24 h'),
+    linkValidUntil: Timestamp.optional().describe(
+      'Defaults to the end of the start window, or 24 h',
+    ),
   })
   .superRefine((body, ctx) => {
     if (body.kind === 'scheduled' && (!body.scheduledAt || !body.durationMinutes)) {
-      ctx.addIssue({ code: 'custom', message: 'scheduled sessions need scheduledAt and durationMinutes' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'scheduled sessions need scheduledAt and durationMinutes',
+      });
     }
     if (body.clientId === body.expertId) {
-      ctx.addIssue({ code: 'custom', message: 'client and expert must differ', path: ['expertId'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'client and expert must differ',
+        path: ['expertId'],
+      });
     }
   });
 
@@ -108,7 +117,9 @@ export const MySession = Session.extend({
   counterpart: z.object({ role: ParticipantRole, userId: Id, name: z.string() }),
   startWindow: StartWindow.nullable().describe('Scheduled sessions: when joining opens and closes'),
   canJoinNow: z.boolean(),
-  requestExpiresAt: Timestamp.nullable().describe('An unanswered on-demand request: when it expires'),
+  requestExpiresAt: Timestamp.nullable().describe(
+    'An unanswered on-demand request: when it expires',
+  ),
 });
 export type MySession = z.infer<typeof MySession>;
 
@@ -131,11 +142,16 @@ export const SessionEvents = z.object({ items: z.array(SessionEvent) });
 export const MySessionsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
-  state: z.string().max(200).optional()
+  state: z
+    .string()
+    .max(200)
+    .optional()
     .transform((v) => (v === undefined ? undefined : v.split(',').map((x) => x.trim())))
     .pipe(z.array(SessionState).min(1).optional())
     .describe('Comma-separated states, e.g. booked,open'),
-  from: Timestamp.optional().describe("Sessions at or after (a scheduled session's time, else its creation)"),
+  from: Timestamp.optional().describe(
+    "Sessions at or after (a scheduled session's time, else its creation)",
+  ),
   to: Timestamp.optional().describe('Sessions before'),
 });
 
@@ -145,7 +161,9 @@ export const RatingBody = z.strictObject({
   text: z.string().trim().max(2000).default(''),
 });
 /** F3: the expert's summary after the session (both read it), or one's own private notes. */
-export const NoteBody = z.strictObject({ text: z.string().max(10_000).describe('Plain text; an empty text clears it') });
+export const NoteBody = z.strictObject({
+  text: z.string().max(10_000).describe('Plain text; an empty text clears it'),
+});
 export const Note = z.object({
   sessionId: Id,
   kind: z.enum(['summary', 'private']),
@@ -154,4 +172,9 @@ export const Note = z.object({
 });
 export type Note = z.infer<typeof Note>;
 
-export const Rating = z.object({ sessionId: Id, stars: z.number().int(), text: z.string(), createdAt: Timestamp });
+export const Rating = z.object({
+  sessionId: Id,
+  stars: z.number().int(),
+  text: z.string(),
+  createdAt: Timestamp,
+});

@@ -1,4 +1,12 @@
-import { endpoints, type SessionFile, type BodyOf, type EndpointName, type ParamsOf, type QueryOf, type ResponseOf } from '@hourglass/protocol';
+import {
+  endpoints,
+  type SessionFile,
+  type BodyOf,
+  type EndpointName,
+  type ParamsOf,
+  type QueryOf,
+  type ResponseOf,
+} from '@hourglass/protocol';
 import { HourglassError } from './errors.ts';
 
 export interface ClientOptions {
@@ -13,7 +21,9 @@ export interface ClientOptions {
 }
 
 type Part<K extends string, T> = [T] extends [undefined] ? object : { [P in K]: T };
-type BaseInput<N extends EndpointName> = Part<'params', ParamsOf<N>> & Part<'body', BodyOf<N>> & Partial<Part<'query', QueryOf<N>>>;
+type BaseInput<N extends EndpointName> = Part<'params', ParamsOf<N>> &
+  Part<'body', BodyOf<N>> &
+  Partial<Part<'query', QueryOf<N>>>;
 export type CallInput<N extends EndpointName> = BaseInput<N> & {
   /** Money-moving calls: the same key repeats the same movement once (sent as `Idempotency-Key`). */
   idempotencyKey?: string;
@@ -39,20 +49,36 @@ export function createClient(options: ClientOptions) {
    * `quota_exceeded`. Then `call('fileLink', …)` gives a signed URL to fetch it with.
    */
   async function uploadFile(sessionId: string, file: Blob, name: string): Promise<SessionFile> {
-    const res = await doFetch(`${base}/api/sessions/${encodeURIComponent(sessionId)}/files?name=${encodeURIComponent(name)}`, {
-      method: 'POST',
-      headers: { ...credentialHeaders('POST'), 'content-type': file.type || 'application/octet-stream' },
-      credentials: 'include',
-      body: file,
-    });
+    const res = await doFetch(
+      `${base}/api/sessions/${encodeURIComponent(sessionId)}/files?name=${encodeURIComponent(name)}`,
+      {
+        method: 'POST',
+        headers: {
+          ...credentialHeaders('POST'),
+          'content-type': file.type || 'application/octet-stream',
+        },
+        credentials: 'include',
+        body: file,
+      },
+    );
     if (!res.ok) throw await HourglassError.from(res);
     return (await res.json()) as SessionFile;
   }
 
-  async function call<N extends EndpointName>(name: N, ...[input]: keyof BaseInput<N> extends never ? [CallInput<N>?] : [CallInput<N>]): Promise<ResponseOf<N>> {
+  async function call<N extends EndpointName>(
+    name: N,
+    ...[input]: keyof BaseInput<N> extends never ? [CallInput<N>?] : [CallInput<N>]
+  ): Promise<ResponseOf<N>> {
     const ep = endpoints[name];
-    const { params, query, body, idempotencyKey } = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; idempotencyKey?: string };
-    const path = ep.path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(params?.[k] ?? ''));
+    const { params, query, body, idempotencyKey } = (input ?? {}) as {
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+      idempotencyKey?: string;
+    };
+    const path = ep.path.replace(/\{(\w+)\}/g, (_, k: string) =>
+      encodeURIComponent(params?.[k] ?? ''),
+    );
     const qs = new URLSearchParams(
       Object.entries(query ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
     ).toString();

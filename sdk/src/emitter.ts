@@ -11,6 +11,7 @@ export class Emitter<Events extends Record<string, unknown>> {
   }
 
   protected emit<K extends keyof Events>(event: K, value: Events[K]): void {
-    for (const listener of this.listeners.get(event) ?? []) (listener as (v: Events[K]) => void)(value);
+    for (const listener of this.listeners.get(event) ?? [])
+      (listener as (v: Events[K]) => void)(value);
   }
 }

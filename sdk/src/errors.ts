@@ -13,11 +13,18 @@ export class HourglassError extends Error {
   }
 
   static async from(res: Response): Promise<HourglassError> {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null;
+    const body = (await res.json().catch(() => null)) as {
+      error?: { code?: unknown; message?: unknown; details?: unknown };
+    } | null;
     const e = body?.error;
-    if (e && isErrorCode(e.code)) return new HourglassError(e.code, String(e.message ?? e.code), res.status, e.details);
+    if (e && isErrorCode(e.code))
+      return new HourglassError(e.code, String(e.message ?? e.code), res.status, e.details);
     // Not our server's shape (a proxy's error page, say): keep the status, name it by class.
-    return new HourglassError(res.status >= 500 ? 'unavailable' : 'validation_failed', `HTTP ${res.status}`, res.status);
+    return new HourglassError(
+      res.status >= 500 ? 'unavailable' : 'validation_failed',
+      `HTTP ${res.status}`,
+      res.status,
+    );
   }
 }
 

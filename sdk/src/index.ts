@@ -1,6 +1,18 @@
-export { createClient, type ClientOptions, type HourglassClient, type CallInput } from './client.ts';
+export {
+  createClient,
+  type ClientOptions,
+  type HourglassClient,
+  type CallInput,
+} from './client.ts';
 export { HourglassError } from './errors.ts';
-export { SessionRoom, type ConnectionStatus, type RoomEvents, type RoomMessage, type SessionRoomOptions, type TimerView } from './room.ts';
+export {
+  SessionRoom,
+  type ConnectionStatus,
+  type RoomEvents,
+  type RoomMessage,
+  type SessionRoomOptions,
+  type TimerView,
+} from './room.ts';
 export { MediaSession, type MediaEvents, type QualityStats } from './media.ts';
 export type * from '@hourglass/protocol';
 export { UserChannel, type UserChannelEvents, type UserChannelOptions } from './user-channel.ts';

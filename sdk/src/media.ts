@@ -47,7 +47,8 @@ export class MediaSession extends Emitter<MediaEvents> {
     role: 'client' | 'expert' | null = room.you,
   ) {
     super();
-    if (!role) throw new Error('MediaSession: the role is not known before the room is joined; pass it');
+    if (!role)
+      throw new Error('MediaSession: the role is not known before the room is joined; pass it');
     this.polite = role === 'client';
     this.pc = new RTCPeerConnection({ iceServers });
     this.pc.ontrack = ({ track }) => {
@@ -56,27 +57,43 @@ export class MediaSession extends Emitter<MediaEvents> {
     };
     // Before the first join the offer's description carries the candidates (nudge sends it):
     // trickled ones would reach the other side ahead of it.
-    this.pc.onicecandidate = ({ candidate }) => room.state && room.signal({ candidate: candidate ? (candidate.toJSON() as never) : null });
+    this.pc.onicecandidate = ({ candidate }) =>
+      room.state && room.signal({ candidate: candidate ? (candidate.toJSON() as never) : null });
     this.pc.onnegotiationneeded = () => this.negotiate();
     this.pc.onconnectionstatechange = () => this.emit('connection', this.pc.connectionState);
     this.pc.onsignalingstatechange = () => this.watch();
     this.unsubscribe.push(room.onSignal((s) => void this.onSignal(s)));
     // The other side arrived (or came back): make sure it has our offer, or start over.
-    this.unsubscribe.push(room.on('presence', (p) => {
-      if (p.role !== room.you && p.status === 'present') this.nudge();
-    }));
-    this.unsubscribe.push(room.on('connection', (c) => {
-      if (c === 'connected') this.nudge();
-    }));
+    this.unsubscribe.push(
+      room.on('presence', (p) => {
+        if (p.role !== room.you && p.status === 'present') this.nudge();
+      }),
+    );
+    this.unsubscribe.push(
+      room.on('connection', (c) => {
+        if (c === 'connected') this.nudge();
+      }),
+    );
   }
 
   /**
    * Sends the devices the type needs: a stream already opened (a preflight's), or asks for
    * them — audio, and video only for a video session.
    */
-  async start(devices: { stream?: MediaStream; audio?: MediaTrackConstraints | boolean; video?: MediaTrackConstraints | boolean } = {}): Promise<MediaStream> {
+  async start(
+    devices: {
+      stream?: MediaStream;
+      audio?: MediaTrackConstraints | boolean;
+      video?: MediaTrackConstraints | boolean;
+    } = {},
+  ): Promise<MediaStream> {
     const wantVideo = this.kind === 'video';
-    this.local = devices.stream ?? (await navigator.mediaDevices.getUserMedia({ audio: devices.audio ?? true, ...(wantVideo && { video: devices.video ?? true }) }));
+    this.local =
+      devices.stream ??
+      (await navigator.mediaDevices.getUserMedia({
+        audio: devices.audio ?? true,
+        ...(wantVideo && { video: devices.video ?? true }),
+      }));
     if (!wantVideo) for (const t of this.local.getVideoTracks()) this.local.removeTrack(t);
     for (const track of this.local.getTracks()) this.pc.addTrack(track, this.local);
     this.room.setMediaState(this.mediaState());
@@ -94,11 +111,16 @@ export class MediaSession extends Emitter<MediaEvents> {
   }
 
   async stats(): Promise<QualityStats> {
-    const out: QualityStats = { rttMs: null, packetLoss: null, inboundBytes: { audio: 0, video: 0 } };
+    const out: QualityStats = {
+      rttMs: null,
+      packetLoss: null,
+      inboundBytes: { audio: 0, video: 0 },
+    };
     let received = 0;
     let lost = 0;
     (await this.pc.getStats()).forEach((r) => {
-      if (r.type === 'candidate-pair' && r.nominated && typeof r.currentRoundTripTime === 'number') out.rttMs = r.currentRoundTripTime * 1000;
+      if (r.type === 'candidate-pair' && r.nominated && typeof r.currentRoundTripTime === 'number')
+        out.rttMs = r.currentRoundTripTime * 1000;
       if (r.type === 'inbound-rtp') {
         const kind = r.kind as 'audio' | 'video';
         out.inboundBytes[kind] += r.bytesReceived ?? 0;
@@ -144,7 +166,12 @@ export class MediaSession extends Emitter<MediaEvents> {
     this.deferred = true;
     clearTimeout(this.fallback);
     this.fallback = setTimeout(() => {
-      if (this.deferred && this.pc.signalingState === 'stable' && !this.pc.remoteDescription && this.otherPresent()) {
+      if (
+        this.deferred &&
+        this.pc.signalingState === 'stable' &&
+        !this.pc.remoteDescription &&
+        this.otherPresent()
+      ) {
         this.deferred = false;
         void this.offer();
       }
@@ -152,7 +179,11 @@ export class MediaSession extends Emitter<MediaEvents> {
   }
 
   private otherPresent() {
-    return this.room.state?.participants.some((p) => p.role !== this.room.you && p.status === 'present') ?? false;
+    return (
+      this.room.state?.participants.some(
+        (p) => p.role !== this.room.you && p.status === 'present',
+      ) ?? false
+    );
   }
 
   private async offer() {
@@ -161,7 +192,8 @@ export class MediaSession extends Emitter<MediaEvents> {
       await this.pc.setLocalDescription();
       // A remote offer may have rolled ours back meanwhile (a collision): then there is nothing to
       // send. Alone, the offer waits for the other side (nudge sends it with every candidate).
-      if (this.pc.signalingState === 'have-local-offer' && this.otherPresent()) this.room.signal({ description: this.pc.localDescription!.toJSON() as never });
+      if (this.pc.signalingState === 'have-local-offer' && this.otherPresent())
+        this.room.signal({ description: this.pc.localDescription!.toJSON() as never });
     } finally {
       this.makingOffer = false;
     }
@@ -175,7 +207,8 @@ export class MediaSession extends Emitter<MediaEvents> {
     clearTimeout(this.watchdog);
     if (this.pc.signalingState !== 'stable' || !this.pc.remoteDescription) return;
     this.watchdog = setTimeout(() => {
-      if (this.pc.signalingState === 'stable' && this.pc.iceConnectionState === 'new') this.pc.restartIce();
+      if (this.pc.signalingState === 'stable' && this.pc.iceConnectionState === 'new')
+        this.pc.restartIce();
     }, 2000);
   }
 
@@ -189,16 +222,19 @@ export class MediaSession extends Emitter<MediaEvents> {
       this.room.signal({ description: this.pc.localDescription.toJSON() as never });
     } else if (this.deferred && this.pc.signalingState === 'stable') {
       this.negotiate();
-    } else if (this.pc.signalingState === 'stable' && ['disconnected', 'failed'].includes(this.pc.connectionState)) {
+    } else if (
+      this.pc.signalingState === 'stable' &&
+      ['disconnected', 'failed'].includes(this.pc.connectionState)
+    ) {
       this.pc.restartIce();
     }
   }
 
-
   private async onSignal(s: SignalSend) {
     if ('description' in s) {
       const description = s.description as RTCSessionDescriptionInit;
-      const collision = description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
+      const collision =
+        description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
       this.ignoreOffer = !this.polite && collision;
       if (this.ignoreOffer) return;
       // A repeated answer (the nudge above, seen twice) is not an error worth breaking on.

@@ -1,7 +1,13 @@
 import {
   realtimeProtocol,
   type SessionFile,
-  type Ack, type ChatMessage, type ClientToServerEvents, type RoomPresence, type ServerToClientEvents, type SessionStatePayload, type SignalSend,
+  type Ack,
+  type ChatMessage,
+  type ClientToServerEvents,
+  type RoomPresence,
+  type ServerToClientEvents,
+  type SessionStatePayload,
+  type SignalSend,
 } from '@hourglass/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { Emitter } from './emitter.ts';
@@ -10,7 +16,16 @@ import { refusalMessage } from './errors.ts';
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 /** A chat message as this side sees it: the server's, or one of ours not yet acknowledged. */
-export type RoomMessage = (ChatMessage & { delivery: 'sent' }) | { clientMsgId: string; from: 'client' | 'expert'; text: string; delivery: 'sending'; seq: null; sentAt: null };
+export type RoomMessage =
+  | (ChatMessage & { delivery: 'sent' })
+  | {
+      clientMsgId: string;
+      from: 'client' | 'expert';
+      text: string;
+      delivery: 'sending';
+      seq: null;
+      sentAt: null;
+    };
 
 export interface TimerView {
   /** Time on the session's clock so far (0 before it starts), in ms. */
@@ -71,7 +86,10 @@ export class SessionRoom extends Emitter<RoomEvents> {
   private resumeAgain = false;
   private readonly unsent = new Map<string, string>();
   /** Sends awaiting their message from the server (by clientMsgId): settled by `chat:messages`, a resume, or `refused`. */
-  private readonly awaiting = new Map<string, { resolve(m: ChatMessage): void; reject(err: Error): void }>();
+  private readonly awaiting = new Map<
+    string,
+    { resolve(m: ChatMessage): void; reject(err: Error): void }
+  >();
   private readonly signalQueue: (SignalSend & { from: 'client' | 'expert' })[] = [];
   private signalHandler: ((s: SignalSend & { from: 'client' | 'expert' }) => void) | null = null;
   private firstState: Promise<SessionStatePayload>;
@@ -90,7 +108,8 @@ export class SessionRoom extends Emitter<RoomEvents> {
     this.firstState = new Promise((resolve, reject) => {
       this.socket.once('session:state', resolve);
       this.socket.once('connect_error', (err) => {
-        if (!this.state) reject(Object.assign(new Error(err.message), (err as Error & { data?: object }).data));
+        if (!this.state)
+          reject(Object.assign(new Error(err.message), (err as Error & { data?: object }).data));
       });
     });
     this.wire();
@@ -140,11 +159,20 @@ export class SessionRoom extends Emitter<RoomEvents> {
 
   /** Messages in the server's order, then ours still on their way. */
   messages(): RoomMessage[] {
-    const sent = [...this.received.values()].sort((a, b) => a.seq - b.seq).map((m) => ({ ...m, delivery: 'sent' as const }));
+    const sent = [...this.received.values()]
+      .sort((a, b) => a.seq - b.seq)
+      .map((m) => ({ ...m, delivery: 'sent' as const }));
     const mine = new Set(sent.map((m) => m.clientMsgId));
-    const sending = [...this.unsent].filter(([id]) => !mine.has(id)).map(([clientMsgId, text]) => ({
-      clientMsgId, text, from: this.you ?? 'client', delivery: 'sending' as const, seq: null, sentAt: null,
-    }));
+    const sending = [...this.unsent]
+      .filter(([id]) => !mine.has(id))
+      .map(([clientMsgId, text]) => ({
+        clientMsgId,
+        text,
+        from: this.you ?? 'client',
+        delivery: 'sending' as const,
+        seq: null,
+        sentAt: null,
+      }));
     return [...sent, ...sending];
   }
 
@@ -165,7 +193,9 @@ export class SessionRoom extends Emitter<RoomEvents> {
     if (this.state?.state === 'ended') return;
     let off = () => {};
     const ended = new Promise<null>((resolve) => (off = this.on('ended', () => resolve(null))));
-    const answered = new Promise<Ack<{ state: string; endReason: string | null }>>((resolve) => this.socket.emit('session:end', {}, resolve));
+    const answered = new Promise<Ack<{ state: string; endReason: string | null }>>((resolve) =>
+      this.socket.emit('session:end', {}, resolve),
+    );
     try {
       const r = await Promise.race([answered, ended]);
       if (r && !r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
@@ -209,7 +239,9 @@ export class SessionRoom extends Emitter<RoomEvents> {
    * (stored once), and whichever answer comes settles the promise.
    */
   private deliver(clientMsgId: string, text: string): Promise<ChatMessage> {
-    const settled = new Promise<ChatMessage>((resolve, reject) => this.awaiting.set(clientMsgId, { resolve, reject }));
+    const settled = new Promise<ChatMessage>((resolve, reject) =>
+      this.awaiting.set(clientMsgId, { resolve, reject }),
+    );
     this.socket.emit('chat:send', { clientMsgId, text });
     return settled;
   }
@@ -290,7 +322,9 @@ export class SessionRoom extends Emitter<RoomEvents> {
   private async resume() {
     for (;;) {
       if (!this.socket.connected) return;
-      const r = await new Promise<Ack<{ messages: ChatMessage[]; more: boolean }>>((resolve) => this.socket.emit('resume', { afterSeq: this.head }, resolve));
+      const r = await new Promise<Ack<{ messages: ChatMessage[]; more: boolean }>>((resolve) =>
+        this.socket.emit('resume', { afterSeq: this.head }, resolve),
+      );
       if (!r.ok) return;
       // `take` would ask again for what this very answer is about to fill.
       this.resumeAgain = false;
@@ -304,7 +338,11 @@ export class SessionRoom extends Emitter<RoomEvents> {
     s.on('connect', () => this.setStatus('connected'));
     s.on('disconnect', (reason) => {
       // The server closing the room (session over) is final; anything else is retried.
-      this.setStatus(reason === 'io server disconnect' && this.state?.state === 'ended' ? 'closed' : 'reconnecting');
+      this.setStatus(
+        reason === 'io server disconnect' && this.state?.state === 'ended'
+          ? 'closed'
+          : 'reconnecting',
+      );
       if (reason === 'io server disconnect' && this.status !== 'closed') s.connect();
     });
     // A prepared transport re-opening before the join is no reconnection of the room.
@@ -314,7 +352,10 @@ export class SessionRoom extends Emitter<RoomEvents> {
       // A refused handshake (bad link, session over, another protocol version) is not retried by socket.io: tell the view.
       if (data?.code) {
         this.setStatus('closed');
-        this.emit('failed', { code: data.code, message: refusalMessage(data.code, err.message, data.details) });
+        this.emit('failed', {
+          code: data.code,
+          message: refusalMessage(data.code, err.message, data.details),
+        });
       }
     });
     s.on('session:state', (state) => {
@@ -322,25 +363,36 @@ export class SessionRoom extends Emitter<RoomEvents> {
       this.state = state;
       this.clock(state.timer.serverNow);
       // The first picture's oldest message is where history starts for us, not a gap.
-      if (!reconnected && state.messages.length > 0) this.head = this.top = state.messages[0]!.seq - 1;
+      if (!reconnected && state.messages.length > 0)
+        this.head = this.top = state.messages[0]!.seq - 1;
       this.take(state.messages);
       this.emit('state', state);
       if (reconnected) {
         // What came while we were away and is older than the picture's latest is a gap: take fills it.
-        for (const [clientMsgId, text] of this.unsent) this.socket.emit('chat:send', { clientMsgId, text });
+        for (const [clientMsgId, text] of this.unsent)
+          this.socket.emit('chat:send', { clientMsgId, text });
       }
     });
     s.on('chat:messages', (ms) => this.take(ms));
     s.on('chat:head', (p) => this.checkHead(p.seq));
     s.on('presence', (p) => {
-      if (this.state) this.state = { ...this.state, participants: this.state.participants.map((x) => (x.role === p.role ? p : x)) };
+      if (this.state)
+        this.state = {
+          ...this.state,
+          participants: this.state.participants.map((x) => (x.role === p.role ? p : x)),
+        };
       this.emit('presence', p);
       if (this.state) this.emit('state', this.state);
     });
     s.on('session:started', (p) => {
       this.clock(p.serverNow);
       if (this.state) this.state = { ...this.state, state: 'live' };
-      this.patchTimer({ startedAt: p.startedAt, endsAt: p.endsAt, paidUntil: p.paidUntil, serverNow: p.serverNow });
+      this.patchTimer({
+        startedAt: p.startedAt,
+        endsAt: p.endsAt,
+        paidUntil: p.paidUntil,
+        serverNow: p.serverNow,
+      });
     });
     s.on('session:paused', (p) => {
       this.clock(p.serverNow);
@@ -348,7 +400,12 @@ export class SessionRoom extends Emitter<RoomEvents> {
     });
     s.on('session:extended', (p) => {
       this.clock(p.serverNow);
-      this.patchTimer({ endsAt: p.endsAt, paidUntil: p.paidUntil, pausedAt: null, serverNow: p.serverNow });
+      this.patchTimer({
+        endsAt: p.endsAt,
+        paidUntil: p.paidUntil,
+        pausedAt: null,
+        serverNow: p.serverNow,
+      });
     });
     s.on('billing:charged', (p) => {
       if (this.state) this.state = { ...this.state, balance: p.balance };
@@ -357,7 +414,12 @@ export class SessionRoom extends Emitter<RoomEvents> {
     s.on('session:low_balance', (p) => this.emit('lowBalance', p));
     s.on('file:shared', (f) => this.emit('file', f));
     s.on('session:ended', (p) => {
-      if (this.state) this.state = { ...this.state, state: 'ended', endReason: p.reason as SessionStatePayload['endReason'] };
+      if (this.state)
+        this.state = {
+          ...this.state,
+          state: 'ended',
+          endReason: p.reason as SessionStatePayload['endReason'],
+        };
       this.emit('ended', p);
       if (this.state) this.emit('state', this.state);
     });

@@ -1,4 +1,8 @@
-import { realtimeProtocol, type ClientToServerEvents, type ServerToClientEvents } from '@hourglass/protocol';
+import {
+  realtimeProtocol,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@hourglass/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { Emitter } from './emitter.ts';
 import { refusalMessage } from './errors.ts';
@@ -46,7 +50,11 @@ export class UserChannel extends Emitter<UserChannelEvents> {
     this.socket.on('connect_error', (err) => {
       // A refusal by the server is final (socket.io stops retrying after a middleware error).
       const data = (err as Error & { data?: { code?: string; details?: unknown } }).data;
-      if (!this.socket.active) this.emit('failed', { code: data?.code ?? 'unavailable', message: refusalMessage(data?.code ?? '', err.message, data?.details) });
+      if (!this.socket.active)
+        this.emit('failed', {
+          code: data?.code ?? 'unavailable',
+          message: refusalMessage(data?.code ?? '', err.message, data?.details),
+        });
     });
   }
 

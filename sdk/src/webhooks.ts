@@ -23,7 +23,8 @@ function hex(buffer: ArrayBuffer): string {
 /** Compares in time that does not depend on where the strings differ. */
 function sameText(a: string, b: string): boolean {
   let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
   return diff === 0;
 }
 
@@ -35,17 +36,33 @@ function sameText(a: string, b: string): boolean {
  * in Node ≥ 20, Deno, Bun, workers and browsers alike. Deduplicate on the event's `id`: a
  * retried delivery carries the same one.
  */
-export async function verifyWebhook(rawBody: string, header: string | null | undefined, secret: string, options: VerifyOptions = {}): Promise<WebhookEvent> {
+export async function verifyWebhook(
+  rawBody: string,
+  header: string | null | undefined,
+  secret: string,
+  options: VerifyOptions = {},
+): Promise<WebhookEvent> {
   if (!header) throw new WebhookSignatureError('No Hourglass-Signature header.');
   const parts = header.split(',').map((p) => p.trim().split('='));
   const t = Number(parts.find(([k]) => k === 't')?.[1]);
   const signatures = parts.filter(([k]) => k === 'v1').map(([, v]) => v ?? '');
-  if (!Number.isInteger(t) || signatures.length === 0) throw new WebhookSignatureError('Malformed Hourglass-Signature header.');
+  if (!Number.isInteger(t) || signatures.length === 0)
+    throw new WebhookSignatureError('Malformed Hourglass-Signature header.');
   const now = (options.now ?? new Date()).getTime() / 1000;
-  if (Math.abs(now - t) > (options.toleranceS ?? 300)) throw new WebhookSignatureError('Timestamp outside the tolerance (a replay, or a clock far off).');
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  if (Math.abs(now - t) > (options.toleranceS ?? 300))
+    throw new WebhookSignatureError(
+      'Timestamp outside the tolerance (a replay, or a clock far off).',
+    );
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const expected = hex(await crypto.subtle.sign('HMAC', key, encoder.encode(`${t}.${rawBody}`)));
-  if (!signatures.some((s) => sameText(s, expected))) throw new WebhookSignatureError('Signature does not match (wrong secret, or an altered body).');
+  if (!signatures.some((s) => sameText(s, expected)))
+    throw new WebhookSignatureError('Signature does not match (wrong secret, or an altered body).');
   let parsed: unknown;
   try {
     parsed = JSON.parse(rawBody);

@@ -11,11 +11,20 @@ describe('SessionRoom', () => {
   let server: TestServer;
   const rooms: SessionRoom[] = [];
   const openRoom = (token: string) => {
-    const room = new SessionRoom({ baseUrl: server.url, token, reconnectDelayMs: 50, reconnectDelayMaxMs: 200 });
+    const room = new SessionRoom({
+      baseUrl: server.url,
+      token,
+      reconnectDelayMs: 50,
+      reconnectDelayMaxMs: 200,
+    });
     rooms.push(room);
     return room;
   };
-  const next = <K extends keyof RoomEvents>(room: SessionRoom, event: K, match: (v: RoomEvents[K]) => boolean = () => true) =>
+  const next = <K extends keyof RoomEvents>(
+    room: SessionRoom,
+    event: K,
+    match: (v: RoomEvents[K]) => boolean = () => true,
+  ) =>
     new Promise<RoomEvents[K]>((resolve) => {
       const off = room.on(event, (v) => {
         if (match(v)) {
@@ -37,7 +46,14 @@ describe('SessionRoom', () => {
     const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: T0 });
     const transports = () => server.io!.engine.clientsCount;
     const before = transports();
-    const joinedAt = async () => (await server.deps.db.selectFrom('sessions').select('client_joined_at').where('id', '=', s.session.id).executeTakeFirstOrThrow()).client_joined_at;
+    const joinedAt = async () =>
+      (
+        await server.deps.db
+          .selectFrom('sessions')
+          .select('client_joined_at')
+          .where('id', '=', s.session.id)
+          .executeTakeFirstOrThrow()
+      ).client_joined_at;
 
     const prepared = openRoom(s.links.client.token);
     prepared.prepare();
@@ -84,11 +100,15 @@ describe('SessionRoom', () => {
     // The expert's connection drops (the transport closes, as a lost network does).
     const back = next(expert, 'connection', (c) => c === 'connected');
     const gone = next(expert, 'connection', (c) => c === 'reconnecting');
-    (expert as unknown as { socket: { io: { engine: { close(): void } } } }).socket.io.engine.close();
+    (
+      expert as unknown as { socket: { io: { engine: { close(): void } } } }
+    ).socket.io.engine.close();
     await gone;
     for (const text of ['three', 'four', 'five']) await client.send(text);
     await back;
-    await expect.poll(() => texts(expert)).toEqual(['1:one:sent', '2:two:sent', '3:three:sent', '4:four:sent', '5:five:sent']);
+    await expect
+      .poll(() => texts(expert))
+      .toEqual(['1:one:sent', '2:two:sent', '3:three:sent', '4:four:sent', '5:five:sent']);
     expect(texts(client)).toEqual(texts(expert));
   });
 
@@ -98,7 +118,9 @@ describe('SessionRoom', () => {
     const expert = openRoom(s.links.expert.token);
     await Promise.all([client.connect(), expert.connect()]);
     const gone = next(client, 'connection', (c) => c === 'reconnecting');
-    (client as unknown as { socket: { io: { engine: { close(): void } } } }).socket.io.engine.close();
+    (
+      client as unknown as { socket: { io: { engine: { close(): void } } } }
+    ).socket.io.engine.close();
     await gone;
     const sent = client.send('sent while offline');
     expect(client.messages().map((m) => m.delivery)).toEqual(['sending']);
@@ -108,13 +130,22 @@ describe('SessionRoom', () => {
   });
 
   it('a refused send rejects with its code and is no longer shown as sending', async () => {
-    const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: T0, type: 'voice' });
+    const s = await buildSession(server.deps, {
+      kind: 'scheduled',
+      scheduledAt: T0,
+      type: 'voice',
+    });
     const client = openRoom(s.links.client.token);
     await client.connect();
     const refused = next(client, 'refused');
-    await expect(client.send('a voice session has no chat')).rejects.toMatchObject({ code: 'not_allowed_for_type' });
+    await expect(client.send('a voice session has no chat')).rejects.toMatchObject({
+      code: 'not_allowed_for_type',
+    });
     expect(client.messages()).toEqual([]);
-    expect(await refused).toMatchObject({ code: 'not_allowed_for_type', clientMsgId: expect.any(String) });
+    expect(await refused).toMatchObject({
+      code: 'not_allowed_for_type',
+      clientMsgId: expect.any(String),
+    });
   });
 
   it('a refused link rejects connect with its code and tells the view', async () => {

@@ -43,7 +43,9 @@ export interface AppOptions {
 
 /** The api role (every HTTP route) and the realtime role (the gateway), on a Fastify instance not yet listening. */
 /** The server; `io` is the realtime gateway when this process has the realtime role. */
-export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps; io?: Io }> {
+export async function buildApp(
+  opts: AppOptions,
+): Promise<{ app: FastifyInstance; deps: Deps; io?: Io }> {
   const metrics = createMetrics();
   const app = createHttp(opts.config, metrics);
   const deps: Deps = {
@@ -55,16 +57,26 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     log: app.log,
     metrics,
     events: opts.events ?? new DomainEvents(),
-    storage: opts.config.FILE_STORAGE === 's3' ? s3Storage(opts.config) : localStorage(join(filesDir(opts.config), 'objects')),
+    storage:
+      opts.config.FILE_STORAGE === 's3'
+        ? s3Storage(opts.config)
+        : localStorage(join(filesDir(opts.config), 'objects')),
     faults: new Faults(opts.config.FAULTS),
     // Stripe's SDK is loaded only where it is used.
-    payments: opts.config.PAYMENT_PROVIDER === 'stripe' ? (await import('./payments/stripe-provider.ts')).stripeProvider(opts.config) : localProvider,
+    payments:
+      opts.config.PAYMENT_PROVIDER === 'stripe'
+        ? (await import('./payments/stripe-provider.ts')).stripeProvider(opts.config)
+        : localProvider,
     fulfilments: {
       booking: (tx, sessionId, payment) => payBooking(deps, tx, sessionId, payment),
       extension: (tx, extensionId, payment) => payExtension(deps, tx, extensionId, payment),
     },
   };
-  if (deps.faults.any) app.log.warn({ faults: opts.config.FAULTS }, 'FAULTS is set: this process will kill itself at the named points (tests only)');
+  if (deps.faults.any)
+    app.log.warn(
+      { faults: opts.config.FAULTS },
+      'FAULTS is set: this process will kill itself at the named points (tests only)',
+    );
   // Every outbox records its notifications and webhook deliveries in its own transaction.
   deps.events.setRecorder(notifyRecorder(deps.ids));
   await app.register(fastifyCookie);
@@ -82,6 +94,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   await webRoutes(app);
   const io = opts.config.ROLES.includes('realtime') ? await attachGateway(app, deps) : undefined;
   // Loaded only where needed: a node without the gateway but with Redis (a sweeper, say).
-  if (!io && opts.config.REDIS_URL) await (await import('./realtime/emitter.ts')).attachEmitter(app, deps, opts.config.REDIS_URL);
+  if (!io && opts.config.REDIS_URL)
+    await (await import('./realtime/emitter.ts')).attachEmitter(app, deps, opts.config.REDIS_URL);
   return { app, deps, ...(io && { io }) };
 }

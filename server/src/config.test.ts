@@ -27,13 +27,19 @@ describe('config', () => {
   it('lists every problem at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SPLIT_EXPERT_PERCENT: '120', ROLES: 'api,cron' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        SPLIT_EXPERT_PERCENT: '120',
+        ROLES: 'api,cron',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'DATABASE_URL', 'SPLIT_EXPERT_PERCENT', 'ROLES']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'SPLIT_EXPERT_PERCENT', 'ROLES'])
+      expect(problems).toContain(name);
   });
 
   it('takes roles from --roles= and https public URLs make cookies Secure', () => {
@@ -44,12 +50,16 @@ describe('config', () => {
   });
 
   it('refuses a minimum slot price above the maximum', () => {
-    expect(() => loadConfig({ SLOT_PRICE_MIN: '500', SLOT_PRICE_MAX: '100' })).toThrow(/SLOT_PRICE_MIN/);
+    expect(() => loadConfig({ SLOT_PRICE_MIN: '500', SLOT_PRICE_MAX: '100' })).toThrow(
+      /SLOT_PRICE_MIN/,
+    );
   });
 
   it('TURN servers need the shared secret; STUN and TURN take only their own URL schemes', () => {
     expect(() => loadConfig({ TURN_URLS: 'turn:t.example:3478' })).toThrow(/TURN_SECRET: required/);
-    expect(() => loadConfig({ TURN_URLS: 'http://t.example', TURN_SECRET: 'x'.repeat(16) })).toThrow(/TURN_URLS/);
+    expect(() =>
+      loadConfig({ TURN_URLS: 'http://t.example', TURN_SECRET: 'x'.repeat(16) }),
+    ).toThrow(/TURN_URLS/);
     expect(() => loadConfig({ STUN_URLS: 'turn:t.example' })).toThrow(/STUN_URLS/);
     expect(loadConfig({ STUN_URLS: 'none' }).STUN_URLS).toEqual([]);
   });

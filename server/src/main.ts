@@ -25,12 +25,21 @@ async function main(): Promise<void> {
     throw err;
   }
   const database = config.DATABASE_URL
-    ? connectPostgres(config.DATABASE_URL, 10, (err) => console.error(`database connection lost: ${err.message}`))
+    ? connectPostgres(config.DATABASE_URL, 10, (err) =>
+        console.error(`database connection lost: ${err.message}`),
+      )
     : await connectPglite(join(config.DATA_DIR, 'pglite'));
   const applied = await migrate(database.db);
-  const clock = config.CLOCK_SPEEDUP > 1 ? acceleratedClock(databaseClock, new Date(config.CLOCK_EPOCH!), config.CLOCK_SPEEDUP) : databaseClock;
+  const clock =
+    config.CLOCK_SPEEDUP > 1
+      ? acceleratedClock(databaseClock, new Date(config.CLOCK_EPOCH!), config.CLOCK_SPEEDUP)
+      : databaseClock;
   const { app, deps } = await buildApp({ config, database, clock, ids: randomIds });
-  if (config.CLOCK_SPEEDUP > 1) app.log.warn({ speedup: config.CLOCK_SPEEDUP }, 'CLOCK_SPEEDUP is on: time runs fast (tests and demos only)');
+  if (config.CLOCK_SPEEDUP > 1)
+    app.log.warn(
+      { speedup: config.CLOCK_SPEEDUP },
+      'CLOCK_SPEEDUP is on: time runs fast (tests and demos only)',
+    );
   if (applied.length) app.log.info({ applied }, 'migrations applied');
 
   const sweeper = config.ROLES.includes('sweeper') ? startSweeper(deps) : undefined;
@@ -50,8 +59,12 @@ async function main(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   // With PORT=0 the OS picks the port; links must carry the real one.
   const address = app.server.address();
-  if (config.PUBLIC_URL === undefined && address && typeof address === 'object') config.publicUrl = `http://localhost:${address.port}`;
-  app.log.info({ roles: config.ROLES, database: database.kind, url: config.publicUrl }, 'listening');
+  if (config.PUBLIC_URL === undefined && address && typeof address === 'object')
+    config.publicUrl = `http://localhost:${address.port}`;
+  app.log.info(
+    { roles: config.ROLES, database: database.kind, url: config.publicUrl },
+    'listening',
+  );
   if (config.DEMO_SEED) {
     const { seeded } = await seedDemo(deps);
     if (seeded) app.log.info('demo data seeded');

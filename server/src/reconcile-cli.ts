@@ -30,12 +30,21 @@ async function main() {
     console.error('--days must be a whole number from 1 to 30');
     process.exit(1);
   }
-  const database = config.DATABASE_URL ? connectPostgres(config.DATABASE_URL, 2, (err) => console.error(err.message)) : await connectPglite(join(config.DATA_DIR, 'pglite'));
+  const database = config.DATABASE_URL
+    ? connectPostgres(config.DATABASE_URL, 2, (err) => console.error(err.message))
+    : await connectPglite(join(config.DATA_DIR, 'pglite'));
   try {
     await migrate(database.db);
-    const { app, deps } = await buildApp({ config, database, clock: databaseClock, ids: randomIds });
+    const { app, deps } = await buildApp({
+      config,
+      database,
+      clock: databaseClock,
+      ids: randomIds,
+    });
     const result = await reconcile(deps, days);
-    console.log(`reconciled ${config.PAYMENT_PROVIDER}: ${result.seen} events of the last ${days} days, ${result.applied} applied now`);
+    console.log(
+      `reconciled ${config.PAYMENT_PROVIDER}: ${result.seen} events of the last ${days} days, ${result.applied} applied now`,
+    );
     await app.close();
   } finally {
     await database.close();

@@ -19,7 +19,11 @@ describeOnDatabases('demo seed', (target) => {
     await buildClient(server.deps, { email: 'cleo@demo.hourglass', name: 'Cleo Client' });
     expect(await seedDemo(server.deps)).toEqual({ seeded: true });
     expect(await seedDemo(server.deps)).toEqual({ seeded: false });
-    const people = await server.deps.db.selectFrom('users').select(['id', 'email', 'role']).where('email', 'like', '%@demo.hourglass').execute();
+    const people = await server.deps.db
+      .selectFrom('users')
+      .select(['id', 'email', 'role'])
+      .where('email', 'like', '%@demo.hourglass')
+      .execute();
     expect(people.map((p) => p.email).sort()).toEqual(
       ['admin', 'aria', 'ben', 'cleo', 'dan'].map((n) => `${n}@demo.hourglass`),
     );
@@ -28,7 +32,12 @@ describeOnDatabases('demo seed', (target) => {
     }
     // The demo experts have bookable hours: Tuesday 3 March, 09:00–17:00 in their zones.
     for (const e of people.filter((p) => p.role === 'expert')) {
-      const open = await availability(server.deps, e.id, { date: '2026-03-03', days: 1, tz: 'UTC', duration: 60 });
+      const open = await availability(server.deps, e.id, {
+        date: '2026-03-03',
+        days: 1,
+        tz: 'UTC',
+        duration: 60,
+      });
       expect(open.slots).toHaveLength(8);
     }
   });

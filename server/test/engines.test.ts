@@ -13,11 +13,21 @@ const read = (path: string) => JSON.parse(readFileSync(new URL(path, root), 'utf
 describe('engines', () => {
   it("every package in the lockfile accepts every Node version the project's engines allow", () => {
     const ours: string = read('package.json').engines.node;
-    const lock = read('package-lock.json') as { packages: Record<string, { engines?: { node?: string } | string[]; optional?: boolean }> };
+    const lock = read('package-lock.json') as {
+      packages: Record<string, { engines?: { node?: string } | string[]; optional?: boolean }>;
+    };
     const refusing = Object.entries(lock.packages)
-      .filter(([path, p]) => path !== '' && !Array.isArray(p.engines) && p.engines?.node !== undefined)
-      .filter(([, p]) => !semver.subset(ours, (p.engines as { node: string }).node, { includePrerelease: false }))
-      .map(([path, p]) => `${path.replace(/^.*node_modules\//, '')}: ${(p.engines as { node: string }).node}`);
+      .filter(
+        ([path, p]) => path !== '' && !Array.isArray(p.engines) && p.engines?.node !== undefined,
+      )
+      .filter(
+        ([, p]) =>
+          !semver.subset(ours, (p.engines as { node: string }).node, { includePrerelease: false }),
+      )
+      .map(
+        ([path, p]) =>
+          `${path.replace(/^.*node_modules\//, '')}: ${(p.engines as { node: string }).node}`,
+      );
     expect(refusing).toEqual([]);
   });
 });

@@ -30,7 +30,16 @@ function route(path: string, me: Me | null | undefined) {
 }
 
 function Link({ to, children, testId }: { to: string; children: string; testId?: string }) {
-  return <a href={to} data-testid={testId} className={location.pathname === to ? 'here' : ''} onClick={(e) => go(e, to)}>{children}</a>;
+  return (
+    <a
+      href={to}
+      data-testid={testId}
+      className={location.pathname === to ? 'here' : ''}
+      onClick={(e) => go(e, to)}
+    >
+      {children}
+    </a>
+  );
 }
 
 export function App() {
@@ -46,18 +55,59 @@ export function App() {
     <>
       <header className="top">
         <a href="/" className="brand" onClick={(e) => go(e, '/')}>
-          <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M6 2h12v5l-4 5 4 5v5H6v-5l4-5-4-5V2zm2 2v2.3L12 11l4-4.7V4H8z" /></svg> Hourglass
+          <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
+            <path
+              fill="currentColor"
+              d="M6 2h12v5l-4 5 4 5v5H6v-5l4-5-4-5V2zm2 2v2.3L12 11l4-4.7V4H8z"
+            />
+          </svg>{' '}
+          Hourglass
         </a>
         <nav className="row">
-          {role !== 'expert' && <Link to="/experts" testId="nav-experts">Experts</Link>}
-          {role === 'client' && <Link to="/sessions" testId="nav-sessions">Sessions</Link>}
-          {role === 'client' && <Link to="/wallet" testId="nav-wallet">Wallet</Link>}
-          {role === 'expert' && <Link to="/dashboard" testId="nav-dashboard">Dashboard</Link>}
-          {role === 'expert' && <Link to="/sessions" testId="nav-sessions">Sessions</Link>}
-          {role === 'admin' && <Link to="/admin" testId="nav-admin">Operations</Link>}
+          {role !== 'expert' && (
+            <Link to="/experts" testId="nav-experts">
+              Experts
+            </Link>
+          )}
+          {role === 'client' && (
+            <Link to="/sessions" testId="nav-sessions">
+              Sessions
+            </Link>
+          )}
+          {role === 'client' && (
+            <Link to="/wallet" testId="nav-wallet">
+              Wallet
+            </Link>
+          )}
+          {role === 'expert' && (
+            <Link to="/dashboard" testId="nav-dashboard">
+              Dashboard
+            </Link>
+          )}
+          {role === 'expert' && (
+            <Link to="/sessions" testId="nav-sessions">
+              Sessions
+            </Link>
+          )}
+          {role === 'admin' && (
+            <Link to="/admin" testId="nav-admin">
+              Operations
+            </Link>
+          )}
           {me && <NotificationBell key={me.user.id} />}
           {me ? (
-            <button className="link" data-testid="sign-out" onClick={() => void api.call('logout', { body: {} }).finally(() => { refreshMe(); go(null, '/'); })}>Sign out</button>
+            <button
+              className="link"
+              data-testid="sign-out"
+              onClick={() =>
+                void api.call('logout', { body: {} }).finally(() => {
+                  refreshMe();
+                  go(null, '/');
+                })
+              }
+            >
+              Sign out
+            </button>
           ) : (
             <a href="/docs">API docs</a>
           )}

@@ -9,20 +9,34 @@ function sentence(n: Notification): string {
   const who = n.counterpartName ?? 'The other side';
   const d = n.data as Record<string, string | number | null>;
   switch (n.kind) {
-    case 'request_new': return `${who} asks for a ${d.sessionType} session now.`;
-    case 'request_accepted': return `${who} accepted your request: join now.`;
-    case 'request_declined': return `${who} cannot take your request now.`;
-    case 'request_expired': return `Your request to ${who} was not answered in time.`;
-    case 'booking_new': return `${who} booked a ${d.sessionType} session for ${when(String(d.scheduledAt))}.`;
-    case 'booking_rescheduled': return `Your session with ${who} moved to ${when(String(d.to))}.`;
-    case 'booking_cancelled': return `Your session with ${who} was cancelled.`;
-    case 'session_started': return `Your session with ${who} has started.`;
-    case 'session_extended': return `Your session with ${who} was extended by ${d.minutes} minutes.`;
-    case 'session_ended': return `Your session with ${who} has ended.`;
-    case 'session_no_show': return `Your session with ${who} was missed (${d.absent === 'expert' ? 'the expert' : 'the client'} did not come).`;
-    case 'wallet_credited': return `${money(Number(d.amount))} was added to your wallet.`;
-    case 'escrow_refunded': return `${money(Number(d.amount))} from your session with ${who} is back in your wallet.`;
-    case 'escrow_released': return `${money(Number(d.amount))} from your session with ${who} is now in your earnings.`;
+    case 'request_new':
+      return `${who} asks for a ${d.sessionType} session now.`;
+    case 'request_accepted':
+      return `${who} accepted your request: join now.`;
+    case 'request_declined':
+      return `${who} cannot take your request now.`;
+    case 'request_expired':
+      return `Your request to ${who} was not answered in time.`;
+    case 'booking_new':
+      return `${who} booked a ${d.sessionType} session for ${when(String(d.scheduledAt))}.`;
+    case 'booking_rescheduled':
+      return `Your session with ${who} moved to ${when(String(d.to))}.`;
+    case 'booking_cancelled':
+      return `Your session with ${who} was cancelled.`;
+    case 'session_started':
+      return `Your session with ${who} has started.`;
+    case 'session_extended':
+      return `Your session with ${who} was extended by ${d.minutes} minutes.`;
+    case 'session_ended':
+      return `Your session with ${who} has ended.`;
+    case 'session_no_show':
+      return `Your session with ${who} was missed (${d.absent === 'expert' ? 'the expert' : 'the client'} did not come).`;
+    case 'wallet_credited':
+      return `${money(Number(d.amount))} was added to your wallet.`;
+    case 'escrow_refunded':
+      return `${money(Number(d.amount))} from your session with ${who} is back in your wallet.`;
+    case 'escrow_released':
+      return `${money(Number(d.amount))} from your session with ${who} is now in your earnings.`;
   }
 }
 
@@ -32,10 +46,14 @@ export function NotificationBell() {
   const [unread, setUnread] = useState(0);
   const [open, setOpen] = useState(false);
   useEffect(() => {
-    const load = () => api.call('listNotifications', { query: { limit: 20 } }).then((p) => {
-      setItems(p.items);
-      setUnread(p.unreadCount);
-    }, () => undefined);
+    const load = () =>
+      api.call('listNotifications', { query: { limit: 20 } }).then(
+        (p) => {
+          setItems(p.items);
+          setUnread(p.unreadCount);
+        },
+        () => undefined,
+      );
     const channel = new UserChannel({ baseUrl: location.origin, csrfToken: csrfToken() ?? '' });
     const offs = [
       channel.on('notification', (n) => {
@@ -60,22 +78,55 @@ export function NotificationBell() {
 
   return (
     <span className="bell">
-      <button className="link" data-testid="bell" aria-label={`Notifications, ${unread} unread`} onClick={() => setOpen(!open)}>
-        Notifications{unread > 0 && <span className="count" data-testid="unread">{unread}</span>}
+      <button
+        className="link"
+        data-testid="bell"
+        aria-label={`Notifications, ${unread} unread`}
+        onClick={() => setOpen(!open)}
+      >
+        Notifications
+        {unread > 0 && (
+          <span className="count" data-testid="unread">
+            {unread}
+          </span>
+        )}
       </button>
       {open && (
         <div className="card notifications" data-testid="notifications">
-          {items.length === 0 ? <p className="muted">Nothing yet.</p> : (
+          {items.length === 0 ? (
+            <p className="muted">Nothing yet.</p>
+          ) : (
             <ul className="list">
               {items.map((n) => (
-                <li key={n.id} data-testid="notification" data-kind={n.kind} className={n.readAt ? '' : 'unread'}>
-                  {n.kind === 'request_new' ? <a href="/dashboard" onClick={(e) => { setOpen(false); go(e, '/dashboard'); }}>{sentence(n)}</a> : sentence(n)}
+                <li
+                  key={n.id}
+                  data-testid="notification"
+                  data-kind={n.kind}
+                  className={n.readAt ? '' : 'unread'}
+                >
+                  {n.kind === 'request_new' ? (
+                    <a
+                      href="/dashboard"
+                      onClick={(e) => {
+                        setOpen(false);
+                        go(e, '/dashboard');
+                      }}
+                    >
+                      {sentence(n)}
+                    </a>
+                  ) : (
+                    sentence(n)
+                  )}
                   <span className="muted"> · {when(n.createdAt)}</span>
                 </li>
               ))}
             </ul>
           )}
-          {unread > 0 && <button className="secondary" data-testid="read-all" onClick={() => void readAll()}>Mark all read</button>}
+          {unread > 0 && (
+            <button className="secondary" data-testid="read-all" onClick={() => void readAll()}>
+              Mark all read
+            </button>
+          )}
         </div>
       )}
     </span>

@@ -8,4 +8,5 @@ export const csrfToken = () => {
 
 /** The web app talks to the server only through the SDK: signed in (cookie), or with a join link's token. */
 export const api = createClient({ baseUrl: location.origin, csrfToken });
-export const asParticipant = (joinToken: string) => createClient({ baseUrl: location.origin, joinToken });
+export const asParticipant = (joinToken: string) =>
+  createClient({ baseUrl: location.origin, joinToken });

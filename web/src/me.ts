@@ -18,7 +18,8 @@ export function useMe(): Me | null | undefined {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
-    const load = () => void (current ??= api.call('me').catch(() => null)).then((m) => live && setMe(m));
+    const load = () =>
+      void (current ??= api.call('me').catch(() => null)).then((m) => live && setMe(m));
     listeners.add(load);
     load();
     return () => {

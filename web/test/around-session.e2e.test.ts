@@ -1,7 +1,15 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { browserHarness, describeInBrowser, shootBoth } from '../../test-support/browser-suite.ts';
-import { PASSWORD, buildAdmin, buildClient, buildExpert, buildLiveSession, buildSession, operator } from '../../test-support/factories.ts';
+import {
+  PASSWORD,
+  buildAdmin,
+  buildClient,
+  buildExpert,
+  buildLiveSession,
+  buildSession,
+  operator,
+} from '../../test-support/factories.ts';
 import { PNG } from '../../test-support/files.ts';
 import { openDispute } from '../../server/src/billing/escrow-service.ts';
 import { endSession } from '../../server/src/sessions/service.ts';
@@ -17,7 +25,9 @@ describeInBrowser('files, notifications and operations in Chromium', () => {
   it('a file shared in the room appears on the other side at once and opens through a signed link; a hostile name is text; a disallowed type is refused', async () => {
     const { s, client, expert } = await h.joinBoth('chat');
     const name = `${HOSTILE}.png`;
-    await client.getByTestId('file-input').setInputFiles({ name, mimeType: 'image/png', buffer: PNG });
+    await client
+      .getByTestId('file-input')
+      .setInputFiles({ name, mimeType: 'image/png', buffer: PNG });
     await client.getByTestId('file').first().waitFor();
     // Live on the expert's side: no reload.
     const theirs = expert.getByTestId('file');
@@ -26,13 +36,23 @@ describeInBrowser('files, notifications and operations in Chromium', () => {
     expect(await theirs.textContent()).toContain('from the client');
 
     // The link opens in a new tab: its request is the context's.
-    const fetched = expert.context().waitForEvent('request', (r) => r.url().includes('/api/files/'));
+    const fetched = expert
+      .context()
+      .waitForEvent('request', (r) => r.url().includes('/api/files/'));
     await theirs.getByTestId('file-open').click();
     const url = (await fetched).url();
-    expect(url).toMatch(new RegExp(`/api/files/${await theirs.getAttribute('data-id')}\\?user=${s.expert.id}&expires=\\d+&sig=`));
+    expect(url).toMatch(
+      new RegExp(
+        `/api/files/${await theirs.getAttribute('data-id')}\\?user=${s.expert.id}&expires=\\d+&sig=`,
+      ),
+    );
     expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(PNG)).toBe(true);
 
-    await client.getByTestId('file-input').setInputFiles({ name: 'tool.png', mimeType: 'image/png', buffer: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]) });
+    await client.getByTestId('file-input').setInputFiles({
+      name: 'tool.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]),
+    });
     await client.getByTestId('file-error').waitFor();
     expect(await client.getByTestId('file-error').textContent()).toContain('cannot be shared');
     expect(await client.getByTestId('file').count()).toBe(1);
@@ -68,16 +88,32 @@ describeInBrowser('files, notifications and operations in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByTestId('read-all').click();
     await expect.poll(() => page.getByTestId('unread').count()).toBe(0);
-    expect((await deps().db.selectFrom('notifications').select('read_at').where('user_id', '=', expert.id).execute()).every((n) => n.read_at !== null)).toBe(true);
+    expect(
+      (
+        await deps()
+          .db.selectFrom('notifications')
+          .select('read_at')
+          .where('user_id', '=', expert.id)
+          .execute()
+      ).every((n) => n.read_at !== null),
+    ).toBe(true);
     expect(await xss(page)).toBeUndefined();
   });
 
   it('operations: the live session and its audit trail, a dispute read as text and refunded, the refund listed', async () => {
     const admin = await buildAdmin(deps(), PASSWORD);
     const live = await buildLiveSession(deps(), { type: 'video' });
-    const done = await buildLiveSession(deps(), { kind: 'scheduled', scheduledAt: await deps().clock.now(deps().db) });
+    const done = await buildLiveSession(deps(), {
+      kind: 'scheduled',
+      scheduledAt: await deps().clock.now(deps().db),
+    });
     await endSession(deps(), operator, done.session.id, undefined);
-    await openDispute(deps(), { kind: 'participant', sessionId: done.session.id, userId: done.client.id, role: 'client' }, done.session.id, `Left early ${HOSTILE}`);
+    await openDispute(
+      deps(),
+      { kind: 'participant', sessionId: done.session.id, userId: done.client.id, role: 'client' },
+      done.session.id,
+      `Left early ${HOSTILE}`,
+    );
 
     const page = await h.signIn(admin);
     await page.getByTestId('admin-page').waitFor();
@@ -86,7 +122,10 @@ describeInBrowser('files, notifications and operations in Chromium', () => {
     expect(await row.textContent()).toContain(`${live.client.name} with ${live.expert.name}`);
     await row.getByTestId('audit-toggle').click();
     await page.getByTestId('audit-trail').waitFor();
-    const kinds = await page.getByTestId('audit-trail').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    const kinds = await page
+      .getByTestId('audit-trail')
+      .locator('li')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toEqual(expect.arrayContaining(['created', 'both_joined', 'started', 'charged']));
 
     const disputed = page.locator(`[data-testid=escrow-row][data-session="${done.session.id}"]`);
@@ -99,7 +138,9 @@ describeInBrowser('files, notifications and operations in Chromium', () => {
     await page.reload();
     const refund = page.getByTestId('refund-row').first();
     await refund.waitFor();
-    expect([await refund.getAttribute('data-to'), await refund.getAttribute('data-state')]).toEqual(['wallet', 'done']);
+    expect([await refund.getAttribute('data-to'), await refund.getAttribute('data-state')]).toEqual(
+      ['wallet', 'done'],
+    );
     expect(await refund.textContent()).toContain('$25.00');
     expect(await xss(page)).toBeUndefined();
   });

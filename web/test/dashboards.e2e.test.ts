@@ -1,6 +1,13 @@
 import { expect, it } from 'vitest';
 import { browserHarness, describeInBrowser, shootBoth } from '../../test-support/browser-suite.ts';
-import { PASSWORD, buildClient, buildExpert, buildLiveSession, fund, operator } from '../../test-support/factories.ts';
+import {
+  PASSWORD,
+  buildClient,
+  buildExpert,
+  buildLiveSession,
+  fund,
+  operator,
+} from '../../test-support/factories.ts';
 import { balanceOf } from '../../server/src/ledger/ledger.ts';
 import { accounts } from '../../server/src/ledger/accounts.ts';
 import { getSchedule } from '../../server/src/booking/schedule.ts';
@@ -23,7 +30,15 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     const client = await buildClient(deps(), { password: PASSWORD });
     await fund(deps(), client.id, 50_000);
     const expert = await buildExpert(deps(), { name: 'Orion <i>Star</i>' });
-    const book = async (inMs: number) => createSession(deps(), operator, { kind: 'scheduled', type: 'chat', clientId: client.id, expertId: expert.id, scheduledAt: await after(inMs), durationMinutes: 30 });
+    const book = async (inMs: number) =>
+      createSession(deps(), operator, {
+        kind: 'scheduled',
+        type: 'chat',
+        clientId: client.id,
+        expertId: expert.id,
+        scheduledAt: await after(inMs),
+        durationMinutes: 30,
+      });
     // The start window opens 5 min before the start: for `soon`, 3 s from now.
     const soon = await book(5 * 60_000 + 3000);
     await book(3 * 3_600_000);
@@ -37,7 +52,9 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     const loaded = Date.now();
     expect(await rows.nth(0).getAttribute('data-id')).toBe(soon.session.id); // the earliest first
     const later = rows.nth(1);
-    expect(await later.getByTestId('countdown').textContent()).toMatch(/^Starts in (2 h 59 min|3 h 00 min)$/);
+    expect(await later.getByTestId('countdown').textContent()).toMatch(
+      /^Starts in (2 h 59 min|3 h 00 min)$/,
+    );
     expect(await later.getByTestId('start').isDisabled()).toBe(true);
     expect(await later.getByTestId('counterpart-name').textContent()).toBe('Orion <i>Star</i>');
     expect(await page.getByTestId('past-session').count()).toBe(1);
@@ -46,7 +63,9 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     const countdown = await first.getByTestId('countdown').textContent();
     expect(countdown).toMatch(/^Starts in 05:0[0-3]$/);
     expect(await first.getByTestId('start').isDisabled()).toBe(true);
-    await expect.poll(() => first.getByTestId('start').isEnabled(), { timeout: 8000, interval: 100 }).toBe(true);
+    await expect
+      .poll(() => first.getByTestId('start').isEnabled(), { timeout: 8000, interval: 100 })
+      .toBe(true);
     const enabledAfter = Date.now() - loaded;
     expect(enabledAfter).toBeGreaterThan(1500); // not before the window opened (3 s after the snapshot)
     expect(enabledAfter).toBeLessThan(5000);
@@ -67,7 +86,11 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     await expect.poll(() => page.getByTestId('requests').getAttribute('data-live')).toBe('true');
     const asker = await buildClient(deps(), { password: PASSWORD });
     await fund(deps(), asker.id, 10_000);
-    const asked = await requestSession(deps(), { kind: 'user', userId: asker.id, role: 'client', authSessionHash: '' }, { expertId: expert.id, type: 'chat' });
+    const asked = await requestSession(
+      deps(),
+      { kind: 'user', userId: asker.id, role: 'client', authSessionHash: '' },
+      { expertId: expert.id, type: 'chat' },
+    );
     const row = page.locator(`[data-testid=request][data-id="${asked.session.id}"]`);
     await row.waitFor();
 
@@ -75,10 +98,23 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     await row.getByTestId('accept').click();
     await page.getByTestId('requests-error').waitFor();
     expect(await row.count()).toBe(1);
-    expect((await deps().db.selectFrom('sessions').select('state').where('id', '=', asked.session.id).executeTakeFirstOrThrow()).state).toBe('requested');
+    expect(
+      (
+        await deps()
+          .db.selectFrom('sessions')
+          .select('state')
+          .where('id', '=', asked.session.id)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('requested');
     await page.context().setOffline(false);
     // Declined meanwhile from another tab: Accept is refused (409), and the row goes.
-    await answerRequest(deps(), { kind: 'user', userId: expert.id, role: 'expert', authSessionHash: '' }, asked.session.id, 'decline');
+    await answerRequest(
+      deps(),
+      { kind: 'user', userId: expert.id, role: 'expert', authSessionHash: '' },
+      asked.session.id,
+      'decline',
+    );
     await row.getByTestId('accept').click();
     await expect.poll(() => row.count()).toBe(0);
     expect(await page.getByTestId('requests-error').textContent()).toContain('cannot do that');
@@ -86,12 +122,17 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
 
   it('C2 in two browsers: the expert goes online, the client asks; the request appears within 1 s with its countdown; decline, then accept takes both into the room', async () => {
     const expert = await buildExpert(deps(), { password: PASSWORD, name: 'Vega' });
-    const asker = await buildClient(deps(), { password: PASSWORD, name: 'Lyra <img src=x onerror="window.__xss=1">' });
+    const asker = await buildClient(deps(), {
+      password: PASSWORD,
+      name: 'Lyra <img src=x onerror="window.__xss=1">',
+    });
     await fund(deps(), asker.id, 10_000);
     const page = await h.signIn(expert); // an expert lands on the dashboard
     await page.getByTestId('dashboard').waitFor();
     await page.getByTestId('presence-toggle').click();
-    await expect.poll(() => page.getByTestId('presence-toggle').getAttribute('data-presence')).toBe('online');
+    await expect
+      .poll(() => page.getByTestId('presence-toggle').getAttribute('data-presence'))
+      .toBe('online');
     await expect.poll(() => page.getByTestId('requests').getAttribute('data-live')).toBe('true');
 
     const client = await h.signIn(asker);
@@ -102,7 +143,9 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     const row = page.getByTestId('request');
     await row.first().waitFor({ timeout: 1000 });
     expect(Date.now() - asked).toBeLessThan(1000);
-    expect(await row.first().locator('.name').textContent()).toBe('Lyra <img src=x onerror="window.__xss=1">');
+    expect(await row.first().locator('.name').textContent()).toBe(
+      'Lyra <img src=x onerror="window.__xss=1">',
+    );
     const countdown = row.first().getByTestId('request-countdown');
     const shown = await countdown.textContent();
     expect(shown).toMatch(/^(01:00|00:5\d) to answer$/); // REQUEST_TTL_S is 60
@@ -111,8 +154,18 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     const first = await row.first().getAttribute('data-id');
     await row.first().getByTestId('decline').click();
     await expect.poll(() => row.count()).toBe(0);
-    await expect.poll(() => client.getByTestId('talk-message').textContent()).toBe('Vega cannot take it now.');
-    expect((await deps().db.selectFrom('sessions').select('state').where('id', '=', first!).executeTakeFirstOrThrow()).state).toBe('declined');
+    await expect
+      .poll(() => client.getByTestId('talk-message').textContent())
+      .toBe('Vega cannot take it now.');
+    expect(
+      (
+        await deps()
+          .db.selectFrom('sessions')
+          .select('state')
+          .where('id', '=', first!)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('declined');
 
     await client.getByTestId('talk-now-ask').click();
     await row.first().waitFor({ timeout: 1000 });
@@ -122,9 +175,19 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     for (const p of [page, client]) {
       await p.getByTestId('lobby').waitFor();
       expect(await p.getByTestId('join').isEnabled()).toBe(true);
-      expect(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      expect(
+        await p.evaluate(() => (window as unknown as { __xss?: number }).__xss),
+      ).toBeUndefined();
     }
-    expect((await deps().db.selectFrom('sessions').select('state').where('id', '=', second!).executeTakeFirstOrThrow()).state).toBe('accepted');
+    expect(
+      (
+        await deps()
+          .db.selectFrom('sessions')
+          .select('state')
+          .where('id', '=', second!)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('accepted');
   });
 
   it('the dashboard shows upcoming sessions, earnings with a chart by day, and saves availability (refusing overlaps)', async () => {
@@ -139,17 +202,30 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     await endSession(deps(), operator, recent.session.id, undefined);
     const nova = await buildClient(deps(), { name: 'Nova' });
     await fund(deps(), nova.id, 10_000);
-    await createSession(deps(), operator, { kind: 'scheduled', type: 'voice', clientId: nova.id, expertId: expert.id, scheduledAt: await after(86_400_000), durationMinutes: 30 });
+    await createSession(deps(), operator, {
+      kind: 'scheduled',
+      type: 'voice',
+      clientId: nova.id,
+      expertId: expert.id,
+      scheduledAt: await after(86_400_000),
+      durationMinutes: 30,
+    });
 
     const page = await h.signIn(expert);
     await page.getByTestId('earnings-chart').waitFor();
-    expect(await page.getByTestId('upcoming-session').getByTestId('counterpart-name').allTextContents()).toEqual(['Nova']);
+    expect(
+      await page.getByTestId('upcoming-session').getByTestId('counterpart-name').allTextContents(),
+    ).toEqual(['Nova']);
     expect(await page.getByTestId('earnings-net').getAttribute('data-minor')).toBe('280');
-    const bars = await page.getByTestId('bar').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-net'))));
+    const bars = await page
+      .getByTestId('bar')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-net'))));
     expect(bars).toHaveLength(30);
     expect(bars.filter((n) => n > 0)).toEqual([70, 210]);
     expect(bars.at(-1)).toBe(210); // today is the last bar
-    const tall = await page.getByTestId('bar').evaluateAll((els) => Math.max(...els.map((e) => e.getBoundingClientRect().height)));
+    const tall = await page
+      .getByTestId('bar')
+      .evaluateAll((els) => Math.max(...els.map((e) => e.getBoundingClientRect().height)));
     expect(tall).toBeGreaterThan(50);
 
     // Availability: Tuesday 10:00–12:00, saved.
@@ -159,14 +235,17 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     await tuesday.getByTestId('to').fill('12:00');
     await page.getByTestId('save-availability').click();
     await expect.poll(() => page.getByTestId('availability-status').textContent()).toBe('Saved.');
-    const tuesdays = async () => (await getSchedule(deps(), operator, expert.id)).weekly.filter((w) => w.weekday === 2);
+    const tuesdays = async () =>
+      (await getSchedule(deps(), operator, expert.id)).weekly.filter((w) => w.weekday === 2);
     expect(await tuesdays()).toEqual([{ weekday: 2, start: '10:00', end: '12:00' }]);
     // An overlapping second range is refused with the reason, and nothing changes.
     await tuesday.getByTestId('add-hours').click();
     await tuesday.getByTestId('from').nth(1).fill('11:00');
     await tuesday.getByTestId('to').nth(1).fill('13:00');
     await page.getByTestId('save-availability').click();
-    await expect.poll(() => page.getByTestId('availability-status').textContent()).toMatch(/overlap/);
+    await expect
+      .poll(() => page.getByTestId('availability-status').textContent())
+      .toMatch(/overlap/);
     expect(await page.getByTestId('availability-status').getAttribute('class')).toBe('error');
     expect(await tuesdays()).toEqual([{ weekday: 2, start: '10:00', end: '12:00' }]);
     await shootBoth(page, 'dashboard');
@@ -176,12 +255,23 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     const client = await buildClient(deps(), { password: PASSWORD });
     await fund(deps(), client.id, 5000);
     const expert = await buildExpert(deps());
-    await createSession(deps(), operator, { kind: 'scheduled', type: 'chat', clientId: client.id, expertId: expert.id, scheduledAt: await after(86_400_000), durationMinutes: 30 });
+    await createSession(deps(), operator, {
+      kind: 'scheduled',
+      type: 'chat',
+      clientId: client.id,
+      expertId: expert.id,
+      scheduledAt: await after(86_400_000),
+      durationMinutes: 30,
+    });
     const page = await h.signIn(client);
     await page.getByTestId('nav-wallet').click();
     const balance = () => page.getByTestId('balance').getAttribute('data-minor').then(Number);
     await expect.poll(balance).toBe(2500); // 5,000 credited, 2,500 held for the booking
-    expect(await page.getByTestId('history-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['escrow_hold', 'admin_credit']);
+    expect(
+      await page
+        .getByTestId('history-row')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+    ).toEqual(['escrow_hold', 'admin_credit']);
 
     await page.getByTestId('top-up-2500').click();
     await expect.poll(balance).toBe(5000);
@@ -214,7 +304,17 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     const before = await client.getByTestId('remaining').getAttribute('data-deadline');
     h.server.clock.advance(60_000);
     await billingTick(deps()); // minute 3 is paid: the session goes on
-    await expect.poll(() => client.getByTestId('remaining').getAttribute('data-deadline')).not.toBe(before);
-    expect((await deps().db.selectFrom('sessions').select('state').where('id', '=', s.session.id).executeTakeFirstOrThrow()).state).toBe('live');
+    await expect
+      .poll(() => client.getByTestId('remaining').getAttribute('data-deadline'))
+      .not.toBe(before);
+    expect(
+      (
+        await deps()
+          .db.selectFrom('sessions')
+          .select('state')
+          .where('id', '=', s.session.id)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('live');
   });
 });

@@ -16,11 +16,21 @@ describeInBrowser('paid extensions in Chromium', () => {
     fake = await startFakeStripe({ webhookUrl: () => h.server.url, webhookSecret: SECRET });
   });
   afterAll(() => fake?.close());
-  const h = browserHarness(() => ({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_e2e', STRIPE_API_URL: fake.url, STRIPE_WEBHOOK_SECRET: SECRET }));
+  const h = browserHarness(() => ({
+    PAYMENT_PROVIDER: 'stripe',
+    STRIPE_SECRET_KEY: 'sk_test_e2e',
+    STRIPE_API_URL: fake.url,
+    STRIPE_WEBHOOK_SECRET: SECRET,
+  }));
 
   /** The deadline a screen counts down to (its remaining time is this minus the server's now). */
-  const deadline = (page: Page) => page.getByTestId('remaining').getAttribute('data-deadline').then((d) => Date.parse(d!));
-  const remaining = (page: Page) => page.getByTestId('remaining').getAttribute('data-ms').then(Number);
+  const deadline = (page: Page) =>
+    page
+      .getByTestId('remaining')
+      .getAttribute('data-deadline')
+      .then((d) => Date.parse(d!));
+  const remaining = (page: Page) =>
+    page.getByTestId('remaining').getAttribute('data-ms').then(Number);
 
   const liveChat = (credit: number) => h.joinBoth('chat', { credit, widths: [1280, 375] });
 
@@ -32,7 +42,9 @@ describeInBrowser('paid extensions in Chromium', () => {
     const clicked = Date.now();
     await client.getByTestId('extend-5').click();
     for (const page of [client, expert]) {
-      await expect.poll(() => deadline(page), { timeout: 1000, interval: 50 }).toBe(before + 5 * 60_000);
+      await expect
+        .poll(() => deadline(page), { timeout: 1000, interval: 50 })
+        .toBe(before + 5 * 60_000);
     }
     expect(Date.now() - clicked).toBeLessThan(1000);
     // The countdown itself went up by the 5 minutes (less the moments this took).
@@ -51,14 +63,25 @@ describeInBrowser('paid extensions in Chromium', () => {
     const paid = await fake.complete(url!.split('/').at(-1)!);
     expect(paid.status).toBe(200);
     const delivered = Date.now();
-    for (const page of [client, expert]) await expect.poll(() => deadline(page), { timeout: 1000, interval: 50 }).toBe(before + 5 * 60_000);
+    for (const page of [client, expert])
+      await expect
+        .poll(() => deadline(page), { timeout: 1000, interval: 50 })
+        .toBe(before + 5 * 60_000);
     expect(Date.now() - delivered).toBeLessThan(1000);
 
     expect(await fake.deliver(paid.payload)).toBe(200);
-    const row = await h.server.deps.db.selectFrom('sessions').select(['started_at', 'ends_at']).where('id', '=', s.session.id).executeTakeFirstOrThrow();
+    const row = await h.server.deps.db
+      .selectFrom('sessions')
+      .select(['started_at', 'ends_at'])
+      .where('id', '=', s.session.id)
+      .executeTakeFirstOrThrow();
     expect(row.ends_at!.getTime() - row.started_at!.getTime()).toBe(35 * 60_000);
     for (const page of [client, expert]) expect(await deadline(page)).toBe(before + 5 * 60_000);
-    const extensions = await h.server.deps.db.selectFrom('session_extensions').select(['state', 'amount']).where('session_id', '=', s.session.id).execute();
+    const extensions = await h.server.deps.db
+      .selectFrom('session_extensions')
+      .select(['state', 'amount'])
+      .where('session_id', '=', s.session.id)
+      .execute();
     expect(extensions).toEqual([{ state: 'applied', amount: expect.anything() }]);
   });
 });

@@ -27,8 +27,12 @@ interface ChargeResult {
 }
 
 // Named prepared statements (db/prepared.ts): both are called often with a constant text.
-const chargeDue = prepared<ChargeRow>('select * from hg_charge_due($1::timestamptz, $2::int, $3::int, $4::int)');
-const chargeOne = prepared<ChargeRow>('select * from hg_charge_session($1::uuid, $2::timestamptz, $3::int, $4::int)');
+const chargeDue = prepared<ChargeRow>(
+  'select * from hg_charge_due($1::timestamptz, $2::int, $3::int, $4::int)',
+);
+const chargeOne = prepared<ChargeRow>(
+  'select * from hg_charge_session($1::uuid, $2::timestamptz, $3::int, $4::int)',
+);
 
 /**
  * The one implementation of a per-minute charge (E2) is SQL (db/functions/hg_charge.sql): for a due
@@ -48,8 +52,21 @@ async function charge(db: Database, query: CompiledQuery<ChargeRow>): Promise<Ch
     }
     const balance = Number(r.balance);
     const paidUntil = new Date(new Date(r.paid_until).getTime() + 60_000).toISOString();
-    events.push({ type: 'billing.charged', sessionId: r.session_id, minute: r.minute, amount: r.rate, balance, paidUntil });
-    if (r.warn) events.push({ type: 'billing.low_balance', sessionId: r.session_id, balance, minutesLeft: Math.floor(balance / r.rate) });
+    events.push({
+      type: 'billing.charged',
+      sessionId: r.session_id,
+      minute: r.minute,
+      amount: r.rate,
+      balance,
+      paidUntil,
+    });
+    if (r.warn)
+      events.push({
+        type: 'billing.low_balance',
+        sessionId: r.session_id,
+        balance,
+        minutesLeft: Math.floor(balance / r.rate),
+      });
   }
   return { claimed: rows.length, unpaid, events };
 }

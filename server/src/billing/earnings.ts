@@ -7,7 +7,8 @@ import { cursorId } from '../platform/pagination.ts';
 import { inTransaction, type Tx } from '../platform/transaction.ts';
 
 function expertOf(principal: Principal): string {
-  if (principal.kind !== 'user' || principal.role !== 'expert') return fail('forbidden', 'Only experts have earnings.');
+  if (principal.kind !== 'user' || principal.role !== 'expert')
+    return fail('forbidden', 'Only experts have earnings.');
   return principal.userId;
 }
 
@@ -24,14 +25,35 @@ export async function earnings(deps: Deps, principal: Principal) {
       coalesce(sum(amount) filter (where credit_account = ${accounts.payouts(expertId)} and kind = 'post'), 0)::bigint as paid,
       coalesce(sum(amount) filter (where debit_account = ${account} and pending
         and not exists (select 1 from ledger_transfers r where r.resolves = ledger_transfers.id)), 0)::bigint as pending
-    from ledger_transfers where debit_account = ${account} or credit_account = ${account} or credit_account = ${accounts.payouts(expertId)}`.execute(deps.db);
+    from ledger_transfers where debit_account = ${account} or credit_account = ${account} or credit_account = ${accounts.payouts(expertId)}`.execute(
+    deps.db,
+  );
   const r = rows[0]!;
-  const [gross, fees, paidOut, payoutsPending] = [Number(r.gross), Number(r.fees), Number(r.paid), Number(r.pending)];
-  return { expertId, currency: deps.config.CURRENCY, gross, fees, net: gross - fees, paidOut, payoutsPending, available: await balanceOf(deps.db, account), serverNow: (await deps.clock.now(deps.db)).toISOString() };
+  const [gross, fees, paidOut, payoutsPending] = [
+    Number(r.gross),
+    Number(r.fees),
+    Number(r.paid),
+    Number(r.pending),
+  ];
+  return {
+    expertId,
+    currency: deps.config.CURRENCY,
+    gross,
+    fees,
+    net: gross - fees,
+    paidOut,
+    payoutsPending,
+    available: await balanceOf(deps.db, account),
+    serverNow: (await deps.clock.now(deps.db)).toISOString(),
+  };
 }
 
 /** Per session, newest session first; `cursor` is the last session id of the previous page. */
-export async function earningsBySession(deps: Deps, principal: Principal, q: { limit: number; cursor?: string | undefined }) {
+export async function earningsBySession(
+  deps: Deps,
+  principal: Principal,
+  q: { limit: number; cursor?: string | undefined },
+) {
   const expertId = expertOf(principal);
   const account = accounts.earnings(expertId);
   const after = cursorId(q.cursor);
@@ -56,21 +78,43 @@ export async function earningsBySession(deps: Deps, principal: Principal, q: { l
 
 function presentPayout(t: Transfer, resolution: string | undefined) {
   const expertId = t.debit_account.slice('earnings:'.length);
-  const status = resolution === undefined ? 'pending' : resolution.endsWith(':post') ? 'paid' : 'failed';
-  return { id: t.id, expertId, amount: Number(t.amount), status: status as 'pending' | 'paid' | 'failed', createdAt: t.created_at.toISOString() };
+  const status =
+    resolution === undefined ? 'pending' : resolution.endsWith(':post') ? 'paid' : 'failed';
+  return {
+    id: t.id,
+    expertId,
+    amount: Number(t.amount),
+    status: status as 'pending' | 'paid' | 'failed',
+    createdAt: t.created_at.toISOString(),
+  };
 }
 
 /** Starts a payout inside the caller's transaction: checks what is available, then holds it. */
-export async function startPayout(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, payout: { expertId: string; amount: number; key: string }) {
+export async function startPayout(
+  deps: Deps,
+  tx: Pick<Tx, 'db' | 'now'>,
+  payout: { expertId: string; amount: number; key: string },
+) {
   const { db: trx, now } = tx;
   const { expertId, amount, key } = payout;
   const id = `payout:${expertId}:${key}`;
   // Payouts of one expert queue on this lock: earnings are derived, so there is no balance row to lock.
   await sql`select pg_advisory_xact_lock(hashtext(${accounts.earnings(expertId)}))`.execute(trx);
-  const existing = await trx.selectFrom('ledger_transfers').select('id').where('id', '=', id).executeTakeFirst();
+  const existing = await trx
+    .selectFrom('ledger_transfers')
+    .select('id')
+    .where('id', '=', id)
+    .executeTakeFirst();
   const available = await balanceOf(trx, accounts.earnings(expertId));
-  if (!existing && available < amount) throw new AppError('insufficient_funds', undefined, { available, needed: amount });
-  const { transfer } = await hold(trx, now, deps.config.CURRENCY, { id, debit: accounts.earnings(expertId), credit: accounts.payouts(expertId), amount, kind: 'payout' });
+  if (!existing && available < amount)
+    throw new AppError('insufficient_funds', undefined, { available, needed: amount });
+  const { transfer } = await hold(trx, now, deps.config.CURRENCY, {
+    id,
+    debit: accounts.earnings(expertId),
+    credit: accounts.payouts(expertId),
+    amount,
+    kind: 'payout',
+  });
   return presentPayout(transfer, undefined);
 }
 
@@ -78,19 +122,41 @@ export async function startPayout(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, payout
  * E7: a payout is a pending transfer from the expert's earnings to their payouts account,
  * posted when the money has arrived, voided (earnings return) when it failed: once (L4).
  */
-export async function createPayout(deps: Deps, principal: Principal, payout: { expertId: string; amount: number; key: string | undefined }) {
+export async function createPayout(
+  deps: Deps,
+  principal: Principal,
+  payout: { expertId: string; amount: number; key: string | undefined },
+) {
   const { expertId, amount, key } = payout;
   if (!isOperator(principal)) fail('forbidden');
-  const expert = await deps.db.selectFrom('users').select('role').where('id', '=', expertId).executeTakeFirst();
-  if (expert?.role !== 'expert') fail('validation_failed', 'Not an expert.', { issues: [{ path: 'body.expertId', message: 'not an expert' }] });
-  return inTransaction(deps, (tx) => startPayout(deps, tx, { expertId, amount, key: key ?? deps.ids.uuid() }));
+  const expert = await deps.db
+    .selectFrom('users')
+    .select('role')
+    .where('id', '=', expertId)
+    .executeTakeFirst();
+  if (expert?.role !== 'expert')
+    fail('validation_failed', 'Not an expert.', {
+      issues: [{ path: 'body.expertId', message: 'not an expert' }],
+    });
+  return inTransaction(deps, (tx) =>
+    startPayout(deps, tx, { expertId, amount, key: key ?? deps.ids.uuid() }),
+  );
 }
 
-export async function finishPayout(deps: Deps, principal: Principal, payoutId: string, how: 'post' | 'void') {
+export async function finishPayout(
+  deps: Deps,
+  principal: Principal,
+  payoutId: string,
+  how: 'post' | 'void',
+) {
   if (!isOperator(principal)) fail('forbidden');
   return inTransaction(deps, async ({ db: trx, now }) => {
     const { transfer } = await resolve(trx, now, payoutId, how);
-    const pending = (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', payoutId).executeTakeFirstOrThrow()) as Transfer;
+    const pending = (await trx
+      .selectFrom('ledger_transfers')
+      .selectAll()
+      .where('id', '=', payoutId)
+      .executeTakeFirstOrThrow()) as Transfer;
     return presentPayout(pending, transfer.id);
   });
 }

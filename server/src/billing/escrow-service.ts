@@ -36,12 +36,24 @@ export async function openDispute(deps: Deps, principal: Principal, id: string, 
   return inTransaction(deps, async (tx) => {
     const { db: trx, now } = tx;
     const s = await loadForUpdate(trx, id);
-    if (participantRole(principal, s) !== 'client') fail('forbidden', "Only the session's client can dispute it.");
+    if (participantRole(principal, s) !== 'client')
+      fail('forbidden', "Only the session's client can dispute it.");
     if (s.escrow_state === 'disputed') return present(trx, s);
-    if (s.escrow_state !== 'held' || (s.state !== 'ended' && s.state !== 'no_show')) fail('escrow_not_held', 'Only a completed session with escrow held can be disputed.');
+    if (s.escrow_state !== 'held' || (s.state !== 'ended' && s.state !== 'no_show'))
+      fail('escrow_not_held', 'Only a completed session with escrow held can be disputed.');
     if (s.escrow_release_at && s.escrow_release_at <= now) fail('dispute_window_closed');
-    const disputed = await patchSession(trx, s, { escrow_state: 'disputed', disputed_at: now, dispute_reason: reason });
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: { id: s.client_id, role: 'client' }, kind: 'disputed', data: { reason } });
+    const disputed = await patchSession(trx, s, {
+      escrow_state: 'disputed',
+      disputed_at: now,
+      dispute_reason: reason,
+    });
+    await eventsRepo.append(trx, deps.ids, {
+      sessionId: id,
+      at: now,
+      actor: { id: s.client_id, role: 'client' },
+      kind: 'disputed',
+      data: { reason },
+    });
     return present(trx, disputed);
   });
 }
@@ -50,19 +62,41 @@ export async function openDispute(deps: Deps, principal: Principal, id: string, 
  * Operators settle held or disputed escrow. Repeating the same settlement returns it; a
  * different one after the escrow has left is `escrow_not_held`.
  */
-export async function settleEscrow(deps: Deps, principal: Principal, id: string, how: { refund: number | 'all' } | 'release') {
+export async function settleEscrow(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  how: { refund: number | 'all' } | 'release',
+) {
   if (!isOperator(principal)) fail('forbidden');
   return inTransaction(deps, async (tx) => {
     const { db: trx, now } = tx;
     const s = await loadForUpdate(trx, id);
-    const wanted = how === 'release' ? ['released'] : how.refund === 'all' ? ['refunded'] : ['settled', 'refunded'];
-    if (s.escrow_state && wanted.includes(s.escrow_state) && s.escrow_release_at === null) return present(trx, s);
-    if (s.escrow_state !== 'held' && s.escrow_state !== 'disputed') return fail('escrow_not_held', undefined, { state: s.escrow_state });
-    const settled = how === 'release'
-      ? await releaseEscrow(deps, tx, s)
-      : await refundEscrow(deps, tx, s, { ...(how.refund !== 'all' && { amount: how.refund }), reason: 'operator_refund' });
+    const wanted =
+      how === 'release'
+        ? ['released']
+        : how.refund === 'all'
+          ? ['refunded']
+          : ['settled', 'refunded'];
+    if (s.escrow_state && wanted.includes(s.escrow_state) && s.escrow_release_at === null)
+      return present(trx, s);
+    if (s.escrow_state !== 'held' && s.escrow_state !== 'disputed')
+      return fail('escrow_not_held', undefined, { state: s.escrow_state });
+    const settled =
+      how === 'release'
+        ? await releaseEscrow(deps, tx, s)
+        : await refundEscrow(deps, tx, s, {
+            ...(how.refund !== 'all' && { amount: how.refund }),
+            reason: 'operator_refund',
+          });
     const kind = how === 'release' ? 'escrow_released' : 'escrow_refunded';
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind, data: { from: s.escrow_state } });
+    await eventsRepo.append(trx, deps.ids, {
+      sessionId: id,
+      at: now,
+      actor: actorOf(principal),
+      kind,
+      data: { from: s.escrow_state },
+    });
     return present(trx, settled);
   });
 }
@@ -79,10 +113,18 @@ export async function escrowStats(deps: Deps, principal: Principal) {
     union all
     select 'released', count(distinct session_id)::int, coalesce(sum(amount), 0)::bigint from ledger_transfers where kind = 'escrow_release'
     union all
-    select 'refunded', count(distinct session_id)::int, coalesce(sum(amount), 0)::bigint from ledger_transfers where kind = 'escrow_refund'`.execute(deps.db);
+    select 'refunded', count(distinct session_id)::int, coalesce(sum(amount), 0)::bigint from ledger_transfers where kind = 'escrow_refund'`.execute(
+    deps.db,
+  );
   const get = (b: string) => {
     const r = rows.find((x) => x.bucket === b)!;
     return { count: r.count, sum: Number(r.sum) };
   };
-  return { held: get('held'), disputed: get('disputed'), released: get('released'), refunded: get('refunded'), currency: deps.config.CURRENCY };
+  return {
+    held: get('held'),
+    disputed: get('disputed'),
+    released: get('released'),
+    refunded: get('refunded'),
+    currency: deps.config.CURRENCY,
+  };
 }

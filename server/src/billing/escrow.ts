@@ -24,7 +24,12 @@ export async function holdEscrow(deps: Deps, tx: Tx, s: SessionRow): Promise<Ses
     sessionId: s.id,
   });
   // Paid is when a booking stands (B3), whether from the wallet at once or by card later.
-  tx.outbox.push({ type: 'session.booked', ...refOf(s), scheduledAt: s.scheduled_at!.toISOString(), price: s.price! });
+  tx.outbox.push({
+    type: 'session.booked',
+    ...refOf(s),
+    scheduledAt: s.scheduled_at!.toISOString(),
+    price: s.price!,
+  });
   return patchSession(tx.db, s, { escrow_state: 'held' });
 }
 
@@ -33,10 +38,24 @@ async function release(deps: Deps, tx: Tx, s: SessionRow) {
   if (amount === 0) return;
   const id = `escrow:${s.id}:release`;
   const earnings = accounts.earnings(s.expert_id);
-  await transfer(tx.db, tx.now, deps.config.CURRENCY, { id, debit: accounts.escrow(s.id), credit: earnings, amount, kind: 'escrow_release', sessionId: s.id });
+  await transfer(tx.db, tx.now, deps.config.CURRENCY, {
+    id,
+    debit: accounts.escrow(s.id),
+    credit: earnings,
+    amount,
+    kind: 'escrow_release',
+    sessionId: s.id,
+  });
   const fee = split(amount, deps.config.SPLIT_EXPERT_PERCENT).platform;
   if (fee > 0) {
-    await transfer(tx.db, tx.now, deps.config.CURRENCY, { id: `${id}:fee`, debit: earnings, credit: accounts.platformRevenue, amount: fee, kind: 'escrow_release_fee', sessionId: s.id });
+    await transfer(tx.db, tx.now, deps.config.CURRENCY, {
+      id: `${id}:fee`,
+      debit: earnings,
+      credit: accounts.platformRevenue,
+      amount: fee,
+      kind: 'escrow_release_fee',
+      sessionId: s.id,
+    });
   }
   tx.outbox.push({ type: 'escrow.released', ...refOf(s), amount });
 }
@@ -52,7 +71,12 @@ export async function releaseEscrow(deps: Deps, tx: Tx, s: SessionRow) {
  * A refund of everything leaves the escrow `refunded`; a part of it, `settled`. Money a card
  * paid goes on to the card (booking/payment.ts), whatever the refund's cause (`reason`).
  */
-export async function refundEscrow(deps: Deps, tx: Tx, s: SessionRow, refund: { amount?: number; reason?: string } = {}) {
+export async function refundEscrow(
+  deps: Deps,
+  tx: Tx,
+  s: SessionRow,
+  refund: { amount?: number; reason?: string } = {},
+) {
   const { amount, reason = 'escrow_refund' } = refund;
   const held = await balanceOf(tx.db, accounts.escrow(s.id));
   const back = Math.min(amount ?? held, held);
@@ -69,5 +93,8 @@ export async function refundEscrow(deps: Deps, tx: Tx, s: SessionRow, refund: { 
     await refundToCard(deps, tx, s, { amount: back, reason });
   }
   if (back < held) await release(deps, tx, s);
-  return patchSession(tx.db, s, { escrow_state: back === held ? 'refunded' : 'settled', escrow_release_at: null });
+  return patchSession(tx.db, s, {
+    escrow_state: back === held ? 'refunded' : 'settled',
+    escrow_release_at: null,
+  });
 }

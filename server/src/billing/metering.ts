@@ -13,7 +13,12 @@ import { chargeSession } from './batch.ts';
  */
 export async function chargeNextMinute(deps: Deps, tx: Tx, s: SessionRow): Promise<SessionRow> {
   const { unpaid, events } = await chargeSession(deps, tx.db, s.id, s.paid_until!);
-  if (unpaid.length > 0) return endLive(deps, tx, s, { reason: 'insufficient_funds', endedAt: s.paid_until!, actor: SYSTEM });
+  if (unpaid.length > 0)
+    return endLive(deps, tx, s, {
+      reason: 'insufficient_funds',
+      endedAt: s.paid_until!,
+      actor: SYSTEM,
+    });
   tx.outbox.push(...events);
   return (await sessionsRepo.byId(tx.db, s.id))!;
 }
@@ -23,10 +28,21 @@ export async function chargeNextMinute(deps: Deps, tx: Tx, s: SessionRow): Promi
  * yet paid (the sweep may not have come by). Returns the row, which has ended with
  * `insufficient_funds` if the wallet ran dry.
  */
-export async function chargeDueMinutes(deps: Deps, tx: Tx, s: SessionRow, until: Date = tx.now): Promise<SessionRow> {
+export async function chargeDueMinutes(
+  deps: Deps,
+  tx: Tx,
+  s: SessionRow,
+  until: Date = tx.now,
+): Promise<SessionRow> {
   let row = s;
   // A paused clock is not charged (sessions/pause.ts).
-  while (row.state === 'live' && row.kind === 'on_demand' && !row.paused_at && row.paid_until! <= until) row = await chargeNextMinute(deps, tx, row);
+  while (
+    row.state === 'live' &&
+    row.kind === 'on_demand' &&
+    !row.paused_at &&
+    row.paid_until! <= until
+  )
+    row = await chargeNextMinute(deps, tx, row);
   return row;
 }
 
@@ -35,5 +51,10 @@ export async function chargeDueMinutes(deps: Deps, tx: Tx, s: SessionRow, until:
  * the sweep's fast path (which does not create accounts) never has to.
  */
 export async function prepareMetering(deps: Deps, tx: Tx, s: SessionRow) {
-  await ensureAccounts(tx.db, [accounts.wallet(s.client_id), accounts.earnings(s.expert_id), accounts.platformRevenue], deps.config.CURRENCY, tx.now);
+  await ensureAccounts(
+    tx.db,
+    [accounts.wallet(s.client_id), accounts.earnings(s.expert_id), accounts.platformRevenue],
+    deps.config.CURRENCY,
+    tx.now,
+  );
 }

@@ -12,16 +12,26 @@ import type { SessionRow } from '../sessions/repository.ts';
  * page takes the price. If the provider cannot be reached, the hold is released at once rather
  * than left to lapse, and the error goes back to the client.
  */
-export async function checkoutBooking(deps: Deps, booking: { sessionId: string; clientId: string; price: number; dueAt: Date }): Promise<CheckoutStarted> {
+export async function checkoutBooking(
+  deps: Deps,
+  booking: { sessionId: string; clientId: string; price: number; dueAt: Date },
+): Promise<CheckoutStarted> {
   const { sessionId, clientId, price, dueAt } = booking;
   try {
-    return await startCheckout(deps, { purpose: 'booking', userId: clientId, key: `booking:${sessionId}`, sessionId }, price, {
-      description: 'Session booking',
-      returnPath: '/',
-      expiresAt: dueAt,
-    });
+    return await startCheckout(
+      deps,
+      { purpose: 'booking', userId: clientId, key: `booking:${sessionId}`, sessionId },
+      price,
+      {
+        description: 'Session booking',
+        returnPath: '/',
+        expiresAt: dueAt,
+      },
+    );
   } catch (err) {
-    await inTransaction(deps, async (tx) => releaseUnpaid(deps, tx, await loadForUpdate(tx.db, sessionId), 'checkout_failed'));
+    await inTransaction(deps, async (tx) =>
+      releaseUnpaid(deps, tx, await loadForUpdate(tx.db, sessionId), 'checkout_failed'),
+    );
     throw err;
   }
 }
@@ -33,17 +43,40 @@ export async function checkoutBooking(deps: Deps, booking: { sessionId: string; 
  */
 export async function payBooking(deps: Deps, tx: Tx, sessionId: string, payment: ProviderPayment) {
   const s = await loadForUpdate(tx.db, sessionId);
-  if (s.state === 'booked' && s.payment_due_at && Number(s.price) === payment.amount && s.client_id === payment.userId) {
+  if (
+    s.state === 'booked' &&
+    s.payment_due_at &&
+    Number(s.price) === payment.amount &&
+    s.client_id === payment.userId
+  ) {
     await patchSession(tx.db, await holdEscrow(deps, tx, s), { payment_due_at: null });
     return;
   }
-  await queueRefund(deps, tx, payment, { amount: payment.amount, reason: 'booking_not_held', sessionId: s.id });
+  await queueRefund(deps, tx, payment, {
+    amount: payment.amount,
+    reason: 'booking_not_held',
+    sessionId: s.id,
+  });
 }
 
 /** An unpaid booking gives its time back: cancelled, its one-off slot open again. Nothing was paid, so nothing moves. */
-export async function releaseUnpaid(deps: Deps, tx: Tx, s: SessionRow, why: 'payment_not_received' | 'checkout_failed') {
+export async function releaseUnpaid(
+  deps: Deps,
+  tx: Tx,
+  s: SessionRow,
+  why: 'payment_not_received' | 'checkout_failed',
+) {
   if (s.state !== 'booked' || !s.payment_due_at) return s;
-  const cancelled = await apply(deps, tx, s, { command: { type: 'cancel' }, actor: SYSTEM, patch: { payment_due_at: null }, data: { by: 'system', reason: why } });
-  await tx.db.updateTable('availability_slots').set({ session_id: null }).where('session_id', '=', s.id).execute();
+  const cancelled = await apply(deps, tx, s, {
+    command: { type: 'cancel' },
+    actor: SYSTEM,
+    patch: { payment_due_at: null },
+    data: { by: 'system', reason: why },
+  });
+  await tx.db
+    .updateTable('availability_slots')
+    .set({ session_id: null })
+    .where('session_id', '=', s.id)
+    .execute();
   return cancelled;
 }

@@ -15,7 +15,8 @@ it('client: 100 % from 24 h before, 50 % from 2 h, nothing later — edges inclu
 });
 
 it('expert or operator: always everything back to the client', () => {
-  for (const by of ['expert', 'operator'] as const) expect(refundPercent(by, start, before(0.1), policy)).toBe(100);
+  for (const by of ['expert', 'operator'] as const)
+    expect(refundPercent(by, start, before(0.1), policy)).toBe(100);
 });
 
 it('amounts round down', () => {

@@ -10,7 +10,12 @@ export interface RefundPolicy {
   partialPercent: number;
 }
 
-export function refundPercent(by: 'client' | 'expert' | 'operator', startsAt: Date, now: Date, p: RefundPolicy): number {
+export function refundPercent(
+  by: 'client' | 'expert' | 'operator',
+  startsAt: Date,
+  now: Date,
+  p: RefundPolicy,
+): number {
   if (by !== 'client') return 100;
   const hoursBefore = (startsAt.getTime() - now.getTime()) / 3_600_000;
   if (hoursBefore >= p.fullHours) return 100;

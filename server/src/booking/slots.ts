@@ -100,7 +100,12 @@ function union(ranges: Range[]): Range[] {
 function subtract(ranges: Range[], cut: Range): Range[] {
   return ranges.flatMap(([s, e]): Range[] => {
     if (cut[1] <= s || cut[0] >= e) return [[s, e]];
-    return ([[s, cut[0]], [cut[1], e]] as Range[]).filter(([a, b]) => b > a);
+    return (
+      [
+        [s, cut[0]],
+        [cut[1], e],
+      ] as Range[]
+    ).filter(([a, b]) => b > a);
   });
 }
 
@@ -116,22 +121,45 @@ interface CalendarDate {
 
 function calendarDate(year: number, month: number, day: number): CalendarDate {
   const d = new Date(Date.UTC(year, month - 1, day));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), iso: d.toISOString().slice(0, 10), weekday: ((d.getUTCDay() + 6) % 7) + 1 };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    iso: d.toISOString().slice(0, 10),
+    weekday: ((d.getUTCDay() + 6) % 7) + 1,
+  };
 }
 
 /** The expert's open hours on one of their local dates, as minute ranges of that date. */
-export function hoursOn(date: CalendarDate, schedule: Schedule, overrides: DateOverride[]): Range[] {
+export function hoursOn(
+  date: CalendarDate,
+  schedule: Schedule,
+  overrides: DateOverride[],
+): Range[] {
   if (overrides.some((o) => o.kind === 'off' && o.start === null)) return [];
-  let ranges = union(schedule.weekly.filter((w) => w.weekday === date.weekday).map((w): Range => [minutesOf(w.start), minutesOf(w.end)]));
-  for (const o of overrides.filter((x) => x.kind === 'off')) ranges = subtract(ranges, [minutesOf(o.start!), minutesOf(o.end!)]);
-  return union([...ranges, ...overrides.filter((o) => o.kind === 'extra').map((o): Range => [minutesOf(o.start!), minutesOf(o.end!)])]);
+  let ranges = union(
+    schedule.weekly
+      .filter((w) => w.weekday === date.weekday)
+      .map((w): Range => [minutesOf(w.start), minutesOf(w.end)]),
+  );
+  for (const o of overrides.filter((x) => x.kind === 'off'))
+    ranges = subtract(ranges, [minutesOf(o.start!), minutesOf(o.end!)]);
+  return union([
+    ...ranges,
+    ...overrides
+      .filter((o) => o.kind === 'extra')
+      .map((o): Range => [minutesOf(o.start!), minutesOf(o.end!)]),
+  ]);
 }
 
 /** A local date's minute as an instant in `zone` (24:00 is the next day's midnight). */
 function instantOf(date: CalendarDate, minute: number, zone: string): number {
   const base = minute >= 1440 ? calendarDate(date.year, date.month, date.day + 1) : date;
   const m = minute % 1440;
-  return DateTime.fromObject({ year: base.year, month: base.month, day: base.day, hour: Math.floor(m / 60), minute: m % 60 }, { zone }).toMillis();
+  return DateTime.fromObject(
+    { year: base.year, month: base.month, day: base.day, hour: Math.floor(m / 60), minute: m % 60 },
+    { zone },
+  ).toMillis();
 }
 
 /**
@@ -161,12 +189,24 @@ export function openSlots(q: SlotQuery): OpenSlot[] {
   const to = dayStart.plus({ days: q.days ?? 1 }).toMillis();
   const earliest = q.now.getTime() + q.schedule.minNoticeMinutes * 60_000;
   const buffer = q.schedule.bufferMinutes * 60_000;
-  const overlapsBusy = busyIndex(q.busy.map((b) => [b.start.getTime() - buffer, b.end.getTime() + buffer]));
-  const free = (start: number, end: number) => start >= from && start < to && start >= earliest && !overlapsBusy(start, end);
+  const overlapsBusy = busyIndex(
+    q.busy.map((b) => [b.start.getTime() - buffer, b.end.getTime() + buffer]),
+  );
+  const free = (start: number, end: number) =>
+    start >= from && start < to && start >= earliest && !overlapsBusy(start, end);
   // One formatter for all slots (luxon's toFormat per slot cost a month's query ~10 ms).
-  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: q.timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const clock = new Intl.DateTimeFormat('en-GB', {
+    timeZone: q.timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   const local = (ms: number) => clock.format(ms);
-  const slot = (start: number, minutes: Duration, offer: { types: SessionType[]; price: number; slotId: string | null }): OpenSlot => ({
+  const slot = (
+    start: number,
+    minutes: Duration,
+    offer: { types: SessionType[]; price: number; slotId: string | null },
+  ): OpenSlot => ({
     startsAt: new Date(start).toISOString(),
     endsAt: new Date(start + minutes * 60_000).toISOString(),
     localStart: local(start),
@@ -176,7 +216,9 @@ export function openSlots(q: SlotQuery): OpenSlot[] {
 
   const out: OpenSlot[] = [];
   const types = q.type ? q.types.filter((t) => t === q.type) : q.types;
-  const durations = DURATIONS.filter((d) => (q.duration === undefined || d === q.duration) && q.flatPrices[String(d)] !== undefined);
+  const durations = DURATIONS.filter(
+    (d) => (q.duration === undefined || d === q.duration) && q.flatPrices[String(d)] !== undefined,
+  );
   if (types.length > 0) {
     // Every expert-local date that overlaps the client's dates (zones apart by up to a day each
     // way), stepped as plain calendar dates; only window edges go through the zone.
@@ -188,10 +230,14 @@ export function openSlots(q: SlotQuery): OpenSlot[] {
       // Past the last date: its midnight, even at UTC+14, is after the range.
       if (Date.UTC(date.year, date.month - 1, date.day) - 14 * 3_600_000 >= to) break;
       for (const [s, e] of hoursOn(date, q.schedule, byDate.get(date.iso) ?? [])) {
-        const [start, end] = [instantOf(date, s, q.schedule.timeZone), instantOf(date, e, q.schedule.timeZone)];
+        const [start, end] = [
+          instantOf(date, s, q.schedule.timeZone),
+          instantOf(date, e, q.schedule.timeZone),
+        ];
         for (const d of durations) {
           for (let t = start; t + d * 60_000 <= end; t += d * 60_000) {
-            if (free(t, t + d * 60_000)) out.push(slot(t, d, { types, price: q.flatPrices[String(d)]!, slotId: null }));
+            if (free(t, t + d * 60_000))
+              out.push(slot(t, d, { types, price: q.flatPrices[String(d)]!, slotId: null }));
           }
         }
       }
@@ -200,8 +246,12 @@ export function openSlots(q: SlotQuery): OpenSlot[] {
   for (const o of q.oneOff) {
     const start = o.startsAt.getTime();
     const offered = o.types.filter((t) => !q.type || t === q.type);
-    if (offered.length === 0 || (q.duration !== undefined && o.durationMinutes !== q.duration)) continue;
-    if (free(start, start + o.durationMinutes * 60_000)) out.push(slot(start, o.durationMinutes, { types: offered, price: o.price, slotId: o.id }));
+    if (offered.length === 0 || (q.duration !== undefined && o.durationMinutes !== q.duration))
+      continue;
+    if (free(start, start + o.durationMinutes * 60_000))
+      out.push(slot(start, o.durationMinutes, { types: offered, price: o.price, slotId: o.id }));
   }
-  return out.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.durationMinutes - b.durationMinutes);
+  return out.sort(
+    (a, b) => a.startsAt.localeCompare(b.startsAt) || a.durationMinutes - b.durationMinutes,
+  );
 }

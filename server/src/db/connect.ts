@@ -19,7 +19,11 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * A PostgreSQL server. `onIdleError` hears of idle connections the server dropped (restart,
  * failover): without a listener that error would end the process; the pool replaces them.
  */
-export function connectPostgres(url: string, max = 10, onIdleError: (err: Error) => void = () => undefined): DatabaseHandle {
+export function connectPostgres(
+  url: string,
+  max = 10,
+  onIdleError: (err: Error) => void = () => undefined,
+): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max, Client: PreparingClient });
   pool.on('error', onIdleError);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

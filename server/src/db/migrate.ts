@@ -17,7 +17,11 @@ export function loadMigrations(): Migration[] {
   return readdirSync(migrationsDir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(migrationsDir + f, 'utf8') }));
+    .map((f) => ({
+      version: Number(f.slice(0, 3)),
+      name: f,
+      sql: readFileSync(migrationsDir + f, 'utf8'),
+    }));
 }
 
 export interface DatabaseFunction {
@@ -51,25 +55,38 @@ export async function migrate(db: Kysely<any>): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
     await sql`create table if not exists schema_migrations (
-      version integer primary key, name text not null, applied_at timestamptz not null default now())`.execute(trx);
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`.execute(
+      trx,
+    );
     await sql`create table if not exists schema_functions (
-      name text primary key, checksum text not null, applied_at timestamptz not null default now())`.execute(trx);
-    const { rows } = await sql<{ version: number }>`select version from schema_migrations`.execute(trx);
+      name text primary key, checksum text not null, applied_at timestamptz not null default now())`.execute(
+      trx,
+    );
+    const { rows } = await sql<{ version: number }>`select version from schema_migrations`.execute(
+      trx,
+    );
     const done = new Set(rows.map((r) => r.version));
     const applied: string[] = [];
     for (const m of loadMigrations()) {
       if (done.has(m.version)) continue;
       await sql.raw(m.sql).execute(trx);
-      await sql`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`.execute(trx);
+      await sql`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`.execute(
+        trx,
+      );
       applied.push(m.name);
     }
-    const { rows: current } = await sql<{ name: string; checksum: string }>`select name, checksum from schema_functions`.execute(trx);
+    const { rows: current } = await sql<{
+      name: string;
+      checksum: string;
+    }>`select name, checksum from schema_functions`.execute(trx);
     const known = new Map(current.map((r) => [r.name, r.checksum]));
     for (const f of loadFunctions()) {
       if (known.get(f.name) === f.checksum) continue;
       await sql.raw(f.sql).execute(trx);
       await sql`insert into schema_functions (name, checksum) values (${f.name}, ${f.checksum})
-        on conflict (name) do update set checksum = excluded.checksum, applied_at = now()`.execute(trx);
+        on conflict (name) do update set checksum = excluded.checksum, applied_at = now()`.execute(
+        trx,
+      );
       applied.push(`functions/${f.name}`);
     }
     return applied;

@@ -1,4 +1,11 @@
-import type { EndReason, ParticipantRole, Role, SessionKind, SessionState, SessionType } from '@hourglass/protocol';
+import type {
+  EndReason,
+  ParticipantRole,
+  Role,
+  SessionKind,
+  SessionState,
+  SessionType,
+} from '@hourglass/protocol';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -118,7 +125,8 @@ export interface SessionEventsTable {
   data: Json<Record<string, unknown>>;
 }
 
-export type AccountKind = 'wallet' | 'escrow' | 'earnings' | 'payouts' | 'platform_revenue' | 'provider_cash' | 'in_flight';
+export type AccountKind =
+  'wallet' | 'escrow' | 'earnings' | 'payouts' | 'platform_revenue' | 'provider_cash' | 'in_flight';
 
 export interface LedgerAccountsTable {
   id: string;
@@ -170,7 +178,9 @@ export interface ExpertSchedulesTable {
   expert_id: string;
   time_zone: string;
   weekly: Json<{ weekday: number; start: string; end: string }[]>;
-  overrides: Json<{ date: string; kind: 'off' | 'extra'; start: string | null; end: string | null }[]>;
+  overrides: Json<
+    { date: string; kind: 'off' | 'extra'; start: string | null; end: string | null }[]
+  >;
   buffer_minutes: number;
   min_notice_minutes: number;
   updated_at: Timestamp;

@@ -45,20 +45,36 @@ const DEMO_ZONES = ['America/New_York', 'Europe/London'];
  * through seeding is finished by the next one instead of failing on `email_taken`.
  */
 export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
-  const exists = await deps.db.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst();
+  const exists = await deps.db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', ADMIN.email)
+    .executeTakeFirst();
   if (exists) return { seeded: false };
   // Two nodes starting together must not both seed: the first takes the lock, the second sees the admin.
   return deps.db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${SEED_LOCK})`.execute(conn);
     try {
-      if (await conn.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst()) return { seeded: false };
+      if (
+        await conn
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', ADMIN.email)
+          .executeTakeFirst()
+      )
+        return { seeded: false };
       const password = await hashPassword(DEMO_PASSWORD);
       const ids: string[] = [];
       const d = { ...deps, db: conn };
       const root: Principal = { kind: 'apiKey', keyId: deps.ids.uuid() };
       const ensure = async (user: Parameters<typeof createUser>[2]) =>
-        (await conn.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirst())?.id ??
-        (await createUser(d, root, user)).id;
+        (
+          await conn
+            .selectFrom('users')
+            .select('id')
+            .where('email', '=', user.email)
+            .executeTakeFirst()
+        )?.id ?? (await createUser(d, root, user)).id;
       for (const c of CLIENTS) {
         const clientId = await ensure({ ...c, role: 'client' });
         ids.push(clientId);
@@ -66,23 +82,41 @@ export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
         await adminCredit(d, root, clientId, { amount: DEMO_CREDIT, key: 'demo-seed' });
       }
       for (const [i, { email, name, ...expert }] of EXPERTS.entries()) {
-        const expertId = await ensure({ email, name, role: 'expert', expert: { ...expert, avatarUrl: null } });
+        const expertId = await ensure({
+          email,
+          name,
+          role: 'expert',
+          expert: { ...expert, avatarUrl: null },
+        });
         ids.push(expertId);
         // Bookable hours, so the booking flow has open slots to show (each expert in their own zone).
         await putSchedule(d, root, expertId, {
           timeZone: DEMO_ZONES[i % DEMO_ZONES.length]!,
-          weekly: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })).concat([{ weekday: 6, start: '10:00', end: '14:00' }]),
+          weekly: [1, 2, 3, 4, 5]
+            .map((weekday) => ({ weekday, start: '09:00', end: '17:00' }))
+            .concat([{ weekday: 6, start: '10:00', end: '14:00' }]),
           overrides: [],
           bufferMinutes: 10,
           minNoticeMinutes: 60,
         });
       }
       // The admin last: its presence is what marks the seed as complete.
-      await conn.updateTable('users').set({ password_hash: password }).where('id', 'in', ids).execute();
+      await conn
+        .updateTable('users')
+        .set({ password_hash: password })
+        .where('id', 'in', ids)
+        .execute();
       await conn.updateTable('expert_profiles').set({ presence: 'online' }).execute();
       await conn
         .insertInto('users')
-        .values({ id: deps.ids.uuid(), role: 'admin', email: ADMIN.email, name: ADMIN.name, password_hash: password, created_at: await deps.clock.now(conn) })
+        .values({
+          id: deps.ids.uuid(),
+          role: 'admin',
+          email: ADMIN.email,
+          name: ADMIN.name,
+          password_hash: password,
+          created_at: await deps.clock.now(conn),
+        })
         .execute();
       return { seeded: true };
     } finally {
@@ -98,10 +132,19 @@ export async function seedDemo(deps: Deps): Promise<{ seeded: boolean }> {
 export async function demoLinks(deps: Deps) {
   const [client, expert, admin] = await Promise.all(
     [CLIENTS[0]!.email, EXPERTS[0]!.email, ADMIN.email].map((email) =>
-      deps.db.selectFrom('users').select(['id', 'role']).where('email', '=', email).executeTakeFirstOrThrow(),
+      deps.db
+        .selectFrom('users')
+        .select(['id', 'role'])
+        .where('email', '=', email)
+        .executeTakeFirstOrThrow(),
     ),
   );
-  const operator: Principal = { kind: 'user', userId: admin!.id, role: 'admin', authSessionHash: '' };
+  const operator: Principal = {
+    kind: 'user',
+    userId: admin!.id,
+    role: 'admin',
+    authSessionHash: '',
+  };
   const out: { type: SessionType; client: string; expert: string }[] = [];
   for (const type of ['chat', 'voice', 'video'] as const) {
     const open = await deps.db
@@ -116,14 +159,25 @@ export async function demoLinks(deps: Deps) {
       .executeTakeFirst();
     const links = open
       ? await reissueTokens(deps, operator, open.id)
-      : (await createSession(deps, operator, { kind: 'on_demand', type, clientId: client!.id, expertId: expert!.id })).links;
+      : (
+          await createSession(deps, operator, {
+            kind: 'on_demand',
+            type,
+            clientId: client!.id,
+            expertId: expert!.id,
+          })
+        ).links;
     out.push({ type, client: links.client.url, expert: links.expert.url });
   }
   return out;
 }
 
 export function demoBanner(baseUrl: string, links: Awaited<ReturnType<typeof demoLinks>>): string {
-  const people = [ADMIN, ...EXPERTS.map((e) => ({ ...e, role: 'expert' })), ...CLIENTS.map((c) => ({ ...c, role: 'client' }))];
+  const people = [
+    ADMIN,
+    ...EXPERTS.map((e) => ({ ...e, role: 'expert' })),
+    ...CLIENTS.map((c) => ({ ...c, role: 'client' })),
+  ];
   return [
     '',
     `  Hourglass is running at ${baseUrl}   (API docs: ${baseUrl}/docs)`,
@@ -132,7 +186,10 @@ export function demoBanner(baseUrl: string, links: Awaited<ReturnType<typeof dem
     ...people.map((p) => `    ${p.role.padEnd(7)} ${p.email}`),
     '',
     '  Demo sessions (Cleo Client with Aria Moon): open the client link in one window, the expert link in another.',
-    ...links.flatMap((l) => [`    ${l.type.padEnd(6)} client: ${l.client}`, `           expert: ${l.expert}`]),
+    ...links.flatMap((l) => [
+      `    ${l.type.padEnd(6)} client: ${l.client}`,
+      `           expert: ${l.expert}`,
+    ]),
     '',
   ].join('\n');
 }

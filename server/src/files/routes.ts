@@ -8,8 +8,14 @@ import { fileLink, listFiles, openDownload, uploadFile } from './service.ts';
 
 /** The upload as the authenticator sees it: a participant's credentials (it is not in the JSON endpoint table). */
 const upload: Endpoint = {
-  method: 'POST', path: '/api/sessions/{id}/files', tag: 'files', summary: 'Share a file (the body is its bytes)',
-  credentials: ['joinToken', 'cookie'], who: 'its two participants', response: z.unknown(), status: 201,
+  method: 'POST',
+  path: '/api/sessions/{id}/files',
+  tag: 'files',
+  summary: 'Share a file (the body is its bytes)',
+  credentials: ['joinToken', 'cookie'],
+  who: 'its two participants',
+  response: z.unknown(),
+  status: 201,
 };
 const Params = z.strictObject({ id: z.uuid() });
 const FileIdParams = z.strictObject({ fileId: z.uuid() });
@@ -19,9 +25,15 @@ const FileIdParams = z.strictObject({ fileId: z.uuid() });
  * bytes, so they are routes of their own: the upload's body is left unread by Fastify (an
  * encapsulated catch-all parser) and streamed by the service, never buffered whole.
  */
-export async function fileRoutes(app: FastifyInstance, route: ReturnType<typeof makeRouter>, deps: Deps): Promise<void> {
+export async function fileRoutes(
+  app: FastifyInstance,
+  route: ReturnType<typeof makeRouter>,
+  deps: Deps,
+): Promise<void> {
   route(endpoints.listFiles, ({ principal, params }) => listFiles(deps, principal, params.id));
-  route(endpoints.fileLink, ({ principal, params }) => fileLink(deps, principal, params.id, params.fileId));
+  route(endpoints.fileLink, ({ principal, params }) =>
+    fileLink(deps, principal, params.id, params.fileId),
+  );
 
   const authenticate = makeAuthenticate(deps);
   await app.register(async (scope) => {
@@ -31,9 +43,16 @@ export async function fileRoutes(app: FastifyInstance, route: ReturnType<typeof 
       const principal = await authenticate(req, upload);
       const { id } = validate(Params, req.params, 'params');
       const { name } = validate(UploadQuery, req.query, 'query');
-      const length = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+      const length =
+        req.headers['content-length'] === undefined
+          ? undefined
+          : Number(req.headers['content-length']);
       try {
-        const file = await uploadFile(deps, principal, id, { name, declaredLength: length, body: req.raw });
+        const file = await uploadFile(deps, principal, id, {
+          name,
+          declaredLength: length,
+          body: req.raw,
+        });
         return await reply.status(201).send(file);
       } catch (err) {
         // Refused while the client may still be sending (a 1 GB body): answer now and close,
@@ -48,14 +67,16 @@ export async function fileRoutes(app: FastifyInstance, route: ReturnType<typeof 
     const { fileId } = validate(FileIdParams, req.params, 'params');
     const q = validate(DownloadQuery, req.query, 'query');
     const f = await openDownload(deps, fileId, q);
-    return reply
-      .header('content-type', f.mime === 'text/plain' ? 'text/plain; charset=utf-8' : f.mime)
-      .header('content-length', String(f.size))
-      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`)
-      // What a participant uploaded is never run as a page of ours, whatever it holds.
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "sandbox; default-src 'none'")
-      .header('cache-control', 'private, max-age=3600')
-      .send(f.body);
+    return (
+      reply
+        .header('content-type', f.mime === 'text/plain' ? 'text/plain; charset=utf-8' : f.mime)
+        .header('content-length', String(f.size))
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(f.name)}`)
+        // What a participant uploaded is never run as a page of ours, whatever it holds.
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "sandbox; default-src 'none'")
+        .header('cache-control', 'private, max-age=3600')
+        .send(f.body)
+    );
   });
 }

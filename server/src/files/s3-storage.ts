@@ -17,7 +17,8 @@ export function s3Storage(config: Config): FileStorage {
     region: config.S3_REGION,
     service: 's3',
   });
-  const url = (key: string) => `${config.S3_ENDPOINT!.replace(/\/$/, '')}/${encodeURIComponent(config.S3_BUCKET!)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const url = (key: string) =>
+    `${config.S3_ENDPOINT!.replace(/\/$/, '')}/${encodeURIComponent(config.S3_BUCKET!)}/${key.split('/').map(encodeURIComponent).join('/')}`;
   const refused = async (res: Response, what: string) => {
     const text = await res.text().catch(() => '');
     return new Error(`S3 ${what} answered ${res.status}: ${text.slice(0, 300)}`);
@@ -27,7 +28,11 @@ export function s3Storage(config: Config): FileStorage {
     async put(key, from, size, mime) {
       const res = await aws.fetch(url(key), {
         method: 'PUT',
-        headers: { 'content-length': String(size), 'content-type': mime, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+        headers: {
+          'content-length': String(size),
+          'content-type': mime,
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+        },
         body: Readable.toWeb(createReadStream(from)) as ReadableStream,
         // Node's fetch streams a request body only half-duplex.
         duplex: 'half',

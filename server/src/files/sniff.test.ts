@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sniff } from './sniff.ts';
 
-const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : p)));
+const bytes = (...parts: (string | number[])[]) =>
+  new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : p)));
 
 describe('sniff: a file is what its first bytes say', () => {
   it.each([

@@ -20,8 +20,13 @@ export function sniff(head: Uint8Array): AllowedType | null {
   if (startsWith(head, ascii('GIF87a')) || startsWith(head, ascii('GIF89a'))) return 'image/gif';
   if (startsWith(head, ascii('RIFF')) && startsWith(head, ascii('WEBP'), 8)) return 'image/webp';
   if (startsWith(head, ascii('%PDF-'))) return 'application/pdf';
-  if (startsWith(head, ascii('ID3')) || (head.length > 1 && head[0] === 0xff && (head[1]! & 0xe0) === 0xe0)) return 'audio/mpeg';
-  if (startsWith(head, ascii('ftyp'), 4)) return startsWith(head, ascii('M4A '), 8) ? 'audio/mp4' : 'video/mp4';
+  if (
+    startsWith(head, ascii('ID3')) ||
+    (head.length > 1 && head[0] === 0xff && (head[1]! & 0xe0) === 0xe0)
+  )
+    return 'audio/mpeg';
+  if (startsWith(head, ascii('ftyp'), 4))
+    return startsWith(head, ascii('M4A '), 8) ? 'audio/mp4' : 'video/mp4';
   return isText(head) ? 'text/plain' : null;
 }
 

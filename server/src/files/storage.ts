@@ -20,4 +20,5 @@ export interface FileStorage {
 
 /** DATA_DIR/files: `objects/` (the local store) and `spool/` (uploads under way, on every kind of store). */
 export const filesDir = (config: Pick<Config, 'DATA_DIR'>) => join(config.DATA_DIR, 'files');
-export const spoolPath = (config: Pick<Config, 'DATA_DIR'>, fileId: string) => join(filesDir(config), 'spool', fileId);
+export const spoolPath = (config: Pick<Config, 'DATA_DIR'>, fileId: string) =>
+  join(filesDir(config), 'spool', fileId);

@@ -28,7 +28,10 @@ export function parseAccount(id: string): { kind: AccountKind; ownerId: string |
   const [prefix, owner] = id.split(':', 2) as [string, string | undefined];
   const kind = prefixes[prefix];
   if (!kind) throw new Error(`unknown ledger account ${id}`);
-  const ownerId = kind === 'wallet' || kind === 'escrow' || kind === 'earnings' || kind === 'payouts' ? (owner ?? null) : null;
+  const ownerId =
+    kind === 'wallet' || kind === 'escrow' || kind === 'earnings' || kind === 'payouts'
+      ? (owner ?? null)
+      : null;
   return { kind, ownerId };
 }
 

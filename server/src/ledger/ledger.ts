@@ -36,7 +36,11 @@ export async function ensureAccounts(trx: Database, ids: string[], currency: str
     const { kind, ownerId } = parseAccount(id);
     return { id, kind, owner_id: ownerId, currency, created_at: now };
   });
-  await trx.insertInto('ledger_accounts').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await trx
+    .insertInto('ledger_accounts')
+    .values(rows)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
 /**
@@ -47,17 +51,33 @@ export async function ensureAccounts(trx: Database, ids: string[], currency: str
 async function lockAndCheck(trx: Database, debit: string, credit: string, amount: number) {
   const tracked = [debit, credit].filter((id) => isTracked(parseAccount(id).kind)).sort();
   if (tracked.length === 0) return;
-  const rows = await trx.selectFrom('ledger_accounts').select(['id', 'balance']).where('id', 'in', tracked).orderBy('id').forUpdate().execute();
+  const rows = await trx
+    .selectFrom('ledger_accounts')
+    .select(['id', 'balance'])
+    .where('id', 'in', tracked)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
   const from = rows.find((r) => r.id === debit);
   if (from && Number(from.balance) < amount) {
-    throw new AppError('insufficient_funds', undefined, { account: parseAccount(debit).kind, balance: Number(from.balance), needed: amount });
+    throw new AppError('insufficient_funds', undefined, {
+      account: parseAccount(debit).kind,
+      balance: Number(from.balance),
+      needed: amount,
+    });
   }
 }
 
 /** Moves the kept balances; the CHECK (balance >= 0) on the row stands behind lockAndCheck (L2). */
 async function applyBalances(trx: Database, debit: string, credit: string, amount: number) {
-  for (const [id, delta] of [[debit, -amount], [credit, amount]] as const) {
-    if (isTracked(parseAccount(id).kind)) await sql`update ledger_accounts set balance = balance + ${delta} where id = ${id}`.execute(trx);
+  for (const [id, delta] of [
+    [debit, -amount],
+    [credit, amount],
+  ] as const) {
+    if (isTracked(parseAccount(id).kind))
+      await sql`update ledger_accounts set balance = balance + ${delta} where id = ${id}`.execute(
+        trx,
+      );
   }
 }
 
@@ -71,26 +91,44 @@ async function insert(trx: Database, row: Omit<Transfer, 'seq'>): Promise<Transf
 }
 
 const find = async (trx: Database, id: string) =>
-  (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', id).executeTakeFirst()) as Transfer | undefined;
+  (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', id).executeTakeFirst()) as
+    Transfer | undefined;
 
 function check(i: TransferInput) {
-  if (!Number.isSafeInteger(i.amount) || i.amount <= 0) fail('validation_failed', 'Amounts are positive whole minor units.');
+  if (!Number.isSafeInteger(i.amount) || i.amount <= 0)
+    fail('validation_failed', 'Amounts are positive whole minor units.');
   if (i.debit === i.credit) throw new Error(`transfer ${i.id} debits and credits ${i.debit}`);
 }
 
 /** The one write path: replay check, lock and check, insert, move balances. */
-async function move(trx: Database, now: Date, currency: string, i: TransferInput & { pending: boolean }): Promise<Posted> {
+async function move(
+  trx: Database,
+  now: Date,
+  currency: string,
+  i: TransferInput & { pending: boolean },
+): Promise<Posted> {
   const { pending } = i;
   check(i);
-  const replay = (t: Transfer): Posted => (sameBody(t, i, pending) ? { transfer: t, created: false } : fail('idempotency_conflict', undefined, { id: i.id }));
+  const replay = (t: Transfer): Posted =>
+    sameBody(t, i, pending)
+      ? { transfer: t, created: false }
+      : fail('idempotency_conflict', undefined, { id: i.id });
   const before = await find(trx, i.id);
   if (before) return replay(before);
   const credit = pending ? accounts.inFlight : i.credit;
   await ensureAccounts(trx, [...new Set([i.debit, credit, i.credit])], currency, now);
   await lockAndCheck(trx, i.debit, credit, i.amount);
   const row = await insert(trx, {
-    id: i.id, debit_account: i.debit, credit_account: credit, amount: i.amount, kind: i.kind,
-    session_id: i.sessionId ?? null, pending, post_to: pending ? i.credit : null, resolves: null, created_at: now,
+    id: i.id,
+    debit_account: i.debit,
+    credit_account: credit,
+    amount: i.amount,
+    kind: i.kind,
+    session_id: i.sessionId ?? null,
+    pending,
+    post_to: pending ? i.credit : null,
+    resolves: null,
+    created_at: now,
   });
   // Someone committed the same id between our look and our insert: theirs is the movement.
   if (!row) return replay((await find(trx, i.id))!);
@@ -104,27 +142,54 @@ async function move(trx: Database, now: Date, currency: string, i: TransferInput
  * original transfer and moves nothing; with a different body it is `idempotency_conflict`.
  * Concurrent calls with one id: the unique key makes the second wait for the first, then see it.
  */
-export const transfer = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, { ...i, pending: false });
+export const transfer = (trx: Database, now: Date, currency: string, i: TransferInput) =>
+  move(trx, now, currency, { ...i, pending: false });
 
 /** A pending transfer: the amount leaves `debit` now and reaches `credit` only when posted. */
-export const hold = (trx: Database, now: Date, currency: string, i: TransferInput) => move(trx, now, currency, { ...i, pending: true });
+export const hold = (trx: Database, now: Date, currency: string, i: TransferInput) =>
+  move(trx, now, currency, { ...i, pending: true });
 
 /**
  * Posts (to `post_to`) or voids (back to the debit account) a pending transfer: exactly once
  * (L4). Repeating the same resolution returns it; the other one is `already_resolved`.
  */
-export async function resolve(trx: Database, now: Date, pendingId: string, how: 'post' | 'void'): Promise<Posted> {
-  const p = (await trx.selectFrom('ledger_transfers').selectAll().where('id', '=', pendingId).forUpdate().executeTakeFirst()) as Transfer | undefined;
+export async function resolve(
+  trx: Database,
+  now: Date,
+  pendingId: string,
+  how: 'post' | 'void',
+): Promise<Posted> {
+  const p = (await trx
+    .selectFrom('ledger_transfers')
+    .selectAll()
+    .where('id', '=', pendingId)
+    .forUpdate()
+    .executeTakeFirst()) as Transfer | undefined;
   if (!p || !p.pending) return fail('not_found', 'No such pending transfer.');
   const id = `${pendingId}:${how}`;
-  const done = (await trx.selectFrom('ledger_transfers').selectAll().where('resolves', '=', pendingId).executeTakeFirst()) as Transfer | undefined;
-  if (done) return done.id === id ? { transfer: done, created: false } : fail('already_resolved', undefined, { resolvedBy: done.id });
+  const done = (await trx
+    .selectFrom('ledger_transfers')
+    .selectAll()
+    .where('resolves', '=', pendingId)
+    .executeTakeFirst()) as Transfer | undefined;
+  if (done)
+    return done.id === id
+      ? { transfer: done, created: false }
+      : fail('already_resolved', undefined, { resolvedBy: done.id });
   const target = how === 'post' ? p.post_to! : p.debit_account;
   const amount = Number(p.amount);
   await lockAndCheck(trx, accounts.inFlight, target, amount);
   const row = (await insert(trx, {
-    id, debit_account: accounts.inFlight, credit_account: target, amount, kind: how,
-    session_id: p.session_id, pending: false, post_to: null, resolves: pendingId, created_at: now,
+    id,
+    debit_account: accounts.inFlight,
+    credit_account: target,
+    amount,
+    kind: how,
+    session_id: p.session_id,
+    pending: false,
+    post_to: null,
+    resolves: pendingId,
+    created_at: now,
   }))!;
   await applyBalances(trx, accounts.inFlight, target, amount);
   return { transfer: row, created: true };
@@ -133,11 +198,17 @@ export async function resolve(trx: Database, now: Date, pendingId: string, how: 
 /** Balance of any account: the kept row for wallets and escrows, the sum of transfers otherwise. */
 export async function balanceOf(db: Database, account: string): Promise<number> {
   if (isTracked(parseAccount(account).kind)) {
-    const row = await db.selectFrom('ledger_accounts').select('balance').where('id', '=', account).executeTakeFirst();
+    const row = await db
+      .selectFrom('ledger_accounts')
+      .select('balance')
+      .where('id', '=', account)
+      .executeTakeFirst();
     return Number(row?.balance ?? 0);
   }
   const { rows } = await sql<{ b: number }>`select
       coalesce((select sum(amount) from ledger_transfers where credit_account = ${account}), 0)
-    - coalesce((select sum(amount) from ledger_transfers where debit_account = ${account}), 0) as b`.execute(db);
+    - coalesce((select sum(amount) from ledger_transfers where debit_account = ${account}), 0) as b`.execute(
+    db,
+  );
   return Number(rows[0]!.b);
 }

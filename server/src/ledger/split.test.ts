@@ -5,14 +5,18 @@ import { split } from './split.ts';
 describe('L5: the split', () => {
   it('parts are non-negative integers that add up exactly to the charge', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000_000 }), fc.integer({ min: 0, max: 100 }), (amount, pct) => {
-        const { expert, platform } = split(amount, pct);
-        expect(expert + platform).toBe(amount);
-        expect(Number.isInteger(expert) && Number.isInteger(platform)).toBe(true);
-        expect(expert).toBeGreaterThanOrEqual(0);
-        expect(platform).toBeGreaterThanOrEqual(0);
-        expect(Math.abs(expert - (amount * pct) / 100)).toBeLessThan(1);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100_000_000 }),
+        fc.integer({ min: 0, max: 100 }),
+        (amount, pct) => {
+          const { expert, platform } = split(amount, pct);
+          expect(expert + platform).toBe(amount);
+          expect(Number.isInteger(expert) && Number.isInteger(platform)).toBe(true);
+          expect(expert).toBeGreaterThanOrEqual(0);
+          expect(platform).toBeGreaterThanOrEqual(0);
+          expect(Math.abs(expert - (amount * pct) / 100)).toBeLessThan(1);
+        },
+      ),
       { numRuns: 5000 },
     );
   });

@@ -14,15 +14,37 @@ export function notifyRecorder(ids: Ids): EventRecorder {
     const described = events.map(describe);
     const rows = described.flatMap((d) => d.notifications).map((n) => ({ id: ids.uuid(), ...n }));
     if (rows.length > 0) {
-      await trx.insertInto('notifications')
-        .values(rows.map((n) => ({ id: n.id, user_id: n.userId, kind: n.kind, session_id: n.sessionId, data: JSON.stringify(n.data), created_at: now })))
+      await trx
+        .insertInto('notifications')
+        .values(
+          rows.map((n) => ({
+            id: n.id,
+            user_id: n.userId,
+            kind: n.kind,
+            session_id: n.sessionId,
+            data: JSON.stringify(n.data),
+            created_at: now,
+          })),
+        )
         .execute();
     }
-    await enqueueWebhooks(trx, ids, now, described.flatMap((d) => (d.webhook ? [d.webhook] : [])));
+    await enqueueWebhooks(
+      trx,
+      ids,
+      now,
+      described.flatMap((d) => (d.webhook ? [d.webhook] : [])),
+    );
     return rows.map((n): DomainEvent => ({
       type: 'notification.created',
       userId: n.userId,
-      notification: { id: n.id, kind: n.kind, sessionId: n.sessionId, data: n.data, createdAt: now.toISOString(), readAt: null },
+      notification: {
+        id: n.id,
+        kind: n.kind,
+        sessionId: n.sessionId,
+        data: n.data,
+        createdAt: now.toISOString(),
+        readAt: null,
+      },
     }));
   };
 }

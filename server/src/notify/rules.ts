@@ -33,8 +33,18 @@ function othersOf(e: SessionRef, by: string): string[] {
   return [e.clientId, e.expertId];
 }
 
-function toUsers(e: SessionRef, users: string[], kind: NotificationKind, data: Record<string, unknown>): NotificationDraft[] {
-  return users.map((userId) => ({ userId, kind, sessionId: e.sessionId, data: { sessionType: e.sessionType, sessionKind: e.kind, ...data } }));
+function toUsers(
+  e: SessionRef,
+  users: string[],
+  kind: NotificationKind,
+  data: Record<string, unknown>,
+): NotificationDraft[] {
+  return users.map((userId) => ({
+    userId,
+    kind,
+    sessionId: e.sessionId,
+    data: { sessionType: e.sessionType, sessionKind: e.kind, ...data },
+  }));
 }
 
 /**
@@ -45,34 +55,95 @@ function toUsers(e: SessionRef, users: string[], kind: NotificationKind, data: R
 export function describe(e: DomainEvent): Described {
   switch (e.type) {
     case 'request.created':
-      return { notifications: toUsers(e, [e.expertId], 'request_new', { expiresAt: e.expiresAt }), webhook: { type: 'request.created', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.expertId], 'request_new', { expiresAt: e.expiresAt }),
+        webhook: { type: 'request.created', data: body(e) },
+      };
     case 'request.answered':
-      return { notifications: toUsers(e, [e.clientId], `request_${e.state}`, {}), webhook: { type: `request.${e.state}`, data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.clientId], `request_${e.state}`, {}),
+        webhook: { type: `request.${e.state}`, data: body(e) },
+      };
     case 'session.booked':
-      return { notifications: toUsers(e, [e.expertId], 'booking_new', { scheduledAt: e.scheduledAt, price: e.price }), webhook: { type: 'booking.created', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.expertId], 'booking_new', {
+          scheduledAt: e.scheduledAt,
+          price: e.price,
+        }),
+        webhook: { type: 'booking.created', data: body(e) },
+      };
     case 'session.rescheduled':
-      return { notifications: toUsers(e, othersOf(e, e.by), 'booking_rescheduled', { from: e.from, to: e.to, by: e.by }), webhook: { type: 'booking.rescheduled', data: body(e) } };
+      return {
+        notifications: toUsers(e, othersOf(e, e.by), 'booking_rescheduled', {
+          from: e.from,
+          to: e.to,
+          by: e.by,
+        }),
+        webhook: { type: 'booking.rescheduled', data: body(e) },
+      };
     case 'session.cancelled':
-      return { notifications: toUsers(e, othersOf(e, e.by), 'booking_cancelled', { by: e.by, refundPercent: e.refundPercent }), webhook: { type: 'booking.cancelled', data: body(e) } };
+      return {
+        notifications: toUsers(e, othersOf(e, e.by), 'booking_cancelled', {
+          by: e.by,
+          refundPercent: e.refundPercent,
+        }),
+        webhook: { type: 'booking.cancelled', data: body(e) },
+      };
     case 'session.started':
-      return { notifications: toUsers(e, [e.clientId, e.expertId], 'session_started', { startedAt: e.startedAt, endsAt: e.endsAt }), webhook: { type: 'session.started', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.clientId, e.expertId], 'session_started', {
+          startedAt: e.startedAt,
+          endsAt: e.endsAt,
+        }),
+        webhook: { type: 'session.started', data: body(e) },
+      };
     case 'session.extended':
       // A deadline that moved because the clock resumed after a pause is no news to anyone.
       if (e.minutes === null) return nothing;
-      return { notifications: toUsers(e, [e.clientId, e.expertId], 'session_extended', { minutes: e.minutes, endsAt: e.endsAt }), webhook: { type: 'session.extended', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.clientId, e.expertId], 'session_extended', {
+          minutes: e.minutes,
+          endsAt: e.endsAt,
+        }),
+        webhook: { type: 'session.extended', data: body(e) },
+      };
     case 'session.ended':
-      return { notifications: toUsers(e, [e.clientId, e.expertId], 'session_ended', { reason: e.reason, endedAt: e.endedAt }), webhook: { type: 'session.ended', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.clientId, e.expertId], 'session_ended', {
+          reason: e.reason,
+          endedAt: e.endedAt,
+        }),
+        webhook: { type: 'session.ended', data: body(e) },
+      };
     case 'session.no_show':
-      return { notifications: toUsers(e, [e.clientId, e.expertId], 'session_no_show', { absent: e.absent }), webhook: { type: 'session.no_show', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.clientId, e.expertId], 'session_no_show', {
+          absent: e.absent,
+        }),
+        webhook: { type: 'session.no_show', data: body(e) },
+      };
     case 'wallet.credited':
       return {
-        notifications: [{ userId: e.userId, kind: 'wallet_credited', sessionId: null, data: { amount: e.amount, balance: e.balance } }],
+        notifications: [
+          {
+            userId: e.userId,
+            kind: 'wallet_credited',
+            sessionId: null,
+            data: { amount: e.amount, balance: e.balance },
+          },
+        ],
         webhook: { type: 'wallet.credited', data: body(e) },
       };
     case 'escrow.refunded':
-      return { notifications: toUsers(e, [e.clientId], 'escrow_refunded', { amount: e.amount }), webhook: { type: 'escrow.refunded', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.clientId], 'escrow_refunded', { amount: e.amount }),
+        webhook: { type: 'escrow.refunded', data: body(e) },
+      };
     case 'escrow.released':
-      return { notifications: toUsers(e, [e.expertId], 'escrow_released', { amount: e.amount }), webhook: { type: 'escrow.released', data: body(e) } };
+      return {
+        notifications: toUsers(e, [e.expertId], 'escrow_released', { amount: e.amount }),
+        webhook: { type: 'escrow.released', data: body(e) },
+      };
     case 'session.paused':
     case 'presence.changed':
     case 'billing.charged':

@@ -17,7 +17,14 @@ const operatorOnly = (p: Principal) => {
   if (!isOperator(p)) fail('forbidden');
 };
 
-type SubscriptionRow = { id: string; url: string; event_types: string[]; description: string | null; created_at: Date; disabled_at: Date | null };
+type SubscriptionRow = {
+  id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  created_at: Date;
+  disabled_at: Date | null;
+};
 const presentSubscription = (r: SubscriptionRow) => ({
   id: r.id,
   url: r.url,
@@ -27,22 +34,44 @@ const presentSubscription = (r: SubscriptionRow) => ({
   disabledAt: r.disabled_at?.toISOString() ?? null,
 });
 
-export async function createSubscription(deps: Deps, principal: Principal, input: { url: string; eventTypes: WebhookEventType[]; description?: string | undefined }) {
+export async function createSubscription(
+  deps: Deps,
+  principal: Principal,
+  input: { url: string; eventTypes: WebhookEventType[]; description?: string | undefined },
+) {
   operatorOnly(principal);
   const secret = deps.ids.secret('whsec_');
   const now = await deps.clock.now(deps.db);
-  const row = await deps.db.insertInto('webhook_subscriptions')
-    .values({ id: deps.ids.uuid(), url: input.url, secret, event_types: [...new Set(input.eventTypes)], description: input.description || null, created_at: now })
-    .returningAll().executeTakeFirstOrThrow();
+  const row = await deps.db
+    .insertInto('webhook_subscriptions')
+    .values({
+      id: deps.ids.uuid(),
+      url: input.url,
+      secret,
+      event_types: [...new Set(input.eventTypes)],
+      description: input.description || null,
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return { ...presentSubscription(row), secret };
 }
 
-export async function listSubscriptions(deps: Deps, principal: Principal, q: { limit: number; cursor?: string }) {
+export async function listSubscriptions(
+  deps: Deps,
+  principal: Principal,
+  q: { limit: number; cursor?: string },
+) {
   operatorOnly(principal);
   const after = cursorId(q.cursor);
-  let query = deps.db.selectFrom('webhook_subscriptions').select(['id', 'url', 'event_types', 'description', 'created_at', 'disabled_at']);
+  let query = deps.db
+    .selectFrom('webhook_subscriptions')
+    .select(['id', 'url', 'event_types', 'description', 'created_at', 'disabled_at']);
   if (after) query = query.where('id', '<', after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   return toPage(rows, q.limit, (r) => r.id, presentSubscription);
 }
 
@@ -50,18 +79,40 @@ export async function listSubscriptions(deps: Deps, principal: Principal, q: { l
 export async function disableSubscription(deps: Deps, principal: Principal, id: string) {
   operatorOnly(principal);
   await inTransaction(deps, async ({ db: trx, now }) => {
-    const sub = await trx.selectFrom('webhook_subscriptions').select('disabled_at').where('id', '=', id).forUpdate().executeTakeFirst();
+    const sub = await trx
+      .selectFrom('webhook_subscriptions')
+      .select('disabled_at')
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!sub) fail('not_found', 'No such subscription.');
     if (sub!.disabled_at) return;
-    await trx.updateTable('webhook_subscriptions').set({ disabled_at: now }).where('id', '=', id).execute();
-    await trx.updateTable('webhook_deliveries').set({ state: 'failed', next_attempt_at: null, last_error: 'subscription disabled' })
-      .where('subscription_id', '=', id).where('state', '=', 'pending').execute();
+    await trx
+      .updateTable('webhook_subscriptions')
+      .set({ disabled_at: now })
+      .where('id', '=', id)
+      .execute();
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({ state: 'failed', next_attempt_at: null, last_error: 'subscription disabled' })
+      .where('subscription_id', '=', id)
+      .where('state', '=', 'pending')
+      .execute();
   });
 }
 
 type DeliveryRow = {
-  id: string; subscription_id: string; event_id: string; event_type: string; state: 'pending' | 'delivered' | 'failed'; attempts: number;
-  last_status: number | null; last_error: string | null; next_attempt_at: Date | null; delivered_at: Date | null; created_at: Date;
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Date;
 };
 export const presentDelivery = (r: DeliveryRow) => ({
   id: r.id,
@@ -76,17 +127,47 @@ export const presentDelivery = (r: DeliveryRow) => ({
   deliveredAt: r.delivered_at?.toISOString() ?? null,
   createdAt: r.created_at.toISOString(),
 });
-const deliveryColumns = ['id', 'subscription_id', 'event_id', 'event_type', 'state', 'attempts', 'last_status', 'last_error', 'next_attempt_at', 'delivered_at', 'created_at'] as const;
+const deliveryColumns = [
+  'id',
+  'subscription_id',
+  'event_id',
+  'event_type',
+  'state',
+  'attempts',
+  'last_status',
+  'last_error',
+  'next_attempt_at',
+  'delivered_at',
+  'created_at',
+] as const;
 
 /** The delivery log of one subscription, newest first. */
-export async function listDeliveries(deps: Deps, principal: Principal, subscriptionId: string, q: { limit: number; cursor?: string; state?: 'pending' | 'delivered' | 'failed' }) {
+export async function listDeliveries(
+  deps: Deps,
+  principal: Principal,
+  subscriptionId: string,
+  q: { limit: number; cursor?: string; state?: 'pending' | 'delivered' | 'failed' },
+) {
   operatorOnly(principal);
   const after = cursorId(q.cursor);
-  if (!(await deps.db.selectFrom('webhook_subscriptions').select('id').where('id', '=', subscriptionId).executeTakeFirst())) fail('not_found', 'No such subscription.');
-  let query = deps.db.selectFrom('webhook_deliveries').select(deliveryColumns).where('subscription_id', '=', subscriptionId);
+  if (
+    !(await deps.db
+      .selectFrom('webhook_subscriptions')
+      .select('id')
+      .where('id', '=', subscriptionId)
+      .executeTakeFirst())
+  )
+    fail('not_found', 'No such subscription.');
+  let query = deps.db
+    .selectFrom('webhook_deliveries')
+    .select(deliveryColumns)
+    .where('subscription_id', '=', subscriptionId);
   if (q.state) query = query.where('state', '=', q.state);
   if (after) query = query.where('id', '<', after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   return toPage(rows, q.limit, (r) => r.id, presentDelivery);
 }
 
@@ -94,13 +175,30 @@ export async function listDeliveries(deps: Deps, principal: Principal, subscript
 export async function retryDelivery(deps: Deps, principal: Principal, id: string) {
   operatorOnly(principal);
   const now = await deps.clock.now(deps.db);
-  const row = await deps.db.updateTable('webhook_deliveries').set({ state: 'pending', next_attempt_at: now, delivered_at: null })
+  const row = await deps.db
+    .updateTable('webhook_deliveries')
+    .set({ state: 'pending', next_attempt_at: now, delivered_at: null })
     .where('id', '=', id)
-    .where(({ exists, selectFrom }) => exists(selectFrom('webhook_subscriptions as s').select('s.id').whereRef('s.id', '=', 'webhook_deliveries.subscription_id').where('s.disabled_at', 'is', null)))
-    .returning(deliveryColumns).executeTakeFirst();
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('webhook_subscriptions as s')
+          .select('s.id')
+          .whereRef('s.id', '=', 'webhook_deliveries.subscription_id')
+          .where('s.disabled_at', 'is', null),
+      ),
+    )
+    .returning(deliveryColumns)
+    .executeTakeFirst();
   if (!row) {
-    const known = await deps.db.selectFrom('webhook_deliveries').select('id').where('id', '=', id).executeTakeFirst();
-    return fail(known ? 'invalid_transition' : 'not_found', known ? 'Its subscription is disabled.' : 'No such delivery.');
+    const known = await deps.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return fail(
+      known ? 'invalid_transition' : 'not_found',
+      known ? 'Its subscription is disabled.' : 'No such delivery.',
+    );
   }
   return presentDelivery(row);
 }
@@ -111,14 +209,26 @@ export async function retryDelivery(deps: Deps, principal: Principal, id: string
  */
 export async function enqueueWebhooks(trx: Database, ids: Ids, now: Date, drafts: WebhookDraft[]) {
   if (drafts.length === 0) return;
-  const subs = await trx.selectFrom('webhook_subscriptions').select(['id', 'event_types'])
-    .where('disabled_at', 'is', null).where(sql<boolean>`event_types && ${drafts.map((d) => d.type)}::text[]`).execute();
+  const subs = await trx
+    .selectFrom('webhook_subscriptions')
+    .select(['id', 'event_types'])
+    .where('disabled_at', 'is', null)
+    .where(sql<boolean>`event_types && ${drafts.map((d) => d.type)}::text[]`)
+    .execute();
   if (subs.length === 0) return;
   const rows = drafts.flatMap((d) => {
     const event = { id: ids.uuid(), type: d.type, createdAt: now.toISOString(), data: d.data };
-    return subs.filter((s) => s.event_types.includes(d.type)).map((s) => ({
-      id: ids.uuid(), subscription_id: s.id, event_id: event.id, event_type: d.type, payload: JSON.stringify(event), next_attempt_at: now, created_at: now,
-    }));
+    return subs
+      .filter((s) => s.event_types.includes(d.type))
+      .map((s) => ({
+        id: ids.uuid(),
+        subscription_id: s.id,
+        event_id: event.id,
+        event_type: d.type,
+        payload: JSON.stringify(event),
+        next_attempt_at: now,
+        created_at: now,
+      }));
   });
   if (rows.length > 0) await trx.insertInto('webhook_deliveries').values(rows).execute();
 }

@@ -29,7 +29,8 @@ export interface PaidCheckout {
 }
 
 /** What the caller of a payment learns: done (local), or a page to send the payer to. */
-export type CheckoutStarted = { status: 'succeeded'; checkoutUrl: null } | { status: 'pending'; checkoutUrl: string };
+export type CheckoutStarted =
+  { status: 'succeeded'; checkoutUrl: null } | { status: 'pending'; checkoutUrl: string };
 
 /**
  * Asks the provider for a checkout of `amount` for `meta`. The provider is called outside any
@@ -57,14 +58,34 @@ export async function startCheckout(
   });
   if (outcome.status === 'succeeded') {
     await inTransaction(deps, (tx) =>
-      fulfilCheckout(deps, tx, provider.name, { checkoutId: outcome.checkoutId, amount, currency, paymentRef: outcome.paymentRef, metadata: meta }));
+      fulfilCheckout(deps, tx, provider.name, {
+        checkoutId: outcome.checkoutId,
+        amount,
+        currency,
+        paymentRef: outcome.paymentRef,
+        metadata: meta,
+      }),
+    );
     return { status: 'succeeded', checkoutUrl: null };
   }
   const now = await deps.clock.now(deps.db);
   // The completion may have come first (it records the row as paid): then this changes nothing.
-  await deps.db.insertInto('provider_checkouts')
-    .values({ id: outcome.checkoutId, provider: provider.name, purpose: meta.purpose, user_id: meta.userId, key: meta.key, amount, session_id: sessionId, payment_ref: null, created_at: now, paid_at: null })
-    .onConflict((oc) => oc.column('id').doNothing()).execute();
+  await deps.db
+    .insertInto('provider_checkouts')
+    .values({
+      id: outcome.checkoutId,
+      provider: provider.name,
+      purpose: meta.purpose,
+      user_id: meta.userId,
+      key: meta.key,
+      amount,
+      session_id: sessionId,
+      payment_ref: null,
+      created_at: now,
+      paid_at: null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
   return { status: 'pending', checkoutUrl: outcome.checkoutUrl };
 }
 
@@ -79,21 +100,53 @@ export async function fulfilCheckout(deps: Deps, tx: Tx, provider: string, paid:
   if (!parsed.success) return;
   const meta = parsed.data;
   if (paid.currency.toUpperCase() !== deps.config.CURRENCY) {
-    throw new AppError('internal', `checkout ${paid.checkoutId} in ${paid.currency}, wallets are in ${deps.config.CURRENCY}`);
+    throw new AppError(
+      'internal',
+      `checkout ${paid.checkoutId} in ${paid.currency}, wallets are in ${deps.config.CURRENCY}`,
+    );
   }
   const wallet = accounts.wallet(meta.userId);
-  const { created } = await transfer(trx, now, deps.config.CURRENCY, { id: `topup:${meta.userId}:${meta.key}`, debit: accounts.providerCash(provider), credit: wallet, amount: paid.amount, kind: 'top_up' });
-  await trx.insertInto('provider_checkouts')
+  const { created } = await transfer(trx, now, deps.config.CURRENCY, {
+    id: `topup:${meta.userId}:${meta.key}`,
+    debit: accounts.providerCash(provider),
+    credit: wallet,
+    amount: paid.amount,
+    kind: 'top_up',
+  });
+  await trx
+    .insertInto('provider_checkouts')
     .values({
-      id: paid.checkoutId, provider, purpose: meta.purpose, user_id: meta.userId, key: meta.key, amount: paid.amount,
-      session_id: meta.purpose === 'booking' ? meta.sessionId : null, payment_ref: paid.paymentRef, state: 'paid', created_at: now, paid_at: now,
+      id: paid.checkoutId,
+      provider,
+      purpose: meta.purpose,
+      user_id: meta.userId,
+      key: meta.key,
+      amount: paid.amount,
+      session_id: meta.purpose === 'booking' ? meta.sessionId : null,
+      payment_ref: paid.paymentRef,
+      state: 'paid',
+      created_at: now,
+      paid_at: now,
     })
-    .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'paid', payment_ref: paid.paymentRef, paid_at: now }))
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({ state: 'paid', payment_ref: paid.paymentRef, paid_at: now }),
+    )
     .execute();
   // Paid before (another event of the same checkout): the rest was done then.
   if (!created) return;
-  outbox.push({ type: 'wallet.credited', userId: meta.userId, amount: paid.amount, balance: await balanceOf(trx, wallet) });
-  const payment: ProviderPayment = { provider, userId: meta.userId, key: meta.key, amount: paid.amount, paymentRef: paid.paymentRef };
+  outbox.push({
+    type: 'wallet.credited',
+    userId: meta.userId,
+    amount: paid.amount,
+    balance: await balanceOf(trx, wallet),
+  });
+  const payment: ProviderPayment = {
+    provider,
+    userId: meta.userId,
+    key: meta.key,
+    amount: paid.amount,
+    paymentRef: paid.paymentRef,
+  };
   if (meta.purpose === 'booking') await deps.fulfilments.booking(tx, meta.sessionId, payment);
   if (meta.purpose === 'extension') await deps.fulfilments.extension(tx, meta.extensionId, payment);
 }

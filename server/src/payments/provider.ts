@@ -55,7 +55,11 @@ export interface PaymentProvider {
 export const localProvider: PaymentProvider = {
   name: 'local',
   async createCheckout(r) {
-    return { status: 'succeeded', checkoutId: `local_${r.idempotencyKey}`, paymentRef: `local_${r.idempotencyKey}` };
+    return {
+      status: 'succeeded',
+      checkoutId: `local_${r.idempotencyKey}`,
+      paymentRef: `local_${r.idempotencyKey}`,
+    };
   },
   async refund(r) {
     return { refundRef: `local_${r.idempotencyKey}` };
@@ -78,4 +82,7 @@ export interface ProviderPayment {
  * table is built at the composition root (app.ts), so payments need not know bookings or
  * extensions.
  */
-export type Fulfilments = Record<'booking' | 'extension', (tx: Tx, id: string, payment: ProviderPayment) => Promise<void>>;
+export type Fulfilments = Record<
+  'booking' | 'extension',
+  (tx: Tx, id: string, payment: ProviderPayment) => Promise<void>
+>;

@@ -8,7 +8,10 @@ export const RECONCILE_DAYS = 3;
  * through the inbox exactly as a webhook delivery is — so events the webhook already applied
  * change nothing, and any it missed (an outage, a misconfigured endpoint) are applied now.
  */
-export async function reconcile(deps: Deps, days = RECONCILE_DAYS): Promise<{ seen: number; applied: number }> {
+export async function reconcile(
+  deps: Deps,
+  days = RECONCILE_DAYS,
+): Promise<{ seen: number; applied: number }> {
   const provider = deps.payments;
   const now = await deps.clock.now(deps.db);
   const result = { seen: 0, applied: 0 };

@@ -11,7 +11,8 @@ import type { PaymentProvider } from './provider.ts';
  */
 function providerError(err: unknown): never {
   if (!(err instanceof Stripe.errors.StripeError)) throw err;
-  if (err instanceof Stripe.errors.StripeIdempotencyError) throw new AppError('idempotency_conflict', undefined, undefined, { cause: err });
+  if (err instanceof Stripe.errors.StripeIdempotencyError)
+    throw new AppError('idempotency_conflict', undefined, undefined, { cause: err });
   throw new AppError('provider_error', undefined, undefined, { cause: err });
 }
 
@@ -30,23 +31,37 @@ function apiLocation(url: string | undefined): Stripe.StripeConfig {
  * idempotency key, and so do we on a retried request: Stripe answers the first result again.
  */
 export function stripeProvider(config: Config): PaymentProvider {
-  const stripe = new Stripe(config.STRIPE_SECRET_KEY!, { maxNetworkRetries: 2, timeout: 20_000, ...apiLocation(config.STRIPE_API_URL) });
-  const back = (path: string, outcome: string) => `${config.publicUrl}${path}${path.includes('?') ? '&' : '?'}checkout=${outcome}`;
+  const stripe = new Stripe(config.STRIPE_SECRET_KEY!, {
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    ...apiLocation(config.STRIPE_API_URL),
+  });
+  const back = (path: string, outcome: string) =>
+    `${config.publicUrl}${path}${path.includes('?') ? '&' : '?'}checkout=${outcome}`;
   return {
     name: 'stripe',
     async createCheckout(r) {
       const session = await stripe.checkout.sessions
         .create(
-        {
-          mode: 'payment',
-          client_reference_id: r.userId,
-          line_items: [{ quantity: 1, price_data: { currency: r.currency.toLowerCase(), unit_amount: r.amount, product_data: { name: r.description } } }],
-          metadata: r.metadata,
-          payment_intent_data: { metadata: r.metadata },
-          success_url: back(r.returnPath, 'success'),
-          cancel_url: back(r.returnPath, 'cancelled'),
-          ...(r.expiresAt && { expires_at: Math.floor(r.expiresAt.getTime() / 1000) }),
-        },
+          {
+            mode: 'payment',
+            client_reference_id: r.userId,
+            line_items: [
+              {
+                quantity: 1,
+                price_data: {
+                  currency: r.currency.toLowerCase(),
+                  unit_amount: r.amount,
+                  product_data: { name: r.description },
+                },
+              },
+            ],
+            metadata: r.metadata,
+            payment_intent_data: { metadata: r.metadata },
+            success_url: back(r.returnPath, 'success'),
+            cancel_url: back(r.returnPath, 'cancelled'),
+            ...(r.expiresAt && { expires_at: Math.floor(r.expiresAt.getTime() / 1000) }),
+          },
           { idempotencyKey: r.idempotencyKey },
         )
         .catch(providerError);
@@ -54,14 +69,22 @@ export function stripeProvider(config: Config): PaymentProvider {
       return { status: 'pending', checkoutId: session.id, checkoutUrl: session.url };
     },
     async refund(r) {
-      const refund = await stripe.refunds.create({ payment_intent: r.paymentRef, amount: r.amount }, { idempotencyKey: r.idempotencyKey });
-      if (refund.status === 'failed' || refund.status === 'canceled') throw new Error(`Stripe refund ${refund.id} ${refund.status}`);
+      const refund = await stripe.refunds.create(
+        { payment_intent: r.paymentRef, amount: r.amount },
+        { idempotencyKey: r.idempotencyKey },
+      );
+      if (refund.status === 'failed' || refund.status === 'canceled')
+        throw new Error(`Stripe refund ${refund.id} ${refund.status}`);
       return { refundRef: refund.id };
     },
     async *eventsSince(since) {
       const events: Stripe.Event[] = [];
       // The list is newest first; applying oldest first keeps the log readable (order does not matter for correctness).
-      for await (const e of stripe.events.list({ created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 })) events.push(e);
+      for await (const e of stripe.events.list({
+        created: { gte: Math.floor(since.getTime() / 1000) },
+        limit: 100,
+      }))
+        events.push(e);
       yield* events.reverse();
     },
   };

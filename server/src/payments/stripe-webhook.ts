@@ -10,7 +10,8 @@ import type { ProviderEvent } from './provider.ts';
 // Verifying signatures needs no API key and makes no call; the key only satisfies the constructor.
 // Loaded at the first delivery: a deployment without Stripe never loads the SDK.
 let verifier: Stripe | undefined;
-const stripeVerifier = async () => (verifier ??= new (await import('stripe')).default('sk_verification_only'));
+const stripeVerifier = async () =>
+  (verifier ??= new (await import('stripe')).default('sk_verification_only'));
 
 const CheckoutSession = z.object({
   id: z.string(),
@@ -28,11 +29,16 @@ const CheckoutSession = z.object({
  */
 export function stripeWebhookRoutes(app: FastifyInstance, deps: Deps) {
   void app.register(async (scope) => {
-    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+      done(null, body),
+    );
     scope.post('/api/webhooks/stripe', async (req, reply) => {
-      const secret = deps.config.STRIPE_WEBHOOK_SECRET ?? fail('not_found', 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET).');
+      const secret =
+        deps.config.STRIPE_WEBHOOK_SECRET ??
+        fail('not_found', 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET).');
       const signature = req.headers['stripe-signature'];
-      if (typeof signature !== 'string' || !Buffer.isBuffer(req.body)) return fail('signature_invalid');
+      if (typeof signature !== 'string' || !Buffer.isBuffer(req.body))
+        return fail('signature_invalid');
       let event: Stripe.Event;
       try {
         event = (await stripeVerifier()).webhooks.constructEvent(req.body, signature, secret, 300);
@@ -53,11 +59,24 @@ export function stripeWebhookRoutes(app: FastifyInstance, deps: Deps) {
  */
 export async function applyProviderEvent(deps: Deps, provider: string, event: ProviderEvent) {
   return inTransaction(deps, async (tx) => {
-    const fresh = await tx.db.insertInto('provider_events')
-      .values({ id: event.id, provider, type: event.type, created_at: new Date(event.created * 1000), applied_at: tx.now, payload: JSON.stringify(event) })
-      .onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+    const fresh = await tx.db
+      .insertInto('provider_events')
+      .values({
+        id: event.id,
+        provider,
+        type: event.type,
+        created_at: new Date(event.created * 1000),
+        applied_at: tx.now,
+        payload: JSON.stringify(event),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
     if (!fresh) return false;
-    if (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded') {
+    if (
+      event.type === 'checkout.session.completed' ||
+      event.type === 'checkout.session.async_payment_succeeded'
+    ) {
       await checkoutPaid(deps, tx, provider, event.data.object);
     }
     return true;
@@ -69,5 +88,11 @@ async function checkoutPaid(deps: Deps, tx: Tx, provider: string, object: unknow
   const session = CheckoutSession.safeParse(object);
   if (!session.success || session.data.payment_status !== 'paid') return;
   const { id, amount_total: amount, currency, payment_intent, metadata } = session.data;
-  await fulfilCheckout(deps, tx, provider, { checkoutId: id, amount, currency, paymentRef: payment_intent ?? id, metadata });
+  await fulfilCheckout(deps, tx, provider, {
+    checkoutId: id,
+    amount,
+    currency,
+    paymentRef: payment_intent ?? id,
+    metadata,
+  });
 }

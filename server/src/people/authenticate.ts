@@ -33,7 +33,9 @@ export function makeAuthenticate(deps: Deps): Authenticate {
     if (bearer !== undefined && accepts('apiKey')) {
       if (!API_KEY_SHAPE.test(bearer)) return fail('unauthenticated', 'Unknown API key.');
       const key = await apiKeysRepo.activeByHash(deps.db, hashSecret(bearer));
-      return key ? { kind: 'apiKey', keyId: key.id } : fail('unauthenticated', 'Unknown or revoked API key.');
+      return key
+        ? { kind: 'apiKey', keyId: key.id }
+        : fail('unauthenticated', 'Unknown or revoked API key.');
     }
     const cookie = req.cookies[SESSION_COOKIE];
     if (cookie !== undefined && accepts('cookie')) {
@@ -41,7 +43,8 @@ export function makeAuthenticate(deps: Deps): Authenticate {
       const s = await authSessionsRepo.find(deps.db, idHash, await deps.clock.now(deps.db));
       if (!s) return fail('unauthenticated', 'Your sign-in has expired.');
       // Cookies ride along on cross-site requests; a write must also prove it read our CSRF token.
-      if (req.method !== 'GET' && hashSecret(header(req, 'x-csrf-token') ?? '') !== s.csrf_hash) fail('csrf_failed');
+      if (req.method !== 'GET' && hashSecret(header(req, 'x-csrf-token') ?? '') !== s.csrf_hash)
+        fail('csrf_failed');
       return { kind: 'user', userId: s.user_id, role: s.role, authSessionHash: idHash };
     }
     if (accepts('public')) return { kind: 'anonymous' };

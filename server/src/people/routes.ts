@@ -33,13 +33,23 @@ export function peopleRoutes(route: ReturnType<typeof makeRouter>, deps: Deps): 
   route(endpoints.me, ({ principal }) => people.me(deps, principal));
   route(endpoints.createUser, ({ principal, body }) => people.createUser(deps, principal, body));
   route(endpoints.getUser, ({ principal, params }) => people.getUser(deps, principal, params.id));
-  route(endpoints.disableUser, ({ principal, params }) => people.setDisabled(deps, principal, params.id, true));
-  route(endpoints.enableUser, ({ principal, params }) => people.setDisabled(deps, principal, params.id, false));
+  route(endpoints.disableUser, ({ principal, params }) =>
+    people.setDisabled(deps, principal, params.id, true),
+  );
+  route(endpoints.enableUser, ({ principal, params }) =>
+    people.setDisabled(deps, principal, params.id, false),
+  );
   route(endpoints.listExperts, ({ query }) => people.listExperts(deps, query));
   route(endpoints.getExpert, ({ params }) => people.getExpert(deps, params.id));
-  route(endpoints.updateMyExpertProfile, ({ principal, body }) => people.updateMyExpertProfile(deps, principal, body));
-  route(endpoints.createApiKey, ({ principal, body }) => people.createApiKey(deps, principal, body.name));
-  route(endpoints.listApiKeys, ({ principal, query }) => people.listApiKeys(deps, principal, query));
+  route(endpoints.updateMyExpertProfile, ({ principal, body }) =>
+    people.updateMyExpertProfile(deps, principal, body),
+  );
+  route(endpoints.createApiKey, ({ principal, body }) =>
+    people.createApiKey(deps, principal, body.name),
+  );
+  route(endpoints.listApiKeys, ({ principal, query }) =>
+    people.listApiKeys(deps, principal, query),
+  );
   route(endpoints.revokeApiKey, async ({ principal, params }) => {
     await people.revokeApiKey(deps, principal, params.id);
     return null;

@@ -7,22 +7,38 @@ import { cursorId, toPage } from '../platform/pagination.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { presentExpert, presentUser } from './present.ts';
-import { apiKeysRepo, authSessionsRepo, expertsRepo, loginFailuresRepo, usersRepo } from './repository.ts';
+import {
+  apiKeysRepo,
+  authSessionsRepo,
+  expertsRepo,
+  loginFailuresRepo,
+  usersRepo,
+} from './repository.ts';
 
 type NewUser = z.output<typeof CreateUserBody>;
 
 export async function createUser(deps: Deps, principal: Principal, input: NewUser) {
   if (!isOperator(principal)) fail('forbidden');
-  if (input.role === 'admin' && !isAdmin(principal)) fail('forbidden', 'Only an admin can create an admin.');
+  if (input.role === 'admin' && !isAdmin(principal))
+    fail('forbidden', 'Only an admin can create an admin.');
   if (input.expert && input.role !== 'expert') {
-    fail('validation_failed', 'Only experts have an expert profile.', { issues: [{ path: 'body.expert', message: 'only for role expert' }] });
+    fail('validation_failed', 'Only experts have an expert profile.', {
+      issues: [{ path: 'body.expert', message: 'only for role expert' }],
+    });
   }
   // Hash before the transaction: scrypt is slow and must not hold the embedded database's one connection.
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   return deps.db.transaction().execute(async (trx) => {
     if (await usersRepo.emailTaken(trx, input.email)) fail('email_taken');
     const now = await deps.clock.now(trx);
-    const user = { id: deps.ids.uuid(), role: input.role, email: input.email, name: input.name, created_at: now, disabled_at: null };
+    const user = {
+      id: deps.ids.uuid(),
+      role: input.role,
+      email: input.email,
+      name: input.name,
+      created_at: now,
+      disabled_at: null,
+    };
     try {
       await usersRepo.insert(trx, { ...user, password_hash: passwordHash });
     } catch (err) {
@@ -31,7 +47,13 @@ export async function createUser(deps: Deps, principal: Principal, input: NewUse
       throw err;
     }
     if (input.role === 'expert') {
-      const profile = input.expert ?? { bio: '', avatarUrl: null, categories: [], rates: {}, flatPrices: {} };
+      const profile = input.expert ?? {
+        bio: '',
+        avatarUrl: null,
+        categories: [],
+        rates: {},
+        flatPrices: {},
+      };
       await expertsRepo.insert(trx, user.id, profile);
     }
     return presentUser(user);
@@ -57,8 +79,10 @@ export async function setDisabled(deps: Deps, principal: Principal, id: string, 
   return inTransaction(deps, async (tx) => {
     const { db: trx, now, outbox } = tx;
     const user = (await usersRepo.byId(trx, id)) ?? fail('not_found', 'No such user.');
-    if (user.role === 'admin' && !isAdmin(principal)) fail('forbidden', 'Only an admin can disable or enable an admin.');
-    if (principal.kind === 'user' && principal.userId === id) fail('forbidden', 'You cannot disable yourself.');
+    if (user.role === 'admin' && !isAdmin(principal))
+      fail('forbidden', 'Only an admin can disable or enable an admin.');
+    if (principal.kind === 'user' && principal.userId === id)
+      fail('forbidden', 'You cannot disable yourself.');
     if (!disabled || user.disabled_at) {
       if (!disabled && user.disabled_at) await usersRepo.setDisabledAt(trx, id, null);
       return presentUser({ ...user, disabled_at: disabled ? user.disabled_at : null });
@@ -68,14 +92,30 @@ export async function setDisabled(deps: Deps, principal: Principal, id: string, 
     // Locked (in id order, as every path takes session locks) as a revocation locks its session:
     // a handshake under way on one of them either commits first, and is in its room when the
     // close comes, or reads the token again after this and is refused (realtime/gateway.ts).
-    const seats = await trx.selectFrom('sessions').select(['id', 'client_id']).where('state', 'in', ['accepted', 'booked', 'open', 'live'])
-      .where((eb) => eb.or([eb('client_id', '=', id), eb('expert_id', '=', id)])).orderBy('id').forUpdate().execute();
-    outbox.push({ type: 'user.disabled', userId: id, seats: seats.map((s) => ({ sessionId: s.id, role: s.client_id === id ? 'client' : 'expert' })) });
+    const seats = await trx
+      .selectFrom('sessions')
+      .select(['id', 'client_id'])
+      .where('state', 'in', ['accepted', 'booked', 'open', 'live'])
+      .where((eb) => eb.or([eb('client_id', '=', id), eb('expert_id', '=', id)]))
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    outbox.push({
+      type: 'user.disabled',
+      userId: id,
+      seats: seats.map((s) => ({
+        sessionId: s.id,
+        role: s.client_id === id ? 'client' : 'expert',
+      })),
+    });
     return presentUser({ ...user, disabled_at: now });
   });
 }
 
-export async function listExperts(deps: Deps, q: { limit: number; cursor?: string | undefined; available?: boolean | undefined }) {
+export async function listExperts(
+  deps: Deps,
+  q: { limit: number; cursor?: string | undefined; available?: boolean | undefined },
+) {
   const rows = await expertsRepo.page(deps.db, q.limit, cursorId(q.cursor), q.available === true);
   return toPage(rows, q.limit, (r) => r.user_id, presentExpert);
 }
@@ -85,11 +125,17 @@ export async function getExpert(deps: Deps, id: string) {
   return row ? presentExpert(row) : fail('not_found', 'No such expert.');
 }
 
-export async function updateMyExpertProfile(deps: Deps, principal: Principal, patch: z.output<typeof ExpertProfileUpdate>) {
-  if (principal.kind !== 'user' || principal.role !== 'expert') fail('forbidden', 'Only experts have a profile to edit.');
+export async function updateMyExpertProfile(
+  deps: Deps,
+  principal: Principal,
+  patch: z.output<typeof ExpertProfileUpdate>,
+) {
+  if (principal.kind !== 'user' || principal.role !== 'expert')
+    fail('forbidden', 'Only experts have a profile to edit.');
   const userId = (principal as { userId: string }).userId;
   return deps.db.transaction().execute(async (trx) => {
-    if (patch.name !== undefined) await trx.updateTable('users').set({ name: patch.name }).where('id', '=', userId).execute();
+    if (patch.name !== undefined)
+      await trx.updateTable('users').set({ name: patch.name }).where('id', '=', userId).execute();
     await expertsRepo.update(trx, userId, {
       ...(patch.bio !== undefined && { bio: patch.bio }),
       ...(patch.avatarUrl !== undefined && { avatar_url: patch.avatarUrl }),
@@ -124,7 +170,9 @@ export async function login(deps: Deps, input: { email: string; password: string
     const row = await loginFailuresRepo.get(db, key);
     const windowEnds = row ? row.window_started_at.getTime() + windowMs : 0;
     if (row && row.failures >= max && windowEnds > now.getTime()) {
-      throw new AppError('too_many_attempts', undefined, { retryAfterSeconds: Math.ceil((windowEnds - now.getTime()) / 1000) });
+      throw new AppError('too_many_attempts', undefined, {
+        retryAfterSeconds: Math.ceil((windowEnds - now.getTime()) / 1000),
+      });
     }
   }
   const user = await usersRepo.byEmailWithHash(db, input.email);
@@ -146,7 +194,12 @@ export async function login(deps: Deps, input: { email: string; password: string
     expires_at: new Date(now.getTime() + config.AUTH_SESSION_DAYS * 86_400_000),
   });
   const expert = user.role === 'expert' ? await expertsRepo.byId(db, user.id) : undefined;
-  return { sessionToken, csrfToken, user: presentUser(user), expert: expert ? presentExpert(expert) : null };
+  return {
+    sessionToken,
+    csrfToken,
+    user: presentUser(user),
+    expert: expert ? presentExpert(expert) : null,
+  };
 }
 
 export async function logout(deps: Deps, principal: Principal) {
@@ -158,11 +211,19 @@ export async function createApiKey(deps: Deps, principal: Principal, name: strin
   const secret = deps.ids.secret('hgk_');
   const now = await deps.clock.now(deps.db);
   const row = { id: deps.ids.uuid(), name, prefix: secret.slice(0, 10), created_at: now };
-  await apiKeysRepo.insert(deps.db, { ...row, key_hash: hashSecret(secret), created_by: (principal as { userId: string }).userId });
+  await apiKeysRepo.insert(deps.db, {
+    ...row,
+    key_hash: hashSecret(secret),
+    created_by: (principal as { userId: string }).userId,
+  });
   return { apiKey: presentApiKey({ ...row, revoked_at: null }), secret };
 }
 
-export async function listApiKeys(deps: Deps, principal: Principal, q: { limit: number; cursor?: string | undefined }) {
+export async function listApiKeys(
+  deps: Deps,
+  principal: Principal,
+  q: { limit: number; cursor?: string | undefined },
+) {
   if (!isAdmin(principal)) fail('forbidden');
   const rows = await apiKeysRepo.page(deps.db, q.limit, cursorId(q.cursor));
   return toPage(rows, q.limit, (r) => r.id, presentApiKey);
@@ -175,7 +236,13 @@ export async function revokeApiKey(deps: Deps, principal: Principal, id: string)
   await apiKeysRepo.revoke(deps.db, id, await deps.clock.now(deps.db));
 }
 
-const presentApiKey = (k: { id: string; name: string; prefix: string; created_at: Date; revoked_at: Date | null }) => ({
+const presentApiKey = (k: {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}) => ({
   id: k.id,
   name: k.name,
   prefix: k.prefix,

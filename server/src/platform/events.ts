@@ -12,7 +12,13 @@ export interface SessionRef {
 }
 
 /** The reference of a session row, for the events below. */
-export const refOf = (s: { id: string; client_id: string; expert_id: string; kind: SessionRef['kind']; type: SessionRef['sessionType'] }): SessionRef => ({
+export const refOf = (s: {
+  id: string;
+  client_id: string;
+  expert_id: string;
+  kind: SessionRef['kind'];
+  type: SessionRef['sessionType'];
+}): SessionRef => ({
   sessionId: s.id,
   clientId: s.client_id,
   expertId: s.expert_id,
@@ -33,9 +39,27 @@ export type DomainEvent =
   | (SessionRef & { type: 'session.ended'; reason: string; endedAt: string })
   | { type: 'session.paused'; sessionId: string; pausedAt: string }
   /** `minutes`: a paid extension; null when the clock resumed after a pause and the deadline moved with it. */
-  | (SessionRef & { type: 'session.extended'; endsAt: string | null; paidUntil: string | null; minutes: number | null })
-  | { type: 'presence.changed'; sessionId: string; role: 'client' | 'expert'; status: 'present' | 'away'; since: string | null }
-  | { type: 'billing.charged'; sessionId: string; minute: number; amount: number; balance: number; paidUntil: string }
+  | (SessionRef & {
+      type: 'session.extended';
+      endsAt: string | null;
+      paidUntil: string | null;
+      minutes: number | null;
+    })
+  | {
+      type: 'presence.changed';
+      sessionId: string;
+      role: 'client' | 'expert';
+      status: 'present' | 'away';
+      since: string | null;
+    }
+  | {
+      type: 'billing.charged';
+      sessionId: string;
+      minute: number;
+      amount: number;
+      balance: number;
+      paidUntil: string;
+    }
   | { type: 'billing.low_balance'; sessionId: string; balance: number; minutesLeft: number }
   | (SessionRef & { type: 'request.created'; expiresAt: string })
   | (SessionRef & { type: 'request.answered'; state: 'accepted' | 'declined' | 'expired' })
@@ -46,7 +70,11 @@ export type DomainEvent =
   /** Join links of these sides were revoked: the connections they opened are closed. */
   | { type: 'access.revoked'; sessionId: string; roles: ('client' | 'expert')[] }
   /** A user was disabled: their connections — their own channel and each seat they hold — are closed. */
-  | { type: 'user.disabled'; userId: string; seats: { sessionId: string; role: 'client' | 'expert' }[] }
+  | {
+      type: 'user.disabled';
+      userId: string;
+      seats: { sessionId: string; role: 'client' | 'expert' }[];
+    }
   /** A node that held a socket of the session is gone: the latest seq, for clients to check theirs against. */
   | { type: 'chat.head'; sessionId: string; seq: number }
   /** A stored notification (notify/), for the user's own live channel. */
@@ -66,7 +94,11 @@ export interface StoredNotification {
  * that made the events, so they exist exactly when the change does. Returns further events to
  * publish after the commit.
  */
-export type EventRecorder = (trx: Database, now: Date, events: readonly DomainEvent[]) => Promise<DomainEvent[]>;
+export type EventRecorder = (
+  trx: Database,
+  now: Date,
+  events: readonly DomainEvent[],
+) => Promise<DomainEvent[]>;
 
 export class DomainEvents {
   private readonly emitter = new EventEmitter();

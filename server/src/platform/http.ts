@@ -26,25 +26,41 @@ export function normaliseError(err: unknown): AppError {
       return new AppError('validation_failed', 'The URL is not valid.');
   }
   // JSON.parse failures and secure-json-parse's prototype-poisoning refusal arrive as 400s.
-  if (e.statusCode === 400 && (err instanceof SyntaxError || /prototype|constructor/i.test(e.message ?? ''))) {
-    return new AppError('invalid_json', err instanceof SyntaxError ? undefined : 'Forbidden key in JSON body.');
+  if (
+    e.statusCode === 400 &&
+    (err instanceof SyntaxError || /prototype|constructor/i.test(e.message ?? ''))
+  ) {
+    return new AppError(
+      'invalid_json',
+      err instanceof SyntaxError ? undefined : 'Forbidden key in JSON body.',
+    );
   }
   if (e.statusCode === 413) return new AppError('payload_too_large');
   if (e.statusCode === 415) return new AppError('unsupported_media_type');
   // Only Fastify's own refusals of a request are the client's doing. Anything else that carries
   // a status (a library's, a provider's: its message may hold ids and keys) is our failure, and
   // its message is never passed on.
-  if (e.statusCode === 400 && e.code?.startsWith('FST_')) return new AppError('validation_failed', e.message);
+  if (e.statusCode === 400 && e.code?.startsWith('FST_'))
+    return new AppError('validation_failed', e.message);
   return new AppError('internal');
 }
 
 /** `logStream` lets tests read the logs; by default they go to stdout. */
-export function createHttp(config: Config, metrics: Metrics, logStream?: { write(line: string): void }): FastifyInstance {
+export function createHttp(
+  config: Config,
+  metrics: Metrics,
+  logStream?: { write(line: string): void },
+): FastifyInstance {
   const app = Fastify({
     logger: {
       level: config.LOG_LEVEL,
       ...(logStream && { stream: logStream }),
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-join-token"]', 'req.headers["x-csrf-token"]'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-join-token"]',
+        'req.headers["x-csrf-token"]',
+      ],
       serializers: {
         req: (req: { method: string; url: string; ip?: string }) => ({
           method: req.method,
@@ -68,8 +84,13 @@ export function createHttp(config: Config, metrics: Metrics, logStream?: { write
   app.setErrorHandler((err, req, reply) => {
     const appError = normaliseError(err);
     if (appError.code === 'internal') req.log.error({ err }, 'unhandled error');
-    else if (appError.cause !== undefined) req.log.warn({ code: appError.code, cause: appError.cause }, 'refused after a provider error');
-    else if (appError.code === 'too_many_attempts') req.log.warn({ code: appError.code }, 'throttled');
+    else if (appError.cause !== undefined)
+      req.log.warn(
+        { code: appError.code, cause: appError.cause },
+        'refused after a provider error',
+      );
+    else if (appError.code === 'too_many_attempts')
+      req.log.warn({ code: appError.code }, 'throttled');
     void reply.status(appError.status).send(appError.toBody());
   });
   app.setNotFoundHandler((req, reply) => {

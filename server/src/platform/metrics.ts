@@ -46,7 +46,16 @@ export function createMetrics() {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  return { registry, webhookAttempts, httpRequests, httpDuration, sessionTransitions, sweepRows, sweepRuns, sweepLastSuccess };
+  return {
+    registry,
+    webhookAttempts,
+    httpRequests,
+    httpDuration,
+    sessionTransitions,
+    sweepRows,
+    sweepRuns,
+    sweepLastSuccess,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -2,11 +2,17 @@ import { IdempotencyKey, endpoints, errorCodes, type Endpoint } from '@hourglass
 import { z } from 'zod';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
-  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
   if (!schema) return [];
-  const json = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  const json = jsonSchema(schema, 'input') as {
+    properties?: Record<string, unknown>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({
     name,
     in: where,
@@ -35,18 +41,37 @@ export function openApiDocument(serverUrl: string) {
         ...parameters(ep.params, 'path'),
         ...parameters(ep.query, 'query'),
         ...(ep.idempotent
-          ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'Repeat a request with the same key and it takes effect once.', schema: jsonSchema(IdempotencyKey, 'input') }]
+          ? [
+              {
+                name: 'Idempotency-Key',
+                in: 'header',
+                required: false,
+                description: 'Repeat a request with the same key and it takes effect once.',
+                schema: jsonSchema(IdempotencyKey, 'input'),
+              },
+            ]
           : []),
       ],
       ...(ep.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(ep.body, 'input') } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(ep.body, 'input') } },
+            },
+          }
         : {}),
       responses: {
         [ep.status]:
           ep.status === 204
             ? { description: 'No content' }
-            : { description: 'OK', content: { 'application/json': { schema: jsonSchema(ep.response, 'output') } } },
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            : {
+                description: 'OK',
+                content: { 'application/json': { schema: jsonSchema(ep.response, 'output') } },
+              },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
     (paths[ep.path] ??= {})[ep.method.toLowerCase()] = op;
@@ -56,15 +81,30 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: 'Hourglass API',
       version: '0.1.0',
-      description: 'Paid live 1:1 consultation sessions. Every error is `{"error": {"code", "message", "details"?}}`.',
+      description:
+        'Paid live 1:1 consultation sessions. Every error is `{"error": {"code", "message", "details"?}}`.',
     },
     servers: [{ url: serverUrl }],
     paths,
     components: {
       securitySchemes: {
-        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'hg_session', description: 'Web sign-in; writes also need X-CSRF-Token.' },
-        apiKeyAuth: { type: 'http', scheme: 'bearer', description: "A host platform's API key (hgk_…)." },
-        joinToken: { type: 'apiKey', in: 'header', name: 'X-Join-Token', description: "A participant's join token (hgj_…)." },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'hg_session',
+          description: 'Web sign-in; writes also need X-CSRF-Token.',
+        },
+        apiKeyAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "A host platform's API key (hgk_…).",
+        },
+        joinToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Join-Token',
+          description: "A participant's join token (hgj_…).",
+        },
       },
       schemas: {
         Error: {
@@ -74,7 +114,11 @@ export function openApiDocument(serverUrl: string) {
             error: {
               type: 'object',
               required: ['code', 'message'],
-              properties: { code: { type: 'string', enum: errorCodes }, message: { type: 'string' }, details: {} },
+              properties: {
+                code: { type: 'string', enum: errorCodes },
+                message: { type: 'string' },
+                details: {},
+              },
             },
           },
         },

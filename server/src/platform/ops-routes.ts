@@ -31,7 +31,9 @@ export async function opsRoutes(app: FastifyInstance, deps: Deps, metrics: Metri
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from schema_migrations`.execute(deps.db);
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from schema_migrations`.execute(deps.db);
       return { status: 'ready', database: deps.dbKind, migrations: rows[0]?.n ?? 0 };
     } catch (err) {
       deps.log.warn({ err }, 'not ready');
@@ -47,5 +49,10 @@ export async function opsRoutes(app: FastifyInstance, deps: Deps, metrics: Metri
   app.get('/openapi.json', async () => doc);
   app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage));
   app.get('/docs/init.js', async (_req, reply) => reply.type('text/javascript').send(docsInit));
-  await app.register(fastifyStatic, { root: swaggerDir, prefix: '/docs/assets/', decorateReply: false, index: false });
+  await app.register(fastifyStatic, {
+    root: swaggerDir,
+    prefix: '/docs/assets/',
+    decorateReply: false,
+    index: false,
+  });
 }

@@ -23,16 +23,30 @@ export type Handler<E extends Endpoint> = (
 
 type Issue = { path: string; message: string };
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, where: string, issues: Issue[]): unknown {
+function parsePart(
+  schema: z.ZodType | undefined,
+  value: unknown,
+  where: string,
+  issues: Issue[],
+): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  issues.push(...result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
+  issues.push(
+    ...result.error.issues.map((i) => ({
+      path: [where, ...i.path.map(String)].join('.'),
+      message: i.message,
+    })),
+  );
   return undefined;
 }
 
 /** Validates one value outside HTTP (a realtime payload): the same `validation_failed` shape. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: string,
+): z.output<S> {
   const issues: Issue[] = [];
   const data = parsePart(schema, value, where, issues);
   if (issues.length) throw new AppError('validation_failed', `Invalid ${where}`, { issues });
@@ -47,8 +61,16 @@ function parseRequest(endpoint: Endpoint, req: FastifyRequest) {
   // A bodyless POST is treated as `{}`; the schema still decides whether that is enough.
   const body = parsePart(endpoint.body, req.body ?? {}, 'body', issues);
   const rawKey = req.headers['idempotency-key'];
-  const idempotencyKey = endpoint.idempotent && rawKey !== undefined ? parsePart(IdempotencyKey, rawKey, 'headers.idempotency-key', issues) : undefined;
-  if (issues.length) throw new AppError('validation_failed', `Invalid ${[...new Set(issues.map((i) => i.path.split('.')[0]))].join(', ')}`, { issues });
+  const idempotencyKey =
+    endpoint.idempotent && rawKey !== undefined
+      ? parsePart(IdempotencyKey, rawKey, 'headers.idempotency-key', issues)
+      : undefined;
+  if (issues.length)
+    throw new AppError(
+      'validation_failed',
+      `Invalid ${[...new Set(issues.map((i) => i.path.split('.')[0]))].join(', ')}`,
+      { issues },
+    );
   return { params, query, body, idempotencyKey: idempotencyKey as string | undefined };
 }
 
@@ -65,7 +87,15 @@ export function makeRouter(app: FastifyInstance, authenticate: Authenticate) {
       handler: async (req, reply) => {
         const principal = await authenticate(req, endpoint);
         const { params, query, body, idempotencyKey } = parseRequest(endpoint, req);
-        const result = await handler({ principal, params, query, body, idempotencyKey, req, reply } as HandlerInput<E>);
+        const result = await handler({
+          principal,
+          params,
+          query,
+          body,
+          idempotencyKey,
+          req,
+          reply,
+        } as HandlerInput<E>);
         reply.status(endpoint.status);
         if (endpoint.status === 204) return reply.send();
         return endpoint.response.parse(result);

@@ -10,7 +10,10 @@ export type { Tx } from './tx.ts';
  * crash or a rollback), then published once it has committed, and dropped if it rolls back. An
  * outbox left empty costs nothing.
  */
-export async function inTransaction<T>(deps: Pick<Deps, 'db' | 'clock' | 'events'>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  deps: Pick<Deps, 'db' | 'clock' | 'events'>,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
   const outbox: DomainEvent[] = [];
   const result = await deps.db.transaction().execute(async (db) => {
     const now = await deps.clock.now(db);

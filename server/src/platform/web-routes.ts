@@ -5,7 +5,15 @@ import type { FastifyInstance } from 'fastify';
 
 const webRoot = fileURLToPath(new URL('../../../web/', import.meta.url));
 /** The web app's client-side routes (web/src/App.tsx): each is answered with index.html. */
-const pages = ['/session/:token', '/experts', '/experts/:id', '/sessions', '/wallet', '/dashboard', '/admin'];
+const pages = [
+  '/session/:token',
+  '/experts',
+  '/experts/:id',
+  '/sessions',
+  '/wallet',
+  '/dashboard',
+  '/admin',
+];
 
 /**
  * Serves the web app built into web/dist (`npm start` builds it when stale: scripts/build-web.ts).
@@ -13,11 +21,19 @@ const pages = ['/session/:token', '/experts', '/experts/:id', '/sessions', '/wal
  */
 export async function webRoutes(app: FastifyInstance): Promise<void> {
   if (!existsSync(`${webRoot}dist/index.html`)) {
-    const notBuilt = '<!doctype html><title>Hourglass</title><p>The web app is not built: run <code>npm run build:web</code>.</p>';
-    for (const path of ['/', ...pages]) app.get(path, async (_req, reply) => reply.type('text/html').send(notBuilt));
+    const notBuilt =
+      '<!doctype html><title>Hourglass</title><p>The web app is not built: run <code>npm run build:web</code>.</p>';
+    for (const path of ['/', ...pages])
+      app.get(path, async (_req, reply) => reply.type('text/html').send(notBuilt));
     return;
   }
-  await app.register(fastifyStatic, { root: `${webRoot}dist`, prefix: '/', index: 'index.html', wildcard: false });
-  const page = (_req: unknown, reply: { sendFile(f: string): unknown }) => reply.sendFile('index.html');
+  await app.register(fastifyStatic, {
+    root: `${webRoot}dist`,
+    prefix: '/',
+    index: 'index.html',
+    wildcard: false,
+  });
+  const page = (_req: unknown, reply: { sendFile(f: string): unknown }) =>
+    reply.sendFile('index.html');
   for (const path of pages) app.get(path, page);
 }

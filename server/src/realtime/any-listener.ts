@@ -28,7 +28,11 @@ export function anyListener<S extends Socket>(listener: AnyListener<S>): (socket
     socket.onAny(listener);
     if (sharing === undefined) {
       const own: unknown = Reflect.get(socket, '_anyListeners');
-      sharing = Array.isArray(own) && own.length === 1 && own[0] === listener && socket.listenersAny() === own;
+      sharing =
+        Array.isArray(own) &&
+        own.length === 1 &&
+        own[0] === listener &&
+        socket.listenersAny() === own;
     }
   };
 }

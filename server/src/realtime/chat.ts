@@ -90,7 +90,11 @@ export class ChatWriter {
   private readonly maxBatch: number;
   private readonly maxBatchChars: number;
   private readonly idle: (() => void)[] = [];
-  constructor(private readonly deps: Deps, private readonly publish: PublishMessages, limits: ChatWriterLimits = {}) {
+  constructor(
+    private readonly deps: Deps,
+    private readonly publish: PublishMessages,
+    limits: ChatWriterLimits = {},
+  ) {
     this.lanes = Array.from({ length: limits.lanes ?? 2 }, () => ({ queue: [], draining: false }));
     // Large by default: under a flood the batch is what carries several of a session's messages per frame.
     this.maxBatch = limits.maxBatch ?? 10_000;
@@ -98,7 +102,12 @@ export class ChatWriter {
   }
 
   send(x: ChatSubmission): void {
-    if (!capabilitiesOf(x.type).chat) return answerFailed(this.deps.log, x, new AppError('not_allowed_for_type', `A ${x.type} session has no chat.`));
+    if (!capabilitiesOf(x.type).chat)
+      return answerFailed(
+        this.deps.log,
+        x,
+        new AppError('not_allowed_for_type', `A ${x.type} session has no chat.`),
+      );
     const lane = this.lanes[Number.parseInt(x.p.sessionId.slice(-4), 16) % this.lanes.length]!;
     lane.queue.push(x);
     if (!lane.draining) void this.drain(lane);
@@ -106,7 +115,8 @@ export class ChatWriter {
 
   private async drain(lane: { queue: ChatSubmission[]; draining: boolean }) {
     lane.draining = true;
-    while (lane.queue.length > 0) await this.write(lane.queue.splice(0, this.batchLength(lane.queue)));
+    while (lane.queue.length > 0)
+      await this.write(lane.queue.splice(0, this.batchLength(lane.queue)));
     lane.draining = false;
     if (!this.lanes.some((l) => l.draining)) for (const resolve of this.idle.splice(0)) resolve();
   }
@@ -175,8 +185,11 @@ export class ChatWriter {
     const col = <T>(f: (x: ChatSubmission) => T) => batch.map(f);
     const ids = col(() => this.deps.ids.uuid());
     const { rows, now } = await inTransaction(this.deps, async ({ db: trx, now }) => {
-      const { rows } = await sql<Outcome>`select * from hg_chat_store(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
-        ${col((x) => x.clientMsgId)}::text[], ${col((x) => x.text)}::text[], ${ids}::uuid[])`.execute(trx);
+      const { rows } =
+        await sql<Outcome>`select * from hg_chat_store(${now}, ${col((x) => x.p.sessionId)}::uuid[], ${col((x) => x.p.role)}::text[],
+        ${col((x) => x.clientMsgId)}::text[], ${col((x) => x.text)}::text[], ${ids}::uuid[])`.execute(
+          trx,
+        );
       return { rows, now };
     });
     return answersOf(batch, ids, rows, now.toISOString());
@@ -199,21 +212,35 @@ interface Stored {
  * against that rule, and a batch they do not fit throws (a bug: its messages are then answered
  * one by one, as stored).
  */
-function answersOf(batch: ChatSubmission[], ids: string[], rows: Outcome[], sentAt: string): Stored {
+function answersOf(
+  batch: ChatSubmission[],
+  ids: string[],
+  rows: Outcome[],
+  sentAt: string,
+): Stored {
   const created = new Map<string, ChatMessage[]>();
   let r = 0;
   const answers = batch.map((x, i): Answer => {
     const row = rows[r]?.ord === i + 1 ? rows[r++] : undefined;
     if (row && row.outcome !== 'created') return row;
     const list = created.get(x.p.sessionId);
-    if (!row && !list) throw new Error(`hg_chat_store numbered no new message of its session before #${i + 1}`);
+    if (!row && !list)
+      throw new Error(`hg_chat_store numbered no new message of its session before #${i + 1}`);
     // An object literal, not a spread of a common part: a spread costs ≈ 3 µs a message here.
-    const message = { seq: row ? row.seq : list!.at(-1)!.seq + 1, id: ids[i]!, clientMsgId: x.clientMsgId, from: x.p.role, text: x.text, sentAt };
+    const message = {
+      seq: row ? row.seq : list!.at(-1)!.seq + 1,
+      id: ids[i]!,
+      clientMsgId: x.clientMsgId,
+      from: x.p.role,
+      text: x.text,
+      sentAt,
+    };
     if (list) list.push(message);
     else created.set(x.p.sessionId, [message]);
     return message;
   });
-  if (r !== rows.length) throw new Error(`hg_chat_store answered ${rows.length - r} rows out of the batch's order`);
+  if (r !== rows.length)
+    throw new Error(`hg_chat_store answered ${rows.length - r} rows out of the batch's order`);
   return { answers, created };
 }
 
@@ -259,17 +286,35 @@ function answerFailed(log: Log, x: ChatSubmission, failure: unknown) {
 }
 
 // Nothing to tell the sender through: its own answer is what failed.
-const answerThrew = (log: Log, x: ChatSubmission, err: unknown) => log.error({ err, sessionId: x.p.sessionId }, 'answering a chat message failed');
+const answerThrew = (log: Log, x: ChatSubmission, err: unknown) =>
+  log.error({ err, sessionId: x.p.sessionId }, 'answering a chat message failed');
 
 /** Messages after `afterSeq`, oldest first, at most `limit`; `more` says whether others follow. */
-export async function messagesAfter(db: Database, sessionId: string, afterSeq: number, limit: number) {
-  const rows = await db.selectFrom('chat_messages').selectAll()
-    .where('session_id', '=', sessionId).where('seq', '>', afterSeq).orderBy('seq').limit(limit + 1).execute();
+export async function messagesAfter(
+  db: Database,
+  sessionId: string,
+  afterSeq: number,
+  limit: number,
+) {
+  const rows = await db
+    .selectFrom('chat_messages')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit + 1)
+    .execute();
   return { messages: rows.slice(0, limit).map(present), more: rows.length > limit };
 }
 
 /** The latest `limit` messages, oldest first (for `session:state`). */
 export async function recentMessages(db: Database, sessionId: string, limit: number) {
-  const rows = await db.selectFrom('chat_messages').selectAll().where('session_id', '=', sessionId).orderBy('seq', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('chat_messages')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
   return rows.reverse().map(present);
 }

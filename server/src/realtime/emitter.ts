@@ -16,7 +16,10 @@ export async function attachEmitter(app: FastifyInstance, deps: Deps, url: strin
   client.on('error', (err: Error) => deps.log.error({ err }, 'redis connection error'));
   await client.connect();
   const emitter = new Emitter<ServerToClientEvents>(client, { key: deps.config.REDIS_PREFIX });
-  const unsubscribe = deliverEvents(deps, { to: (rooms) => emitter.to(rooms), hasLocal: () => null });
+  const unsubscribe = deliverEvents(deps, {
+    to: (rooms) => emitter.to(rooms),
+    hasLocal: () => null,
+  });
   app.addHook('onClose', async () => {
     unsubscribe();
     await client.quit().catch(() => undefined);

@@ -34,14 +34,14 @@ import { Seat, principalOf } from './seat.ts';
 import { checkSignal } from './signaling.ts';
 import type { Io, RoomSocket } from './io.ts';
 
-
 const Handshake = z.object({ token: z.string().min(1).max(200), v: ProtocolVersion.optional() });
 
 /** Refuses a client whose protocol version this server does not serve (realtimeProtocol). */
 function checkVersion(v: number | undefined) {
   const client = v ?? 1;
   const { oldest, version: newest } = realtimeProtocol;
-  if (client < oldest || client > newest) fail('protocol_mismatch', undefined, { client, oldest, newest });
+  if (client < oldest || client > newest)
+    fail('protocol_mismatch', undefined, { client, oldest, newest });
 }
 /** What a participant socket's handshake keeps of its `auth` once the token is read: nothing. */
 const NO_AUTH: Record<string, never> = Object.freeze({});
@@ -52,7 +52,9 @@ const pending = new WeakMap<object, SessionStatePayload>();
 /** A refusal as Socket.IO carries it to `connect_error`: `err.data = {code, details}`. */
 function refusal(err: unknown): Error {
   const e = normaliseError(err);
-  return Object.assign(new Error(e.message), { data: { code: e.code, ...(e.details === undefined ? {} : { details: e.details }) } });
+  return Object.assign(new Error(e.message), {
+    data: { code: e.code, ...(e.details === undefined ? {} : { details: e.details }) },
+  });
 }
 
 /**
@@ -74,7 +76,9 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     // No connectionStateRecovery: resume is by chat seq from the database, which works across
     // nodes (the Redis adapter has no state recovery).
   });
-  const redis = deps.config.REDIS_URL ? await redisAdapter(io, deps, deps.config.REDIS_URL) : undefined;
+  const redis = deps.config.REDIS_URL
+    ? await redisAdapter(io, deps, deps.config.REDIS_URL)
+    : undefined;
   const node = new GatewayNode(io, deps);
   await node.start();
 
@@ -83,11 +87,19 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
       const asUser = UserHandshake.safeParse(socket.handshake.auth);
       if (asUser.success) {
         checkVersion(asUser.data.v);
-        socket.data = await resolveUser(deps, socket.handshake.headers.cookie, asUser.data.csrfToken);
+        socket.data = await resolveUser(
+          deps,
+          socket.handshake.headers.cookie,
+          asUser.data.csrfToken,
+        );
         return next();
       }
       const parsed = Handshake.safeParse(socket.handshake.auth);
-      if (!parsed.success) fail('unauthenticated', "Connect with auth: { token: <join token> }, or { channel: 'user', csrfToken } when signed in.");
+      if (!parsed.success)
+        fail(
+          'unauthenticated',
+          "Connect with auth: { token: <join token> }, or { channel: 'user', csrfToken } when signed in.",
+        );
       checkVersion(parsed.data!.v);
       // The join token is a bearer credential: the socket does not keep it once read.
       socket.handshake.auth = NO_AUTH;
@@ -103,7 +115,11 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
         // while this handshake waited is seen here, and this socket, which the revocation's
         // close could not reach, is refused instead.
         await resolveJoinToken(tx.db, token, tx.now);
-        const s = await arriveIn(deps, tx, joined, { p: who, socketId: socket.id, nodeId: node.id });
+        const s = await arriveIn(deps, tx, joined, {
+          p: who,
+          socketId: socket.id,
+          nodeId: node.id,
+        });
         return { who, type: s.type, state: await roomState(deps, tx, s, who) };
       });
       socket.data = new Seat(who.sessionId, who.role, type, deps.config.REALTIME_BURST);
@@ -150,7 +166,8 @@ async function redisAdapter(io: Io, deps: Deps, url: string) {
   const { createClient } = await import('redis');
   const pub = createClient({ url });
   const sub = pub.duplicate();
-  for (const c of [pub, sub]) c.on('error', (err: Error) => deps.log.error({ err }, 'redis connection error'));
+  for (const c of [pub, sub])
+    c.on('error', (err: Error) => deps.log.error({ err }, 'redis connection error'));
   await Promise.all([pub.connect(), sub.connect()]);
   // The deployment's own channels: another deployment on the same Redis hears none of them.
   io.adapter(createAdapter(pub, sub, { key: deps.config.REDIS_PREFIX }));
@@ -168,26 +185,38 @@ class GatewayNode {
   closing = false;
   private timer: NodeJS.Timeout | undefined;
   private beat: Promise<unknown> = Promise.resolve();
-  constructor(private readonly io: Io, private readonly deps: Deps) {
+  constructor(
+    private readonly io: Io,
+    private readonly deps: Deps,
+  ) {
     // A batch's new messages of one session: one frame to all its sockets (the sender's too:
     // that is its answer when it sent without an acknowledgement) on every node.
-    this.chat = new ChatWriter(deps, (sessionId, messages) => io.to(room(sessionId)).emit('chat:messages', messages));
+    this.chat = new ChatWriter(deps, (sessionId, messages) =>
+      io.to(room(sessionId)).emit('chat:messages', messages),
+    );
   }
 
   async start() {
     await heartbeat(this.deps.db, this.id);
-    this.timer = setInterval(() => {
-      this.beat = heartbeat(this.deps.db, this.id).then(
-        (alive) => {
-          if (alive || this.closing) return;
-          // Declared dead while alive (a long pause): its connections were dropped. Its clients
-          // reconnect, which registers them again.
-          this.deps.log.warn({ node: this.id }, 'realtime node had been declared dead: reconnecting its sockets');
-          this.io.local.disconnectSockets(true);
-        },
-        (err: unknown) => this.deps.log.error({ err, node: this.id }, 'realtime heartbeat failed'),
-      );
-    }, (this.deps.config.REALTIME_NODE_TTL_S * 1000) / 3);
+    this.timer = setInterval(
+      () => {
+        this.beat = heartbeat(this.deps.db, this.id).then(
+          (alive) => {
+            if (alive || this.closing) return;
+            // Declared dead while alive (a long pause): its connections were dropped. Its clients
+            // reconnect, which registers them again.
+            this.deps.log.warn(
+              { node: this.id },
+              'realtime node had been declared dead: reconnecting its sockets',
+            );
+            this.io.local.disconnectSockets(true);
+          },
+          (err: unknown) =>
+            this.deps.log.error({ err, node: this.id }, 'realtime heartbeat failed'),
+        );
+      },
+      (this.deps.config.REALTIME_NODE_TTL_S * 1000) / 3,
+    );
     this.timer.unref();
   }
 
@@ -195,7 +224,9 @@ class GatewayNode {
     this.closing = true;
     clearInterval(this.timer);
     await this.beat;
-    await dropNode(this.deps, this.id).catch((err: unknown) => this.deps.log.error({ err, node: this.id }, 'realtime node not dropped'));
+    await dropNode(this.deps, this.id).catch((err: unknown) =>
+      this.deps.log.error({ err, node: this.id }, 'realtime node not dropped'),
+    );
   }
 }
 
@@ -216,9 +247,17 @@ function failure(deps: Deps, err: unknown) {
 }
 
 /** `refused` for an event without an acknowledgement; a `chat:send` is named by its clientMsgId. */
-function sendRefused(socket: RoomSocket, error: { code: string; message: string }, payload?: unknown) {
+function sendRefused(
+  socket: RoomSocket,
+  error: { code: string; message: string },
+  payload?: unknown,
+) {
   const clientMsgId = payload === undefined ? undefined : clientMsgIdOf(payload);
-  socket.emit('refused', { code: error.code, message: error.message, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
+  socket.emit('refused', {
+    code: error.code,
+    message: error.message,
+    ...(clientMsgId === undefined ? {} : { clientMsgId }),
+  });
 }
 
 /** The `clientMsgId` of a payload not yet validated, if it has a usable one: what a refusal names. */
@@ -228,14 +267,23 @@ function clientMsgIdOf(payload: unknown): string | undefined {
 }
 
 /** A `chat:send` that failed: its acknowledgement when it asked for one, else `refused` naming it. */
-function refuseSend(deps: Deps, socket: RoomSocket, send: { ack: ((r: Ack<unknown>) => void) | undefined; err: unknown; payload: unknown }) {
+function refuseSend(
+  deps: Deps,
+  socket: RoomSocket,
+  send: { ack: ((r: Ack<unknown>) => void) | undefined; err: unknown; payload: unknown },
+) {
   const { ack, err, payload } = send;
   const error = failure(deps, err);
   if (ack) ack({ ok: false, error });
   else sendRefused(socket, error, payload);
 }
 
-type Handler = (socket: RoomSocket, p: Seat, payload: unknown, ack: ((r: Ack<unknown>) => void) | undefined) => void;
+type Handler = (
+  socket: RoomSocket,
+  p: Seat,
+  payload: unknown,
+  ack: ((r: Ack<unknown>) => void) | undefined,
+) => void;
 
 /**
  * What a participant's socket may send, and the one listener that takes it all. Every socket
@@ -293,17 +341,29 @@ function participantEvents(deps: Deps, node: GatewayNode) {
       node.chat.send(new SocketSubmission(socket, input.clientMsgId, input.text, ack));
     },
     resume: (_socket, p, payload, ack) =>
-      answer(deps, ack, async () => messagesAfter(deps.db, p.sessionId, validate(Resume, payload, 'payload').afterSeq, realtimeLimits.history)),
+      answer(deps, ack, async () =>
+        messagesAfter(
+          deps.db,
+          p.sessionId,
+          validate(Resume, payload, 'payload').afterSeq,
+          realtimeLimits.history,
+        ),
+      ),
     signal: (socket, p, payload, ack) =>
       answer(deps, ack, async () => {
         const signal = validate(SignalSend, payload, 'payload');
         checkSignal(p.type, signal);
-        socket.to(roleRoom(p.sessionId, otherSide(p.role))).emit('signal', { ...signal, from: p.role });
+        socket
+          .to(roleRoom(p.sessionId, otherSide(p.role)))
+          .emit('signal', { ...signal, from: p.role });
         return null;
       }),
     'media:state': (socket, p, payload) => {
       const r = MediaState.safeParse(payload);
-      if (r.success) socket.to(roleRoom(p.sessionId, otherSide(p.role))).emit('media:state', { role: p.role, ...r.data });
+      if (r.success)
+        socket
+          .to(roleRoom(p.sessionId, otherSide(p.role)))
+          .emit('media:state', { role: p.role, ...r.data });
     },
     'session:end': (_socket, p, _payload, ack) =>
       answer(deps, ack, async () => {
@@ -323,7 +383,12 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     if (!takeToken(p, rate, burst)) {
       const error = new AppError('rate_limited').toBody().error;
       if (ack) ack({ ok: false, error });
-      else sendRefused(this, { code: error.code, message: `${error.message} (${event})` }, event === 'chat:send' ? payload : undefined);
+      else
+        sendRefused(
+          this,
+          { code: error.code, message: `${error.message} (${event})` },
+          event === 'chat:send' ? payload : undefined,
+        );
       return;
     }
     // A connection acts on its own session only. A payload may name it (an SDK that always says
@@ -331,7 +396,8 @@ function participantEvents(deps: Deps, node: GatewayNode) {
     if (payload !== null && typeof payload === 'object' && Object.hasOwn(payload, 'sessionId')) {
       const { sessionId, ...rest } = payload as { sessionId: unknown };
       if (sessionId !== p.sessionId) {
-        const error = new AppError('forbidden', 'This connection is for another session.').toBody().error;
+        const error = new AppError('forbidden', 'This connection is for another session.').toBody()
+          .error;
         if (ack) ack({ ok: false, error });
         else sendRefused(this, error, event === 'chat:send' ? payload : undefined);
         return;
@@ -363,5 +429,7 @@ function participantEvents(deps: Deps, node: GatewayNode) {
 async function leave(deps: Deps, node: GatewayNode, p: Side, socketId: string) {
   // A closing node has handed all its sockets over already (GatewayNode.stop).
   if (node.closing) return;
-  await depart(deps, p, socketId).catch((err: unknown) => deps.log.error({ err, sessionId: p.sessionId }, 'realtime departure not recorded'));
+  await depart(deps, p, socketId).catch((err: unknown) =>
+    deps.log.error({ err, sessionId: p.sessionId }, 'realtime departure not recorded'),
+  );
 }

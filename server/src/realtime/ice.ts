@@ -17,7 +17,11 @@ export function turnCredential(secret: string, userId: string, expiresAt: Date) 
 }
 
 /** D4: the ICE servers for one participant of a voice or video session. */
-export async function iceServersFor(deps: Deps, principal: Principal, sessionId: string): Promise<IceServers> {
+export async function iceServersFor(
+  deps: Deps,
+  principal: Principal,
+  sessionId: string,
+): Promise<IceServers> {
   const s = (await sessionsRepo.byId(deps.db, sessionId)) ?? fail('not_found', 'No such session.');
   const role = participantRole(principal, s) ?? fail('forbidden');
   const caps = capabilitiesOf(s.type);
@@ -27,6 +31,9 @@ export async function iceServersFor(deps: Deps, principal: Principal, sessionId:
   if (!TURN_URLS.length || !TURN_SECRET) return { iceServers, expiresAt: null };
   const now = await deps.clock.now(deps.db);
   const expiresAt = new Date(now.getTime() + TURN_TTL_S * 1000);
-  iceServers.push({ urls: TURN_URLS, ...turnCredential(TURN_SECRET, role === 'client' ? s.client_id : s.expert_id, expiresAt) });
+  iceServers.push({
+    urls: TURN_URLS,
+    ...turnCredential(TURN_SECRET, role === 'client' ? s.client_id : s.expert_id, expiresAt),
+  });
   return { iceServers, expiresAt: expiresAt.toISOString() };
 }

@@ -5,5 +5,15 @@ import type { Seat } from './seat.ts';
 /** A participant's socket keeps its Seat; a user's own channel, who they are. */
 export type SocketData = Seat | { userId: string; role: 'client' | 'expert' | 'admin' };
 /** The gateway's Socket.IO server, typed by the protocol's events. */
-export type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type RoomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type Io = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+export type RoomSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;

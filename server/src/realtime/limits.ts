@@ -26,7 +26,12 @@ export const bucketClock = () => Math.floor(performance.now());
 export const fullTokens = (burst: number) => burst * MILLI;
 
 /** Spends a token if there is one: false when over the limit. */
-export function takeToken(b: Bucket, ratePerS: number, burst: number, now = bucketClock()): boolean {
+export function takeToken(
+  b: Bucket,
+  ratePerS: number,
+  burst: number,
+  now = bucketClock(),
+): boolean {
   // `ratePerS` tokens a second is `ratePerS` thousandths a millisecond.
   const filled = b.tokens + (now - b.last) * ratePerS;
   b.tokens = Math.min(burst * MILLI, filled);

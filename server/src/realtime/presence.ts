@@ -21,7 +21,12 @@ import type { Participant, Side } from './chat.ts';
 const fresh = (ttlS: number) => sql<boolean>`n.seen_at > now() - make_interval(secs => ${ttlS})`;
 
 /** Open sockets of one side of a session on live nodes. */
-export async function openConnections(db: Database, ttlS: number, sessionId: string, role: 'client' | 'expert'): Promise<number> {
+export async function openConnections(
+  db: Database,
+  ttlS: number,
+  sessionId: string,
+  role: 'client' | 'expert',
+): Promise<number> {
   const row = await db
     .selectFrom('realtime_connections as c')
     .innerJoin('realtime_nodes as n', 'n.id', 'c.node_id')
@@ -34,30 +39,58 @@ export async function openConnections(db: Database, ttlS: number, sessionId: str
 }
 
 /** One side's presence as the room shows it. */
-export async function presenceOf(deps: Deps, db: Database, s: SessionRow, role: 'client' | 'expert'): Promise<RoomPresence> {
-  if ((await openConnections(db, deps.config.REALTIME_NODE_TTL_S, s.id, role)) > 0) return { role, status: 'present', since: null };
+export async function presenceOf(
+  deps: Deps,
+  db: Database,
+  s: SessionRow,
+  role: 'client' | 'expert',
+): Promise<RoomPresence> {
+  if ((await openConnections(db, deps.config.REALTIME_NODE_TTL_S, s.id, role)) > 0)
+    return { role, status: 'present', since: null };
   const away = role === 'client' ? s.client_away_since : s.expert_away_since;
   const joined = role === 'client' ? s.client_joined_at : s.expert_joined_at;
   return { role, status: joined ? 'away' : 'absent', since: away?.toISOString() ?? null };
 }
 
-const awayColumn = (role: 'client' | 'expert') => (role === 'client' ? 'client_away_since' : 'expert_away_since');
+const awayColumn = (role: 'client' | 'expert') =>
+  role === 'client' ? 'client_away_since' : 'expert_away_since';
 
 /**
  * A socket has joined the room, inside the handshake's transaction (the session row locked):
  * the participant is present again, and a paused clock may run.
  */
-export async function arriveIn(deps: Deps, tx: Tx, locked: SessionRow, arrival: { p: Participant; socketId: string; nodeId: string }) {
+export async function arriveIn(
+  deps: Deps,
+  tx: Tx,
+  locked: SessionRow,
+  arrival: { p: Participant; socketId: string; nodeId: string },
+) {
   const { db: trx, now, outbox } = tx;
   const { p, socketId, nodeId } = arrival;
   let s = locked;
   const before = await openConnections(trx, deps.config.REALTIME_NODE_TTL_S, s.id, p.role);
   const max = deps.config.REALTIME_MAX_SOCKETS;
   if (before >= max) fail('too_many_connections', undefined, { max });
-  await trx.insertInto('realtime_connections').values({ socket_id: socketId, node_id: nodeId, session_id: s.id, role: p.role, connected_at: now }).execute();
+  await trx
+    .insertInto('realtime_connections')
+    .values({
+      socket_id: socketId,
+      node_id: nodeId,
+      session_id: s.id,
+      role: p.role,
+      connected_at: now,
+    })
+    .execute();
   if (s[awayColumn(p.role)]) s = await patchSession(trx, s, { [awayColumn(p.role)]: null });
   s = await resumeClock(deps, tx, s, { id: p.userId, role: p.role });
-  if (before === 0) outbox.push({ type: 'presence.changed', sessionId: s.id, role: p.role, status: 'present', since: null });
+  if (before === 0)
+    outbox.push({
+      type: 'presence.changed',
+      sessionId: s.id,
+      role: p.role,
+      status: 'present',
+      since: null,
+    });
   return s;
 }
 
@@ -65,7 +98,10 @@ export async function arriveIn(deps: Deps, tx: Tx, locked: SessionRow, arrival: 
 export function depart(deps: Deps, p: Side, socketId: string) {
   return inTransaction(deps, async (tx) => {
     const s = await loadForUpdate(tx.db, p.sessionId);
-    const gone = await tx.db.deleteFrom('realtime_connections').where('socket_id', '=', socketId).executeTakeFirst();
+    const gone = await tx.db
+      .deleteFrom('realtime_connections')
+      .where('socket_id', '=', socketId)
+      .executeTakeFirst();
     if (Number(gone.numDeletedRows) > 0) await markAwayIfGone(deps, tx, s, p.role);
   });
 }
@@ -74,7 +110,13 @@ async function markAwayIfGone(deps: Deps, tx: Tx, s: SessionRow, role: 'client' 
   if (s.state === 'ended' || s[awayColumn(role)]) return;
   if ((await openConnections(tx.db, deps.config.REALTIME_NODE_TTL_S, s.id, role)) > 0) return;
   await patchSession(tx.db, s, { [awayColumn(role)]: tx.now });
-  tx.outbox.push({ type: 'presence.changed', sessionId: s.id, role, status: 'away', since: tx.now.toISOString() });
+  tx.outbox.push({
+    type: 'presence.changed',
+    sessionId: s.id,
+    role,
+    status: 'away',
+    since: tx.now.toISOString(),
+  });
 }
 
 /**
@@ -86,9 +128,19 @@ export async function dropNode(deps: Deps, nodeId: string): Promise<number> {
     const { db: trx, outbox } = tx;
     // Taken first, so two sweepers never drop one node twice (NO KEY: a connection's foreign
     // key share-locks its node, and that must not wait on this).
-    const node = await trx.selectFrom('realtime_nodes').select('id').where('id', '=', nodeId).forNoKeyUpdate().skipLocked().executeTakeFirst();
+    const node = await trx
+      .selectFrom('realtime_nodes')
+      .select('id')
+      .where('id', '=', nodeId)
+      .forNoKeyUpdate()
+      .skipLocked()
+      .executeTakeFirst();
     if (!node) return 0;
-    const gone = await trx.deleteFrom('realtime_connections').where('node_id', '=', nodeId).returning(['session_id', 'role']).execute();
+    const gone = await trx
+      .deleteFrom('realtime_connections')
+      .where('node_id', '=', nodeId)
+      .returning(['session_id', 'role'])
+      .execute();
     await trx.deleteFrom('realtime_nodes').where('id', '=', nodeId).execute();
     const sides = new Map(gone.map((c) => [`${c.session_id}:${c.role}`, c]));
     // In id order, as every other path takes session locks one at a time, so none waits in a cycle.
@@ -100,7 +152,8 @@ export async function dropNode(deps: Deps, nodeId: string): Promise<number> {
     }
     // What the node stored last it may not have published (killed between commit and publish):
     // each of its sessions is told its latest seq, and a client that holds less asks for the rest.
-    for (const [sessionId, seq] of heads) if (seq > 0) outbox.push({ type: 'chat.head', sessionId, seq });
+    for (const [sessionId, seq] of heads)
+      if (seq > 0) outbox.push({ type: 'chat.head', sessionId, seq });
     return gone.length;
   });
 }
@@ -121,8 +174,16 @@ export async function deadNodes(deps: Deps): Promise<string[]> {
  * let the clients reconnect, which registers them again.
  */
 export async function heartbeat(db: Database, nodeId: string): Promise<boolean> {
-  const updated = await db.updateTable('realtime_nodes').set({ seen_at: sql`now()` }).where('id', '=', nodeId).executeTakeFirst();
+  const updated = await db
+    .updateTable('realtime_nodes')
+    .set({ seen_at: sql`now()` })
+    .where('id', '=', nodeId)
+    .executeTakeFirst();
   if (Number(updated.numUpdatedRows) > 0) return true;
-  await db.insertInto('realtime_nodes').values({ id: nodeId, seen_at: sql`now()` }).onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: sql`now()` })).execute();
+  await db
+    .insertInto('realtime_nodes')
+    .values({ id: nodeId, seen_at: sql`now()` })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: sql`now()` }))
+    .execute();
   return false;
 }

@@ -22,14 +22,23 @@ import { userRoom } from './user-channel.ts';
  * a template makes a chain of concatenations, which the adapter's map flattens into a second
  * copy while the chain stays, for the socket's life.
  */
-export const roleRoom = (sessionId: string, role: 'client' | 'expert') => ['session:', sessionId, ':', role].join('');
-export const room = (sessionId: string) => [roleRoom(sessionId, 'client'), roleRoom(sessionId, 'expert')];
+export const roleRoom = (sessionId: string, role: 'client' | 'expert') =>
+  ['session:', sessionId, ':', role].join('');
+export const room = (sessionId: string) => [
+  roleRoom(sessionId, 'client'),
+  roleRoom(sessionId, 'expert'),
+];
 
 /**
  * `session:state`: what a participant needs to draw the room, taken at one moment (D2, D5) —
  * inside the handshake's transaction, so it shows the join it answers.
  */
-export async function roomState(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, s: SessionRow, p: Side): Promise<SessionStatePayload> {
+export async function roomState(
+  deps: Deps,
+  tx: Pick<Tx, 'db' | 'now'>,
+  s: SessionRow,
+  p: Side,
+): Promise<SessionStatePayload> {
   const { db, now } = tx;
   // The participant it is for has just arrived: present. Only the other side is looked up.
   const theirs = await presenceOf(deps, db, s, otherSide(p.role));
@@ -47,16 +56,29 @@ export async function roomState(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, s: Sessi
     capabilities: capabilitiesOf(s.type),
     ratePerMinute: s.rate_per_minute,
     participants: [client, expert],
-    timer: { startedAt: iso(s.started_at), endsAt: iso(s.ends_at), paidUntil: iso(s.paid_until), pausedAt: iso(s.paused_at), serverNow: now.toISOString() },
+    timer: {
+      startedAt: iso(s.started_at),
+      endsAt: iso(s.ends_at),
+      paidUntil: iso(s.paid_until),
+      pausedAt: iso(s.paused_at),
+      serverNow: now.toISOString(),
+    },
     balance,
-    extensionMinutes: p.role === 'client' && s.kind === 'scheduled' ? deps.config.EXTENSION_MINUTES : [],
+    extensionMinutes:
+      p.role === 'client' && s.kind === 'scheduled' ? deps.config.EXTENSION_MINUTES : [],
     messages,
   };
 }
 
 /** What rooms are reached through: the gateway's server, or a Redis emitter on a node without one. */
 export interface Rooms {
-  to(rooms: string | string[]): { emit<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): unknown; disconnectSockets(close: boolean): void };
+  to(rooms: string | string[]): {
+    emit<E extends keyof ServerToClientEvents>(
+      event: E,
+      ...args: Parameters<ServerToClientEvents[E]>
+    ): unknown;
+    disconnectSockets(close: boolean): void;
+  };
   /** Whether a room has a socket here; null when sockets of other nodes count too (Redis). */
   hasLocal(room: string): boolean | null;
 }
@@ -70,7 +92,9 @@ export const gatewayRooms = (io: Io, multiNode: boolean): Rooms => ({
 /** Every domain event this process publishes, delivered to the rooms; returns the unsubscribe. */
 export function deliverEvents(deps: Deps, rooms: Rooms): () => void {
   return deps.events.subscribe((e) => {
-    deliverDomainEvents(rooms, deps, e).catch((err: unknown) => deps.log.error({ err, event: e.type }, 'realtime delivery failed'));
+    deliverDomainEvents(rooms, deps, e).catch((err: unknown) =>
+      deps.log.error({ err, event: e.type }, 'realtime delivery failed'),
+    );
   });
 }
 
@@ -86,7 +110,12 @@ export async function deliverDomainEvents(io: Rooms, deps: Deps, e: DomainEvent)
     case 'session.started':
       // Its server time is the start itself, as session:state's is its transaction's: delivered
       // as that transaction commits, with no query of its own at the moment a call is set up.
-      io.to(room(e.sessionId)).emit('session:started', { startedAt: e.startedAt, endsAt: e.endsAt, paidUntil: null, serverNow: e.startedAt });
+      io.to(room(e.sessionId)).emit('session:started', {
+        startedAt: e.startedAt,
+        endsAt: e.endsAt,
+        paidUntil: null,
+        serverNow: e.startedAt,
+      });
       return;
     case 'session.ended':
       io.to(room(e.sessionId)).emit('session:ended', { reason: e.reason, endedAt: e.endedAt });
@@ -97,29 +126,51 @@ export async function deliverDomainEvents(io: Rooms, deps: Deps, e: DomainEvent)
       return;
     case 'access.revoked':
       // No rooms would mean every socket: never.
-      if (e.roles.length > 0) io.to(e.roles.map((r) => roleRoom(e.sessionId, r))).disconnectSockets(true);
+      if (e.roles.length > 0)
+        io.to(e.roles.map((r) => roleRoom(e.sessionId, r))).disconnectSockets(true);
       return;
     case 'user.disabled':
-      io.to([userRoom(e.userId), ...e.seats.map((s) => roleRoom(s.sessionId, s.role))]).disconnectSockets(true);
+      io.to([
+        userRoom(e.userId),
+        ...e.seats.map((s) => roleRoom(s.sessionId, s.role)),
+      ]).disconnectSockets(true);
       return;
     case 'session.paused':
-      io.to(room(e.sessionId)).emit('session:paused', { pausedAt: e.pausedAt, serverNow: await serverNow() });
+      io.to(room(e.sessionId)).emit('session:paused', {
+        pausedAt: e.pausedAt,
+        serverNow: await serverNow(),
+      });
       return;
     case 'session.extended':
-      io.to(room(e.sessionId)).emit('session:extended', { endsAt: e.endsAt, paidUntil: e.paidUntil, serverNow: await serverNow() });
+      io.to(room(e.sessionId)).emit('session:extended', {
+        endsAt: e.endsAt,
+        paidUntil: e.paidUntil,
+        serverNow: await serverNow(),
+      });
       return;
     case 'request.created':
-      io.to(userRoom(e.expertId)).emit('request:new', { sessionId: e.sessionId, clientId: e.clientId, type: e.sessionType, expiresAt: e.expiresAt });
+      io.to(userRoom(e.expertId)).emit('request:new', {
+        sessionId: e.sessionId,
+        clientId: e.clientId,
+        type: e.sessionType,
+        expiresAt: e.expiresAt,
+      });
       return;
     case 'request.answered':
-      io.to(userRoom(e.clientId)).emit('request:answered', { sessionId: e.sessionId, state: e.state });
+      io.to(userRoom(e.clientId)).emit('request:answered', {
+        sessionId: e.sessionId,
+        state: e.state,
+      });
       return;
     case 'presence.changed':
       io.to(room(e.sessionId)).emit('presence', { role: e.role, status: e.status, since: e.since });
       return;
     case 'billing.charged': {
       const body = { minute: e.minute, amount: e.amount, paidUntil: e.paidUntil };
-      io.to(roleRoom(e.sessionId, 'client')).emit('billing:charged', { ...body, balance: e.balance });
+      io.to(roleRoom(e.sessionId, 'client')).emit('billing:charged', {
+        ...body,
+        balance: e.balance,
+      });
       io.to(roleRoom(e.sessionId, 'expert')).emit('billing:charged', { ...body, balance: null });
       return;
     }
@@ -138,8 +189,14 @@ export async function deliverDomainEvents(io: Rooms, deps: Deps, e: DomainEvent)
       return;
     }
     case 'billing.low_balance':
-      io.to(roleRoom(e.sessionId, 'client')).emit('session:low_balance', { balance: e.balance, minutesLeft: e.minutesLeft });
-      io.to(roleRoom(e.sessionId, 'expert')).emit('session:low_balance', { balance: null, minutesLeft: e.minutesLeft });
+      io.to(roleRoom(e.sessionId, 'client')).emit('session:low_balance', {
+        balance: e.balance,
+        minutesLeft: e.minutesLeft,
+      });
+      io.to(roleRoom(e.sessionId, 'expert')).emit('session:low_balance', {
+        balance: null,
+        minutesLeft: e.minutesLeft,
+      });
       return;
   }
 }

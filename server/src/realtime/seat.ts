@@ -37,5 +37,10 @@ export class Seat implements Side, Bucket {
 export async function principalOf(db: Database, seat: Side): Promise<Principal> {
   const s = await sessionsRepo.byId(db, seat.sessionId);
   if (!s) throw new Error(`session ${seat.sessionId} of a connected seat is gone`);
-  return { kind: 'participant', sessionId: seat.sessionId, role: seat.role, userId: seat.role === 'client' ? s.client_id : s.expert_id };
+  return {
+    kind: 'participant',
+    sessionId: seat.sessionId,
+    role: seat.role,
+    userId: seat.role === 'client' ? s.client_id : s.expert_id,
+  };
 }

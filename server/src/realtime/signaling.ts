@@ -16,5 +16,6 @@ export function checkSignal(type: 'chat' | 'voice' | 'video', payload: SignalSen
     fail('payload_too_large', `A signal may be at most ${realtimeLimits.signalBytes} bytes.`);
   }
   const sdp = 'description' in payload ? payload.description.sdp : undefined;
-  if (!caps.video && sdp && VIDEO_MEDIA.test(sdp)) fail('not_allowed_for_type', 'A voice session carries no video.');
+  if (!caps.video && sdp && VIDEO_MEDIA.test(sdp))
+    fail('not_allowed_for_type', 'A voice session carries no video.');
 }

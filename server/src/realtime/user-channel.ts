@@ -12,7 +12,11 @@ import { hashSecret } from '../platform/ids.ts';
  * sign-in cookie, plus the CSRF token in `auth`, which only a page of our origin can read: a
  * cookie alone rides along on a cross-site WebSocket and proves nothing.
  */
-export const UserHandshake = z.strictObject({ channel: z.literal('user'), csrfToken: z.string().min(1).max(200), v: ProtocolVersion.optional() });
+export const UserHandshake = z.strictObject({
+  channel: z.literal('user'),
+  csrfToken: z.string().min(1).max(200),
+  v: ProtocolVersion.optional(),
+});
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
@@ -26,7 +30,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 export async function resolveUser(deps: Deps, cookieHeader: string | undefined, csrfToken: string) {
   const cookie = cookieValue(cookieHeader, SESSION_COOKIE);
-  if (!cookie) return fail('unauthenticated', 'Sign in first: the user channel needs the sign-in cookie.');
+  if (!cookie)
+    return fail('unauthenticated', 'Sign in first: the user channel needs the sign-in cookie.');
   const s = await authSessionsRepo.find(deps.db, hashSecret(cookie), await deps.clock.now(deps.db));
   if (!s) return fail('unauthenticated', 'Your sign-in has expired.');
   if (hashSecret(csrfToken) !== s.csrf_hash) fail('csrf_failed');

@@ -13,7 +13,8 @@ export function participantRole(principal: Principal, s: SessionRow): Participan
 }
 
 /** The session's other participant. */
-export const otherSide = (role: ParticipantRole): ParticipantRole => (role === 'client' ? 'expert' : 'client');
+export const otherSide = (role: ParticipantRole): ParticipantRole =>
+  role === 'client' ? 'expert' : 'client';
 
 /** Its two participants and operators may read a session (and its escrow, its audit trail). */
 export function mayRead(principal: Principal, s: SessionRow): boolean {

@@ -27,7 +27,11 @@ export async function loadForUpdate(trx: Database, id: string): Promise<SessionR
 }
 
 /** Writes a patch that is not a state change (attendance, billing progress) with compare-and-set. */
-export async function patchSession(trx: Database, s: SessionRow, patch: Updateable<SessionsTable>): Promise<SessionRow> {
+export async function patchSession(
+  trx: Database,
+  s: SessionRow,
+  patch: Updateable<SessionsTable>,
+): Promise<SessionRow> {
   const updated = await sessionsRepo.update(trx, s, patch);
   // Rows are locked FOR UPDATE before any change, so losing this compare-and-set means a bug.
   if (!updated) throw new Error(`compare-and-set lost on session ${s.id}`);
@@ -47,7 +51,12 @@ export interface Change {
  * Applies one state-machine command to a locked row and writes its audit event. A repeated
  * terminal command returns the row unchanged and writes nothing.
  */
-export async function apply(deps: Deps, tx: Tx, s: SessionRow, change: Change): Promise<SessionRow> {
+export async function apply(
+  deps: Deps,
+  tx: Tx,
+  s: SessionRow,
+  change: Change,
+): Promise<SessionRow> {
   const { command, actor, at = tx.now, patch = {}, data = {} } = change;
   const t = transition(s.state, command);
   if (!t.ok) throw new AppError(t.code, undefined, { state: t.state, command: t.command });
@@ -59,7 +68,12 @@ export async function apply(deps: Deps, tx: Tx, s: SessionRow, change: Change): 
     at,
     actor,
     kind: pastTense[command.type],
-    data: { from: s.state, to: t.state, ...(command.type === 'end' && { reason: command.reason }), ...data },
+    data: {
+      from: s.state,
+      to: t.state,
+      ...(command.type === 'end' && { reason: command.reason }),
+      ...data,
+    },
   });
   return updated;
 }
@@ -73,7 +87,12 @@ export async function startLive(deps: Deps, tx: Tx, s: SessionRow, actor: Actor)
     actor,
     patch: { started_at: now, ends_at: endsAt, ...(s.kind === 'on_demand' && { paid_until: now }) },
   });
-  tx.outbox.push({ type: 'session.started', ...refOf(s), startedAt: now.toISOString(), endsAt: endsAt?.toISOString() ?? null });
+  tx.outbox.push({
+    type: 'session.started',
+    ...refOf(s),
+    startedAt: now.toISOString(),
+    endsAt: endsAt?.toISOString() ?? null,
+  });
   return live;
 }
 
@@ -92,14 +111,25 @@ export async function endLive(
   if (s.state === 'ended') return s;
   // A session's own time never runs backwards: a clock stepped back (NTP) must not record an end
   // before the session started, or before the start of a minute it has already been charged.
-  const reached = Math.max(s.started_at?.getTime() ?? 0, s.paid_until && s.billed_seconds > 0 ? s.paid_until.getTime() - 60_000 : 0);
+  const reached = Math.max(
+    s.started_at?.getTime() ?? 0,
+    s.paid_until && s.billed_seconds > 0 ? s.paid_until.getTime() - 60_000 : 0,
+  );
   if (endedAt.getTime() < reached) endedAt = new Date(reached);
-  const releaseAt = s.escrow_state === 'held' ? new Date(endedAt.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) : undefined;
+  const releaseAt =
+    s.escrow_state === 'held'
+      ? new Date(endedAt.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000)
+      : undefined;
   const ended = await apply(deps, tx, s, {
     command: { type: 'end', reason },
     actor,
     at: endedAt,
-    patch: { ...patch, end_reason: reason, ended_at: endedAt, ...(releaseAt && { escrow_release_at: releaseAt }) },
+    patch: {
+      ...patch,
+      end_reason: reason,
+      ended_at: endedAt,
+      ...(releaseAt && { escrow_release_at: releaseAt }),
+    },
   });
   tx.outbox.push({ type: 'session.ended', ...refOf(s), reason, endedAt: endedAt.toISOString() });
   return ended;

@@ -7,10 +7,13 @@ import type { Ids } from '../platform/ids.ts';
 export type SessionRow = Selectable<SessionsTable>;
 
 export const sessionsRepo = {
-  insert: (db: Database, row: Insertable<SessionsTable>) => db.insertInto('sessions').values(row).execute(),
-  byId: (db: Database, id: string) => db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst(),
+  insert: (db: Database, row: Insertable<SessionsTable>) =>
+    db.insertInto('sessions').values(row).execute(),
+  byId: (db: Database, id: string) =>
+    db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst(),
   /** Row lock for the length of the transaction: commands on one session run one at a time. */
-  lock: (db: Database, id: string) => db.selectFrom('sessions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+  lock: (db: Database, id: string) =>
+    db.selectFrom('sessions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
   /** Compare-and-set on `version`: returns the new row, or undefined if someone else won. */
   update: (db: Database, current: SessionRow, patch: Updateable<SessionsTable>) =>
     db
@@ -25,13 +28,24 @@ export const sessionsRepo = {
 export const tokensRepo = {
   insert: (
     db: Database,
-    row: { token_hash: string; session_id: string; participant_id: string; role: 'client' | 'expert'; valid_until: Date; created_at: Date },
+    row: {
+      token_hash: string;
+      session_id: string;
+      participant_id: string;
+      role: 'client' | 'expert';
+      valid_until: Date;
+      created_at: Date;
+    },
   ) => db.insertInto('session_tokens').values(row).execute(),
   /** A token and whether its participant is disabled. */
   byHash: (db: Database, hash: string) =>
-    db.selectFrom('session_tokens as t').innerJoin('users as u', 'u.id', 't.participant_id')
-      .selectAll('t').select('u.disabled_at as user_disabled_at')
-      .where('t.token_hash', '=', hash).executeTakeFirst(),
+    db
+      .selectFrom('session_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.participant_id')
+      .selectAll('t')
+      .select('u.disabled_at as user_disabled_at')
+      .where('t.token_hash', '=', hash)
+      .executeTakeFirst(),
   revokeActive: (db: Database, sessionId: string, role: 'client' | 'expert' | null, at: Date) =>
     db
       .updateTable('session_tokens')
@@ -44,7 +58,11 @@ export const tokensRepo = {
 
 export const eventsRepo = {
   /** Every change of a session writes one row here, inside the same transaction (D10). */
-  append: (db: Database, ids: Ids, e: { sessionId: string; at: Date; actor: Actor; kind: string; data?: Record<string, unknown> }) =>
+  append: (
+    db: Database,
+    ids: Ids,
+    e: { sessionId: string; at: Date; actor: Actor; kind: string; data?: Record<string, unknown> },
+  ) =>
     db
       .insertInto('session_events')
       .values({
@@ -58,5 +76,10 @@ export const eventsRepo = {
       })
       .execute(),
   list: (db: Database, sessionId: string) =>
-    db.selectFrom('session_events').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute(),
+    db
+      .selectFrom('session_events')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .orderBy('seq')
+      .execute(),
 };

@@ -22,8 +22,12 @@ describe('session rules', () => {
 
   it('A3: scheduled links last through the dispute window after the latest possible end; on-demand links for the configured hours', () => {
     const s = { kind: 'scheduled' as const, scheduledAt: at, durationMinutes: 30 };
-    expect(defaultLinkValidUntil(s, at, { ...w, linkValidHours: 24, escrowReleaseHours: 24 })).toEqual(plus(15 + 30 + 24 * 60));
+    expect(
+      defaultLinkValidUntil(s, at, { ...w, linkValidHours: 24, escrowReleaseHours: 24 }),
+    ).toEqual(plus(15 + 30 + 24 * 60));
     const o = { kind: 'on_demand' as const, scheduledAt: null, durationMinutes: null };
-    expect(defaultLinkValidUntil(o, at, { ...w, linkValidHours: 24, escrowReleaseHours: 24 })).toEqual(plus(24 * 60));
+    expect(
+      defaultLinkValidUntil(o, at, { ...w, linkValidHours: 24, escrowReleaseHours: 24 }),
+    ).toEqual(plus(24 * 60));
   });
 });

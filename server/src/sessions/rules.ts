@@ -42,7 +42,10 @@ export function defaultLinkValidUntil(
   w: WindowSettings & { linkValidHours: number; escrowReleaseHours: number },
 ): Date {
   if (s.kind === 'scheduled' && s.scheduledAt && s.durationMinutes) {
-    return new Date(s.scheduledAt.getTime() + (w.afterMin + s.durationMinutes + w.escrowReleaseHours * 60) * 60_000);
+    return new Date(
+      s.scheduledAt.getTime() +
+        (w.afterMin + s.durationMinutes + w.escrowReleaseHours * 60) * 60_000,
+    );
   }
   return new Date(now.getTime() + w.linkValidHours * 3_600_000);
 }

@@ -15,10 +15,21 @@ import { eventsRepo, sessionsRepo, tokensRepo, type SessionRow } from './reposit
 import { defaultLinkValidUntil, inStartWindow, startWindow } from './rules.ts';
 import { issueTokens, resolveJoinToken } from './tokens.ts';
 
-const windowOf = (deps: Deps) => ({ beforeMin: deps.config.START_WINDOW_BEFORE_MIN, afterMin: deps.config.START_WINDOW_AFTER_MIN });
-export const linkSettings = (deps: Deps) => ({ ...windowOf(deps), linkValidHours: deps.config.LINK_VALID_HOURS, escrowReleaseHours: deps.config.ESCROW_RELEASE_HOURS });
+const windowOf = (deps: Deps) => ({
+  beforeMin: deps.config.START_WINDOW_BEFORE_MIN,
+  afterMin: deps.config.START_WINDOW_AFTER_MIN,
+});
+export const linkSettings = (deps: Deps) => ({
+  ...windowOf(deps),
+  linkValidHours: deps.config.LINK_VALID_HOURS,
+  escrowReleaseHours: deps.config.ESCROW_RELEASE_HOURS,
+});
 
-export async function createSession(deps: Deps, principal: Principal, input: z.output<typeof CreateSessionBody>) {
+export async function createSession(
+  deps: Deps,
+  principal: Principal,
+  input: z.output<typeof CreateSessionBody>,
+) {
   if (!isOperator(principal)) fail('forbidden');
   // The endpoint's response schema keeps `session` and `links` of what insertSession returns.
   return inTransaction(deps, (tx) => insertSession(deps, tx, input, { actor: actorOf(principal) }));
@@ -51,7 +62,11 @@ export async function insertSession(
   const { db: trx, now } = tx;
   const { actor, booking, request } = how;
   const [client, expert] = await Promise.all([
-    trx.selectFrom('users').select(['id', 'role']).where('id', '=', input.clientId).executeTakeFirst(),
+    trx
+      .selectFrom('users')
+      .select(['id', 'role'])
+      .where('id', '=', input.clientId)
+      .executeTakeFirst(),
     trx
       .selectFrom('users as u')
       .innerJoin('expert_profiles as e', 'e.user_id', 'u.id')
@@ -59,7 +74,8 @@ export async function insertSession(
       .where('u.id', '=', input.expertId)
       .executeTakeFirst(),
   ]);
-  const invalid = (path: string, message: string) => fail('validation_failed', message, { issues: [{ path, message }] });
+  const invalid = (path: string, message: string) =>
+    fail('validation_failed', message, { issues: [{ path, message }] });
   if (!client || client.role !== 'client') invalid('body.clientId', 'not a client');
   if (!expert) return invalid('body.expertId', 'not an expert');
   const rate = expert.rates[input.type];
@@ -69,13 +85,22 @@ export async function insertSession(
   const duration = input.durationMinutes ?? null;
   let price: number | null = null;
   if (input.kind === 'scheduled') {
-    price = booking?.price ?? expert.flat_prices[String(duration)] ?? invalid('body.durationMinutes', `the expert has no flat price for ${duration} minutes`);
-    if (price < deps.config.SLOT_PRICE_MIN || price > deps.config.SLOT_PRICE_MAX) invalid('body.durationMinutes', 'flat price out of the allowed range');
-    if (startWindow(scheduledAt!, windowOf(deps)).closesAt < now) invalid('body.scheduledAt', 'the start window has already closed');
+    price =
+      booking?.price ??
+      expert.flat_prices[String(duration)] ??
+      invalid('body.durationMinutes', `the expert has no flat price for ${duration} minutes`);
+    if (price < deps.config.SLOT_PRICE_MIN || price > deps.config.SLOT_PRICE_MAX)
+      invalid('body.durationMinutes', 'flat price out of the allowed range');
+    if (startWindow(scheduledAt!, windowOf(deps)).closesAt < now)
+      invalid('body.scheduledAt', 'the start window has already closed');
   }
   const validUntil = input.linkValidUntil
     ? new Date(input.linkValidUntil)
-    : defaultLinkValidUntil({ kind: input.kind, scheduledAt, durationMinutes: duration }, now, linkSettings(deps));
+    : defaultLinkValidUntil(
+        { kind: input.kind, scheduledAt, durationMinutes: duration },
+        now,
+        linkSettings(deps),
+      );
   if (validUntil <= now) invalid('body.linkValidUntil', 'must be in the future');
 
   let row: SessionRow = {
@@ -111,7 +136,9 @@ export async function insertSession(
     expert_away_since: null,
     paused_at: null,
     paused_ms: 0,
-    booked_range: booking ? `[${booking.holds.start.toISOString()},${booking.holds.end.toISOString()})` : null,
+    booked_range: booking
+      ? `[${booking.holds.start.toISOString()},${booking.holds.end.toISOString()})`
+      : null,
     request_expires_at: request?.expiresAt ?? null,
     payment_due_at: booking?.paymentDueAt ?? null,
   };
@@ -134,7 +161,11 @@ export async function validateToken(deps: Deps, token: string) {
   const now = await deps.clock.now(deps.db);
   const p = await resolveJoinToken(deps.db, token, now);
   const s = (await sessionsRepo.byId(deps.db, p.sessionId))!;
-  const names = await deps.db.selectFrom('users').select(['id', 'name']).where('id', 'in', [s.client_id, s.expert_id]).execute();
+  const names = await deps.db
+    .selectFrom('users')
+    .select(['id', 'name'])
+    .where('id', 'in', [s.client_id, s.expert_id])
+    .execute();
   const nameOf = (id: string) => names.find((n) => n.id === id)?.name ?? '';
   const other = otherSide(p.role);
   const otherId = other === 'client' ? s.client_id : s.expert_id;
@@ -150,7 +181,10 @@ export async function validateToken(deps: Deps, token: string) {
 export function joinView(deps: Deps, s: SessionRow, now: Date) {
   const window = s.scheduled_at ? startWindow(s.scheduled_at, windowOf(deps)) : null;
   return {
-    startWindow: window && { opensAt: window.opensAt.toISOString(), closesAt: window.closesAt.toISOString() },
+    startWindow: window && {
+      opensAt: window.opensAt.toISOString(),
+      closesAt: window.closesAt.toISOString(),
+    },
     canJoinNow: canJoin(s, now, deps),
   };
 }
@@ -158,7 +192,8 @@ export function joinView(deps: Deps, s: SessionRow, now: Date) {
 function canJoin(s: SessionRow, now: Date, deps: Deps): boolean {
   if (s.state === 'live' || s.state === 'accepted') return true;
   if (s.payment_due_at) return false;
-  if (s.state === 'booked' || s.state === 'open') return inStartWindow(now, s.scheduled_at!, windowOf(deps));
+  if (s.state === 'booked' || s.state === 'open')
+    return inStartWindow(now, s.scheduled_at!, windowOf(deps));
   return false;
 }
 
@@ -177,10 +212,24 @@ export async function listEvents(deps: Deps, principal: Principal, id: string) {
   if (!mayRead(principal, s)) fail('forbidden');
   const [rows, charges] = await Promise.all([
     eventsRepo.list(deps.db, id),
-    deps.db.selectFrom('ledger_transfers').select(['id', 'amount', 'created_at']).where('session_id', '=', id).where('kind', '=', 'charge').orderBy('seq').execute(),
+    deps.db
+      .selectFrom('ledger_transfers')
+      .select(['id', 'amount', 'created_at'])
+      .where('session_id', '=', id)
+      .where('kind', '=', 'charge')
+      .orderBy('seq')
+      .execute(),
   ]);
   const items = [
-    ...rows.map((e) => ({ id: e.id, sessionId: e.session_id, at: e.at, actorId: e.actor_id, actorRole: e.actor_role as 'system', kind: e.kind, data: e.data })),
+    ...rows.map((e) => ({
+      id: e.id,
+      sessionId: e.session_id,
+      at: e.at,
+      actorId: e.actor_id,
+      actorRole: e.actor_role as 'system',
+      kind: e.kind,
+      data: e.data,
+    })),
     ...charges.map((c) => ({
       id: c.id,
       sessionId: id,
@@ -201,7 +250,9 @@ export async function listEvents(deps: Deps, principal: Principal, id: string) {
  * window; any session goes live when both have joined, and that instant is `started_at`.
  */
 export async function joinSession(deps: Deps, principal: Principal, id: string) {
-  return inTransaction(deps, async (tx) => presentSession(await joinIn(deps, tx, principal, id), tx.now));
+  return inTransaction(deps, async (tx) =>
+    presentSession(await joinIn(deps, tx, principal, id), tx.now),
+  );
 }
 
 /**
@@ -209,30 +260,58 @@ export async function joinSession(deps: Deps, principal: Principal, id: string) 
  * arrives in one): the first join of each side is recorded, and when both have joined the
  * session goes live. Returns the session row as it now is, locked.
  */
-export async function joinIn(deps: Deps, tx: Tx, principal: Principal, id: string): Promise<SessionRow> {
+export async function joinIn(
+  deps: Deps,
+  tx: Tx,
+  principal: Principal,
+  id: string,
+): Promise<SessionRow> {
   const { db: trx, now } = tx;
   if (principal.kind !== 'participant') return fail('forbidden', 'Join with your join link.');
-  if (principal.sessionId !== id) return fail('forbidden', 'This join link is for another session.');
+  if (principal.sessionId !== id)
+    return fail('forbidden', 'This join link is for another session.');
   // A participant coming back ends an absence: the presence rules settle it first, at the time
   // they give (pause at left + grace, end at left + window), whether a sweep has come by or not.
   let s = await applyAbsence(deps, tx, await loadForUpdate(trx, id));
   const actor = actorOf(principal);
   if (s.state === 'ended') fail('session_ended');
-  if (s.payment_due_at) fail('invalid_transition', 'The booking has not been paid yet.', { state: s.state, command: 'join' });
-  if ((s.state === 'booked' || s.state === 'open') && !inStartWindow(now, s.scheduled_at!, windowOf(deps))) {
+  if (s.payment_due_at)
+    fail('invalid_transition', 'The booking has not been paid yet.', {
+      state: s.state,
+      command: 'join',
+    });
+  if (
+    (s.state === 'booked' || s.state === 'open') &&
+    !inStartWindow(now, s.scheduled_at!, windowOf(deps))
+  ) {
     const w = startWindow(s.scheduled_at!, windowOf(deps));
-    fail('outside_start_window', undefined, { opensAt: w.opensAt.toISOString(), closesAt: w.closesAt.toISOString() });
+    fail('outside_start_window', undefined, {
+      opensAt: w.opensAt.toISOString(),
+      closesAt: w.closesAt.toISOString(),
+    });
   }
-  if (!['accepted', 'booked', 'open', 'live'].includes(s.state)) fail('invalid_transition', undefined, { state: s.state, command: 'join' });
+  if (!['accepted', 'booked', 'open', 'live'].includes(s.state))
+    fail('invalid_transition', undefined, { state: s.state, command: 'join' });
 
   const column = principal.role === 'client' ? 'client_joined_at' : 'expert_joined_at';
   const first = s[column] === null;
   if (s.state === 'booked') s = await apply(deps, tx, s, { command: { type: 'open' }, actor });
   if (first) s = await patchSession(trx, s, { [column]: now });
-  await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor, kind: `${principal.role}_joined`, data: { first } });
+  await eventsRepo.append(trx, deps.ids, {
+    sessionId: id,
+    at: now,
+    actor,
+    kind: `${principal.role}_joined`,
+    data: { first },
+  });
 
   if (s.state !== 'live' && s.client_joined_at && s.expert_joined_at) {
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: SYSTEM, kind: 'both_joined' });
+    await eventsRepo.append(trx, deps.ids, {
+      sessionId: id,
+      at: now,
+      actor: SYSTEM,
+      kind: 'both_joined',
+    });
     s = await startLive(deps, tx, s, actor);
     // Minute 1 is paid the moment the clock starts (E2); a wallet that cannot pay it ends the session.
     if (s.kind === 'on_demand') {
@@ -251,7 +330,12 @@ function endReasonFor(principal: Principal, s: SessionRow): EndReason {
 }
 
 /** Ends a live session. Ending an ended session returns the same final record (D6). */
-export async function endSession(deps: Deps, principal: Principal, id: string, notes: string | undefined) {
+export async function endSession(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  notes: string | undefined,
+) {
   return inTransaction(deps, async (tx) => {
     const { db: trx, now } = tx;
     const locked = await loadForUpdate(trx, id);
@@ -262,7 +346,12 @@ export async function endSession(deps: Deps, principal: Principal, id: string, n
     if (s.state === 'ended') return presentSession(s, now);
     const reason = endReasonFor(principal, s);
     // The current minute was paid at its start and is not refunded (per-minute billing rounds up).
-    const ended = await endLive(deps, tx, s, { reason, endedAt: now, actor: actorOf(principal), patch: notes === undefined ? {} : { notes } });
+    const ended = await endLive(deps, tx, s, {
+      reason,
+      endedAt: now,
+      actor: actorOf(principal),
+      patch: notes === undefined ? {} : { notes },
+    });
     return presentSession(ended, now);
   });
 }
@@ -278,12 +367,22 @@ export async function cancelSession(deps: Deps, principal: Principal, id: string
     const s = await loadForUpdate(trx, id);
     const by = isOperator(principal) ? 'operator' : participantRole(principal, s);
     if (!by) return fail('forbidden');
-    const percent = s.scheduled_at ? refundPercent(by, s.scheduled_at, now, refundPolicy(deps)) : 100;
-    let cancelled = await apply(deps, tx, s, { command: { type: 'cancel' }, actor: actorOf(principal), data: { by, refundPercent: percent } });
-    if (cancelled !== s) outbox.push({ type: 'session.cancelled', ...refOf(s), by, refundPercent: percent });
+    const percent = s.scheduled_at
+      ? refundPercent(by, s.scheduled_at, now, refundPolicy(deps))
+      : 100;
+    let cancelled = await apply(deps, tx, s, {
+      command: { type: 'cancel' },
+      actor: actorOf(principal),
+      data: { by, refundPercent: percent },
+    });
+    if (cancelled !== s)
+      outbox.push({ type: 'session.cancelled', ...refOf(s), by, refundPercent: percent });
     if (cancelled !== s && cancelled.escrow_state === 'held') {
       const refunded = refundAmount(Number(cancelled.price), percent);
-      cancelled = await refundEscrow(deps, tx, cancelled, { amount: refunded, reason: 'cancelled' });
+      cancelled = await refundEscrow(deps, tx, cancelled, {
+        amount: refunded,
+        reason: 'cancelled',
+      });
     }
     return presentSession(cancelled, now);
   });
@@ -296,12 +395,20 @@ const refundPolicy = (deps: Deps) => ({
 });
 
 /** An operator settles a scheduled session one side did not attend (B5): see settleNoShow. */
-export async function markNoShow(deps: Deps, principal: Principal, id: string, absent: ParticipantRole) {
+export async function markNoShow(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  absent: ParticipantRole,
+) {
   if (!isOperator(principal)) fail('forbidden');
   return inTransaction(deps, async (tx) => {
     const { db: trx, now } = tx;
     const s = await loadForUpdate(trx, id);
-    return presentSession(await settleNoShow(deps, tx, s, { absent, actor: actorOf(principal) }), now);
+    return presentSession(
+      await settleNoShow(deps, tx, s, { absent, actor: actorOf(principal) }),
+      now,
+    );
   });
 }
 
@@ -310,20 +417,33 @@ export async function markNoShow(deps: Deps, principal: Principal, id: string, a
  * back at once and the expert's no-show count grows. Client absent: the expert kept the time
  * free, so the escrow is released after the usual dispute window.
  */
-export async function settleNoShow(deps: Deps, tx: Tx, s: SessionRow, noShow: { absent: ParticipantRole; actor: Actor }) {
+export async function settleNoShow(
+  deps: Deps,
+  tx: Tx,
+  s: SessionRow,
+  noShow: { absent: ParticipantRole; actor: Actor },
+) {
   const { absent, actor } = noShow;
   const { db: trx, now, outbox } = tx;
   let row = await apply(deps, tx, s, { command: { type: 'no_show' }, actor, data: { absent } });
   if (row === s) return row;
   outbox.push({ type: 'session.no_show', ...refOf(s), absent });
   if (absent === 'expert') {
-    await trx.updateTable('expert_profiles').set((eb) => ({ no_show_count: eb('no_show_count', '+', 1) })).where('user_id', '=', s.expert_id).execute();
+    await trx
+      .updateTable('expert_profiles')
+      .set((eb) => ({ no_show_count: eb('no_show_count', '+', 1) }))
+      .where('user_id', '=', s.expert_id)
+      .execute();
   }
   if (row.escrow_state === 'held') {
     row =
       absent === 'expert'
         ? await refundEscrow(deps, tx, row, { reason: 'expert_no_show' })
-        : await patchSession(trx, row, { escrow_release_at: new Date(now.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000) });
+        : await patchSession(trx, row, {
+            escrow_release_at: new Date(
+              now.getTime() + deps.config.ESCROW_RELEASE_HOURS * 3_600_000,
+            ),
+          });
   }
   return row;
 }
@@ -337,17 +457,29 @@ export async function myJoinLink(deps: Deps, principal: Principal, id: string) {
     const { db: trx } = tx;
     const s = await loadForUpdate(trx, id);
     const role = principal.kind === 'user' ? participantRole(principal, s) : null;
-    if (!role) return fail('forbidden', 'Only its two participants, signed in, get links to a session.');
+    if (!role)
+      return fail('forbidden', 'Only its two participants, signed in, get links to a session.');
     if (s.state === 'ended') fail('session_ended');
     return issueOwnLink(deps, tx, s, { role, actor: actorOf(principal) });
   });
 }
 
 /** One participant's fresh link, in the caller's transaction (their previous one is revoked). */
-export async function issueOwnLink(deps: Deps, tx: Tx, s: SessionRow, by: { role: ParticipantRole; actor: Actor }) {
+export async function issueOwnLink(
+  deps: Deps,
+  tx: Tx,
+  s: SessionRow,
+  by: { role: ParticipantRole; actor: Actor },
+) {
   const { role, actor } = by;
   const links = await renewLinks(deps, tx, s, [role]);
-  await eventsRepo.append(tx.db, deps.ids, { sessionId: s.id, at: tx.now, actor, kind: 'link_issued', data: { role } });
+  await eventsRepo.append(tx.db, deps.ids, {
+    sessionId: s.id,
+    at: tx.now,
+    actor,
+    kind: 'link_issued',
+    data: { role },
+  });
   return links[role];
 }
 
@@ -359,8 +491,15 @@ export async function issueOwnLink(deps: Deps, tx: Tx, s: SessionRow, by: { role
 async function renewLinks(deps: Deps, tx: Tx, s: SessionRow, roles: readonly ParticipantRole[]) {
   const { now } = tx;
   await revokeLinks(tx, s.id, roles);
-  const validUntil = defaultLinkValidUntil({ kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes }, now, linkSettings(deps));
-  return issueTokens(deps, tx, s, { validUntil: validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000), roles });
+  const validUntil = defaultLinkValidUntil(
+    { kind: s.kind, scheduledAt: s.scheduled_at, durationMinutes: s.duration_minutes },
+    now,
+    linkSettings(deps),
+  );
+  return issueTokens(deps, tx, s, {
+    validUntil: validUntil > now ? validUntil : new Date(now.getTime() + 3_600_000),
+    roles,
+  });
 }
 
 /**
@@ -381,17 +520,33 @@ export async function reissueTokens(deps: Deps, principal: Principal, id: string
     const s = await loadForUpdate(trx, id);
     if (s.state === 'ended') fail('session_ended');
     const links = await renewLinks(deps, tx, s, ['client', 'expert']);
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'tokens_reissued' });
+    await eventsRepo.append(trx, deps.ids, {
+      sessionId: id,
+      at: now,
+      actor: actorOf(principal),
+      kind: 'tokens_reissued',
+    });
     return links;
   });
 }
 
-export async function revokeToken(deps: Deps, principal: Principal, id: string, role: ParticipantRole) {
+export async function revokeToken(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  role: ParticipantRole,
+) {
   if (!isOperator(principal)) fail('forbidden');
   await inTransaction(deps, async (tx) => {
     const { db: trx, now } = tx;
     await loadForUpdate(trx, id);
     await revokeLinks(tx, id, [role]);
-    await eventsRepo.append(trx, deps.ids, { sessionId: id, at: now, actor: actorOf(principal), kind: 'token_revoked', data: { role } });
+    await eventsRepo.append(trx, deps.ids, {
+      sessionId: id,
+      at: now,
+      actor: actorOf(principal),
+      kind: 'token_revoked',
+      data: { role },
+    });
   });
 }

@@ -18,11 +18,25 @@ export type SessionCommand =
   | { type: 'no_show' };
 
 export type CommandType = SessionCommand['type'];
-export const commandTypes: readonly CommandType[] = ['accept', 'decline', 'expire', 'cancel', 'open', 'start', 'end', 'no_show'];
+export const commandTypes: readonly CommandType[] = [
+  'accept',
+  'decline',
+  'expire',
+  'cancel',
+  'open',
+  'start',
+  'end',
+  'no_show',
+];
 
 export type Transition =
   | { ok: true; state: SessionState; changed: boolean }
-  | { ok: false; code: 'invalid_transition' | 'session_ended'; state: SessionState; command: CommandType };
+  | {
+      ok: false;
+      code: 'invalid_transition' | 'session_ended';
+      state: SessionState;
+      command: CommandType;
+    };
 
 const edges: Partial<Record<SessionState, Partial<Record<CommandType, SessionState>>>> = {
   requested: { accept: 'accepted', decline: 'declined', expire: 'expired', cancel: 'cancelled' },
@@ -47,5 +61,10 @@ export function transition(state: SessionState, command: SessionCommand): Transi
   const next = edges[state]?.[command.type];
   if (next) return { ok: true, state: next, changed: true };
   if (terminalBy[state] === command.type) return { ok: true, state, changed: false };
-  return { ok: false, code: state === 'ended' ? 'session_ended' : 'invalid_transition', state, command: command.type };
+  return {
+    ok: false,
+    code: state === 'ended' ? 'session_ended' : 'invalid_transition',
+    state,
+    command: command.type,
+  };
 }

@@ -11,10 +11,18 @@ const TOKEN_SHAPE = /^hgj_[A-Za-z0-9_-]{43}$/;
  * Issues one join token per participant (A3): 256 random bits, only the hash stored. The raw
  * tokens exist only in this return value: the caller shows them once.
  */
-export async function issueTokens(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, s: SessionRow, links: { validUntil: Date; roles?: readonly ('client' | 'expert')[] }) {
+export async function issueTokens(
+  deps: Deps,
+  tx: Pick<Tx, 'db' | 'now'>,
+  s: SessionRow,
+  links: { validUntil: Date; roles?: readonly ('client' | 'expert')[] },
+) {
   const { db: trx, now } = tx;
   const { validUntil, roles = ['client', 'expert'] } = links;
-  const out = {} as Record<'client' | 'expert', { role: 'client' | 'expert'; token: string; url: string; validUntil: string }>;
+  const out = {} as Record<
+    'client' | 'expert',
+    { role: 'client' | 'expert'; token: string; url: string; validUntil: string }
+  >;
   for (const role of roles) {
     const token = deps.ids.secret('hgj_');
     await tokensRepo.insert(trx, {
@@ -25,7 +33,12 @@ export async function issueTokens(deps: Deps, tx: Pick<Tx, 'db' | 'now'>, s: Ses
       valid_until: validUntil,
       created_at: now,
     });
-    out[role] = { role, token, url: `${deps.config.publicUrl}/session/${token}`, validUntil: validUntil.toISOString() };
+    out[role] = {
+      role,
+      token,
+      url: `${deps.config.publicUrl}/session/${token}`,
+      validUntil: validUntil.toISOString(),
+    };
   }
   return out;
 }

@@ -29,20 +29,37 @@ export const absenceTick = (deps: Deps, batch = 100) => {
   const grace = deps.config.PRESENCE_GRACE_S;
   const window = deps.config.REJOIN_WINDOW_S;
   return sweep(deps, {
-           name: 'absence',
-           claim: ({ db: trx, now }, limit) => {
-        const from = sql<Date>`greatest(least(client_away_since, expert_away_since), started_at)`;
-        const pauseAt = sql<Date>`${from} + make_interval(secs => ${grace})`;
-        return trx.selectFrom('sessions').selectAll()
-          .where('state', '=', 'live')
-          .where((eb) => eb.or([eb('client_away_since', 'is not', null), eb('expert_away_since', 'is not', null)]))
-          .where((eb) => eb.or([
-            eb.and([eb('paused_at', 'is', null), eb(pauseAt, '<=', now), eb.or([eb('kind', '=', 'on_demand'), eb('ends_at', '>', pauseAt)])]),
-            eb.and([eb('paused_at', 'is not', null), eb(sql<Date>`${from} + make_interval(secs => ${window})`, '<=', now)]),
-          ]))
-          .orderBy('id').limit(limit).forUpdate().skipLocked().execute();
-      },
-           work: (tx, s) => applyAbsence(deps, tx, s),
-           batch,
-         });
+    name: 'absence',
+    claim: ({ db: trx, now }, limit) => {
+      const from = sql<Date>`greatest(least(client_away_since, expert_away_since), started_at)`;
+      const pauseAt = sql<Date>`${from} + make_interval(secs => ${grace})`;
+      return trx
+        .selectFrom('sessions')
+        .selectAll()
+        .where('state', '=', 'live')
+        .where((eb) =>
+          eb.or([eb('client_away_since', 'is not', null), eb('expert_away_since', 'is not', null)]),
+        )
+        .where((eb) =>
+          eb.or([
+            eb.and([
+              eb('paused_at', 'is', null),
+              eb(pauseAt, '<=', now),
+              eb.or([eb('kind', '=', 'on_demand'), eb('ends_at', '>', pauseAt)]),
+            ]),
+            eb.and([
+              eb('paused_at', 'is not', null),
+              eb(sql<Date>`${from} + make_interval(secs => ${window})`, '<=', now),
+            ]),
+          ]),
+        )
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+    },
+    work: (tx, s) => applyAbsence(deps, tx, s),
+    batch,
+  });
 };

@@ -15,15 +15,24 @@ export const deadlineTick = (deps: Deps, batch = 100) =>
   sweep(deps, {
     name: 'deadline',
     claim: ({ db, now }, limit) =>
-        db.selectFrom('sessions').selectAll()
-          .where('state', '=', 'live').where('kind', '=', 'scheduled').where('ends_at', '<=', now)
-          // A paused clock has not reached its deadline: it moves on by the pause at resume.
-          .where('paused_at', 'is', null)
-          .orderBy('ends_at').limit(limit).forUpdate().skipLocked().execute(),
+      db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('state', '=', 'live')
+        .where('kind', '=', 'scheduled')
+        .where('ends_at', '<=', now)
+        // A paused clock has not reached its deadline: it moves on by the pause at resume.
+        .where('paused_at', 'is', null)
+        .orderBy('ends_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute(),
     work: async (tx, s) => {
-        const row = await applyAbsence(deps, tx, s);
-        if (row.state === 'live' && !row.paused_at) await endLive(deps, tx, row, { reason: 'time_up', endedAt: row.ends_at!, actor: SYSTEM });
-      },
+      const row = await applyAbsence(deps, tx, s);
+      if (row.state === 'live' && !row.paused_at)
+        await endLive(deps, tx, row, { reason: 'time_up', endedAt: row.ends_at!, actor: SYSTEM });
+    },
     batch,
   });
 
@@ -35,11 +44,25 @@ export const noShowTick = (deps: Deps, batch = 100) =>
   sweep(deps, {
     name: 'no_show',
     claim: ({ db, now }, limit) =>
-        db.selectFrom('sessions').selectAll()
-          .where('state', 'in', ['booked', 'open'])
-          .where('scheduled_at', '<', new Date(now.getTime() - deps.config.START_WINDOW_AFTER_MIN * 60_000))
-          .orderBy('scheduled_at').limit(limit).forUpdate().skipLocked().execute(),
-    work: (tx, s) => settleNoShow(deps, tx, s, { absent: s.expert_joined_at ? 'client' : 'expert', actor: SYSTEM }),
+      db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('state', 'in', ['booked', 'open'])
+        .where(
+          'scheduled_at',
+          '<',
+          new Date(now.getTime() - deps.config.START_WINDOW_AFTER_MIN * 60_000),
+        )
+        .orderBy('scheduled_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute(),
+    work: (tx, s) =>
+      settleNoShow(deps, tx, s, {
+        absent: s.expert_joined_at ? 'client' : 'expert',
+        actor: SYSTEM,
+      }),
     batch,
   });
 
@@ -48,9 +71,16 @@ export const requestExpiryTick = (deps: Deps, batch = 100) =>
   sweep(deps, {
     name: 'request_expiry',
     claim: ({ db, now }, limit) =>
-        db.selectFrom('sessions').selectAll()
-          .where('state', '=', 'requested').where('request_expires_at', '<=', now)
-          .orderBy('request_expires_at').limit(limit).forUpdate().skipLocked().execute(),
+      db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('state', '=', 'requested')
+        .where('request_expires_at', '<=', now)
+        .orderBy('request_expires_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute(),
     work: (tx, s) => expireRequest(deps, tx, s),
     batch,
   });
@@ -60,9 +90,16 @@ export const paymentDueTick = (deps: Deps, batch = 100) =>
   sweep(deps, {
     name: 'payment_due',
     claim: ({ db, now }, limit) =>
-        db.selectFrom('sessions').selectAll()
-          .where('state', '=', 'booked').where('payment_due_at', '<=', now)
-          .orderBy('payment_due_at').limit(limit).forUpdate().skipLocked().execute(),
+      db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('state', '=', 'booked')
+        .where('payment_due_at', '<=', now)
+        .orderBy('payment_due_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute(),
     work: (tx, s) => releaseUnpaid(deps, tx, s, 'payment_not_received'),
     batch,
   });

@@ -50,4 +50,3 @@ export async function sweep(
     if (claimed < batch || result.failed > 0) return result;
   }
 }
-

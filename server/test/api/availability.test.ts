@@ -11,11 +11,21 @@ import { createSession } from '../../src/sessions/service.ts';
 describeOnDatabases('availability', (target) => {
   let server: TestServer;
   let expert: { id: string; headers: Record<string, string> };
-  const schedule = (body: unknown, headers = expert.headers) => call(server.url, 'PUT', `/api/experts/${expert.id}/schedule`, { headers, body });
+  const schedule = (body: unknown, headers = expert.headers) =>
+    call(server.url, 'PUT', `/api/experts/${expert.id}/schedule`, { headers, body });
   const open = async (query: string) => {
     const r = await call(server.url, 'GET', `/api/experts/${expert.id}/availability?${query}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as { slots: { startsAt: string; localStart: string; durationMinutes: number; price: number; slotId: string | null; types: string[] }[] };
+    return r.body as {
+      slots: {
+        startsAt: string;
+        localStart: string;
+        durationMinutes: number;
+        price: number;
+        slotId: string | null;
+        types: string[];
+      }[];
+    };
   };
 
   beforeAll(async () => {
@@ -34,8 +44,19 @@ describeOnDatabases('availability', (target) => {
       minNoticeMinutes: 60,
     });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ expertId: expert.id, timeZone: 'Europe/Berlin', overrides: [{ date: '2026-03-10', kind: 'off', start: null, end: null }], slots: [] });
-    expect((await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, { headers: expert.headers })).body).toEqual(r.body);
+    expect(r.body).toMatchObject({
+      expertId: expert.id,
+      timeZone: 'Europe/Berlin',
+      overrides: [{ date: '2026-03-10', kind: 'off', start: null, end: null }],
+      slots: [],
+    });
+    expect(
+      (
+        await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
+          headers: expert.headers,
+        })
+      ).body,
+    ).toEqual(r.body);
 
     // Tuesday 3 March in Berlin (UTC+1), asked from New York (UTC−5): 03:00–05:00 there.
     const ny = await open('date=2026-03-03&tz=America/New_York&duration=60');
@@ -47,81 +68,190 @@ describeOnDatabases('availability', (target) => {
     expect((await open('date=2026-03-10&tz=Europe/Berlin')).slots).toEqual([]);
     // A month in one call: every Tuesday but the day off, two hour-long slots each.
     const march = await open('date=2026-03-01&days=31&tz=Europe/Berlin&duration=60');
-    expect([...new Set(march.slots.map((s) => s.startsAt.slice(0, 10)))]).toEqual(['2026-03-03', '2026-03-17', '2026-03-24', '2026-03-31']);
+    expect([...new Set(march.slots.map((s) => s.startsAt.slice(0, 10)))]).toEqual([
+      '2026-03-03',
+      '2026-03-17',
+      '2026-03-24',
+      '2026-03-31',
+    ]);
     expect(march.slots).toHaveLength(8);
     // Only the types the expert has rates for, and the one asked for.
-    expect((await open('date=2026-03-03&tz=UTC&duration=60&type=video')).slots.map((s) => s.types)).toEqual([['video'], ['video']]);
+    expect(
+      (await open('date=2026-03-03&tz=UTC&duration=60&type=video')).slots.map((s) => s.types),
+    ).toEqual([['video'], ['video']]);
   });
 
   it('booked sessions are not offered again', async () => {
-    await schedule({ timeZone: 'UTC', weekly: [{ weekday: 3, start: '09:00', end: '12:00' }], minNoticeMinutes: 0 });
+    await schedule({
+      timeZone: 'UTC',
+      weekly: [{ weekday: 3, start: '09:00', end: '12:00' }],
+      minNoticeMinutes: 0,
+    });
     const client = await buildClient(server.deps);
     await fund(server.deps, client.id, 100_000);
-    await createSession(server.deps, operator, { kind: 'scheduled', type: 'chat', clientId: client.id, expertId: expert.id, scheduledAt: '2026-03-04T10:00:00Z', durationMinutes: 60 });
-    expect((await open('date=2026-03-04&tz=UTC&duration=60')).slots.map((s) => s.localStart)).toEqual(['09:00', '11:00']);
+    await createSession(server.deps, operator, {
+      kind: 'scheduled',
+      type: 'chat',
+      clientId: client.id,
+      expertId: expert.id,
+      scheduledAt: '2026-03-04T10:00:00Z',
+      durationMinutes: 60,
+    });
+    expect(
+      (await open('date=2026-03-04&tz=UTC&duration=60')).slots.map((s) => s.localStart),
+    ).toEqual(['09:00', '11:00']);
   });
 
   it('one-off slots: created with their own price and types, listed, offered, deleted while unbooked', async () => {
     await schedule({ timeZone: 'UTC', weekly: [] });
     const created = await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, {
-      headers: expert.headers, body: { startsAt: '2026-03-05T18:30:00+05:30', durationMinutes: 45, types: ['video', 'chat'], price: 9900 },
+      headers: expert.headers,
+      body: {
+        startsAt: '2026-03-05T18:30:00+05:30',
+        durationMinutes: 45,
+        types: ['video', 'chat'],
+        price: 9900,
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ startsAt: '2026-03-05T13:00:00.000Z', durationMinutes: 45, types: ['video', 'chat'], price: 9900, booked: false });
+    expect(created.body).toMatchObject({
+      startsAt: '2026-03-05T13:00:00.000Z',
+      durationMinutes: 45,
+      types: ['video', 'chat'],
+      price: 9900,
+      booked: false,
+    });
     expect((await open('date=2026-03-05&tz=Asia/Kathmandu')).slots).toEqual([
-      { startsAt: '2026-03-05T13:00:00.000Z', endsAt: '2026-03-05T13:45:00.000Z', localStart: '18:45', durationMinutes: 45, types: ['video', 'chat'], price: 9900, slotId: created.body.id },
+      {
+        startsAt: '2026-03-05T13:00:00.000Z',
+        endsAt: '2026-03-05T13:45:00.000Z',
+        localStart: '18:45',
+        durationMinutes: 45,
+        types: ['video', 'chat'],
+        price: 9900,
+        slotId: created.body.id,
+      },
     ]);
     // Overlapping another one-off slot, in the past, out of the price range, a type not offered: refused.
     const bad = async (body: object) =>
-      errorCode(await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, { headers: expert.headers, body: { startsAt: '2026-03-06T10:00:00Z', durationMinutes: 30, types: ['chat'], price: 2500, ...body } }));
+      errorCode(
+        await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, {
+          headers: expert.headers,
+          body: {
+            startsAt: '2026-03-06T10:00:00Z',
+            durationMinutes: 30,
+            types: ['chat'],
+            price: 2500,
+            ...body,
+          },
+        }),
+      );
     expect(await bad({ startsAt: '2026-03-05T13:30:00Z' })).toBe('validation_failed');
     expect(await bad({ startsAt: '2026-03-01T10:00:00Z' })).toBe('validation_failed');
     expect(await bad({ price: 99 })).toBe('validation_failed');
     expect(await bad({ price: 25_001 })).toBe('validation_failed');
     expect(await bad({ durationMinutes: 20 })).toBe('validation_failed');
 
-    const del = await call(server.url, 'DELETE', `/api/experts/${expert.id}/slots/${created.body.id}`, { headers: expert.headers });
+    const del = await call(
+      server.url,
+      'DELETE',
+      `/api/experts/${expert.id}/slots/${created.body.id}`,
+      { headers: expert.headers },
+    );
     expect(del.status).toBe(204);
     expect((await open('date=2026-03-05&tz=UTC')).slots).toEqual([]);
-    expect(errorCode(await call(server.url, 'DELETE', `/api/experts/${expert.id}/slots/${created.body.id}`, { headers: expert.headers }))).toBe('not_found');
+    expect(
+      errorCode(
+        await call(server.url, 'DELETE', `/api/experts/${expert.id}/slots/${created.body.id}`, {
+          headers: expert.headers,
+        }),
+      ),
+    ).toBe('not_found');
   });
 
   it('a booked one-off slot cannot be deleted', async () => {
     const created = await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, {
-      headers: expert.headers, body: { startsAt: '2026-03-07T10:00:00Z', durationMinutes: 30, types: ['chat'], price: 2500 },
+      headers: expert.headers,
+      body: { startsAt: '2026-03-07T10:00:00Z', durationMinutes: 30, types: ['chat'], price: 2500 },
     });
     const client = await buildClient(server.deps);
     await fund(server.deps, client.id, 100_000);
-    const s = await createSession(server.deps, operator, { kind: 'scheduled', type: 'chat', clientId: client.id, expertId: expert.id, scheduledAt: '2026-03-07T10:00:00Z', durationMinutes: 30 });
+    const s = await createSession(server.deps, operator, {
+      kind: 'scheduled',
+      type: 'chat',
+      clientId: client.id,
+      expertId: expert.id,
+      scheduledAt: '2026-03-07T10:00:00Z',
+      durationMinutes: 30,
+    });
     // Booking a slot arrives with the booking slice; here the link is made directly.
-    await server.deps.db.updateTable('availability_slots').set({ session_id: s.session.id }).where('id', '=', created.body.id).execute();
-    const del = await call(server.url, 'DELETE', `/api/experts/${expert.id}/slots/${created.body.id}`, { headers: expert.headers });
+    await server.deps.db
+      .updateTable('availability_slots')
+      .set({ session_id: s.session.id })
+      .where('id', '=', created.body.id)
+      .execute();
+    const del = await call(
+      server.url,
+      'DELETE',
+      `/api/experts/${expert.id}/slots/${created.body.id}`,
+      { headers: expert.headers },
+    );
     expect(errorCode(del)).toBe('slot_booked');
-    const listed = await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, { headers: expert.headers });
-    expect(listed.body.slots.find((x: { id: string }) => x.id === created.body.id)).toMatchObject({ booked: true });
+    const listed = await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
+      headers: expert.headers,
+    });
+    expect(listed.body.slots.find((x: { id: string }) => x.id === created.body.id)).toMatchObject({
+      booked: true,
+    });
   });
 
   it('refuses bad schedules and bad questions with a code, changing nothing', async () => {
     await schedule({ timeZone: 'UTC', weekly: [{ weekday: 1, start: '09:00', end: '10:00' }] });
-    const before = (await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, { headers: expert.headers })).body;
+    const before = (
+      await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
+        headers: expert.headers,
+      })
+    ).body;
     const refusals = [
       { timeZone: 'Mars/Olympus', weekly: [] },
       { timeZone: 'UTC', weekly: [{ weekday: 8, start: '09:00', end: '10:00' }] },
       { timeZone: 'UTC', weekly: [{ weekday: 1, start: '10:00', end: '09:00' }] },
-      { timeZone: 'UTC', weekly: [{ weekday: 1, start: '09:00', end: '11:00' }, { weekday: 1, start: '10:30', end: '12:00' }] },
+      {
+        timeZone: 'UTC',
+        weekly: [
+          { weekday: 1, start: '09:00', end: '11:00' },
+          { weekday: 1, start: '10:30', end: '12:00' },
+        ],
+      },
       { timeZone: 'UTC', weekly: [{ weekday: 1, start: '9:00', end: '24:01' }] },
       { timeZone: 'UTC', weekly: [], overrides: [{ date: '2026-03-10', kind: 'extra' }] },
       { timeZone: 'UTC', weekly: [], overrides: [{ date: '2026-02-30', kind: 'off' }] },
       { timeZone: 'UTC', weekly: [], bufferMinutes: -5 },
     ];
-    for (const body of refusals) expect(errorCode(await schedule(body)), JSON.stringify(body)).toBe('validation_failed');
-    expect((await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, { headers: expert.headers })).body).toEqual(before);
+    for (const body of refusals)
+      expect(errorCode(await schedule(body)), JSON.stringify(body)).toBe('validation_failed');
+    expect(
+      (
+        await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
+          headers: expert.headers,
+        })
+      ).body,
+    ).toEqual(before);
 
-    const ask = (q: string) => call(server.url, 'GET', `/api/experts/${expert.id}/availability?${q}`);
+    const ask = (q: string) =>
+      call(server.url, 'GET', `/api/experts/${expert.id}/availability?${q}`);
     expect(errorCode(await ask('date=2026-13-01&tz=UTC'))).toBe('validation_failed');
     expect(errorCode(await ask('date=2026-03-02&tz=Nowhere/Land'))).toBe('validation_failed');
     expect(errorCode(await ask('date=2026-03-02&tz=UTC&duration=20'))).toBe('validation_failed');
     expect(errorCode(await ask('date=2026-03-02&tz=UTC&days=32'))).toBe('validation_failed');
-    expect(errorCode(await call(server.url, 'GET', `/api/experts/00000000-0000-7000-8000-000000000000/availability?date=2026-03-02&tz=UTC`))).toBe('not_found');
+    expect(
+      errorCode(
+        await call(
+          server.url,
+          'GET',
+          `/api/experts/00000000-0000-7000-8000-000000000000/availability?date=2026-03-02&tz=UTC`,
+        ),
+      ),
+    ).toBe('not_found');
   });
 });

@@ -15,18 +15,44 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
   let server: TestServer;
   let client: Awaited<ReturnType<typeof buildSignedIn>>;
   let expert: Awaited<ReturnType<typeof buildSignedIn>>;
-  const wallet = async () => Number((await server.deps.db.selectFrom('ledger_accounts').select('balance').where('id', '=', `wallet:${client.user.id}`).executeTakeFirstOrThrow()).balance);
+  const wallet = async () =>
+    Number(
+      (
+        await server.deps.db
+          .selectFrom('ledger_accounts')
+          .select('balance')
+          .where('id', '=', `wallet:${client.user.id}`)
+          .executeTakeFirstOrThrow()
+      ).balance,
+    );
   const earned = async () =>
-    Number((await server.deps.db.selectFrom('ledger_transfers').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('n'))
-      .where('credit_account', '=', `earnings:${expert.user.id}`).where('kind', '=', 'escrow_release').executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await server.deps.db
+          .selectFrom('ledger_transfers')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('n'))
+          .where('credit_account', '=', `earnings:${expert.user.id}`)
+          .where('kind', '=', 'escrow_release')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   /** Books 30 minutes at `startsAt` as the client (2,500 at the expert's flat price). */
   const book = async (startsAt: string) => {
-    const r = await call(server.url, 'POST', '/api/bookings', { headers: client.headers, body: { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 } });
+    const r = await call(server.url, 'POST', '/api/bookings', {
+      headers: client.headers,
+      body: { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body as { session: { id: string }; link: { token: string } };
   };
-  const cancel = (id: string, headers: Record<string, string>) => call(server.url, 'POST', `/api/sessions/${id}/cancel`, { headers, body: {} });
-  const session = (id: string) => server.deps.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const cancel = (id: string, headers: Record<string, string>) =>
+    call(server.url, 'POST', `/api/sessions/${id}/cancel`, { headers, body: {} });
+  const session = (id: string) =>
+    server.deps.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
 
   beforeAll(async () => {
     server = await startServer(target);
@@ -34,26 +60,40 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
     expert = await buildSignedIn(server, 'expert');
     await fund(server.deps, client.user.id, 1_000_000);
     await putSchedule(server.deps, operator, expert.user.id, {
-      timeZone: 'UTC', weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), overrides: [], bufferMinutes: 0, minNoticeMinutes: 0,
+      timeZone: 'UTC',
+      weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
+      overrides: [],
+      bufferMinutes: 0,
+      minNoticeMinutes: 0,
     });
   });
   afterEach(async () => {
     server.clock.set(new Date(T0));
-    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual([]);
+    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual(
+      [],
+    );
   });
   afterAll(() => server?.close());
 
   it('the client cancels: everything back from 24 h before, half from 2 h, nothing later — the rest to the expert', async () => {
-    for (const [hours, back] of [[48, 2500], [24, 2500], [10, 1250], [2, 1250], [1, 0]] as const) {
+    for (const [hours, back] of [
+      [48, 2500],
+      [24, 2500],
+      [10, 1250],
+      [2, 1250],
+      [1, 0],
+    ] as const) {
       const b = await book(hoursFromNow(hours + 100)); // booked well ahead…
       server.clock.set(new Date(T0 + 100 * 3_600_000)); // …then cancelled `hours` before its start
       const [w, e] = [await wallet(), await earned()];
       const r = await cancel(b.session.id, client.headers);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body.state).toBe('cancelled');
-      expect(await wallet() - w).toBe(back);
-      expect(await earned() - e).toBe(2500 - back);
-      expect((await session(b.session.id)).escrow_state).toBe(back === 2500 ? 'refunded' : 'settled');
+      expect((await wallet()) - w).toBe(back);
+      expect((await earned()) - e).toBe(2500 - back);
+      expect((await session(b.session.id)).escrow_state).toBe(
+        back === 2500 ? 'refunded' : 'settled',
+      );
       server.clock.set(new Date(T0));
     }
   });
@@ -62,29 +102,49 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
     const b = await book(hoursFromNow(1));
     const w = await wallet();
     expect((await cancel(b.session.id, expert.headers)).status).toBe(200);
-    expect(await wallet() - w).toBe(2500);
+    expect((await wallet()) - w).toBe(2500);
     expect((await cancel(b.session.id, expert.headers)).body.state).toBe('cancelled');
-    expect(await wallet() - w).toBe(2500);
-    const events = await call(server.url, 'GET', `/api/sessions/${b.session.id}/events`, { headers: client.headers });
-    expect(events.body.items.find((e: { kind: string }) => e.kind === 'cancelled')).toMatchObject({ actorRole: 'expert', data: { by: 'expert', refundPercent: 100 } });
+    expect((await wallet()) - w).toBe(2500);
+    const events = await call(server.url, 'GET', `/api/sessions/${b.session.id}/events`, {
+      headers: client.headers,
+    });
+    expect(events.body.items.find((e: { kind: string }) => e.kind === 'cancelled')).toMatchObject({
+      actorRole: 'expert',
+      data: { by: 'expert', refundPercent: 100 },
+    });
   });
 
   it('rescheduling moves a booking to another open slot at once; a taken time is refused and nothing moves', async () => {
     const b = await book(hoursFromNow(30));
     const other = await book(hoursFromNow(40));
-    const move = (startsAt: string) => call(server.url, 'POST', `/api/sessions/${b.session.id}/reschedule`, { headers: client.headers, body: { startsAt } });
+    const move = (startsAt: string) =>
+      call(server.url, 'POST', `/api/sessions/${b.session.id}/reschedule`, {
+        headers: client.headers,
+        body: { startsAt },
+      });
     expect(errorCode(await move(hoursFromNow(40)))).toBe('slot_taken');
     expect((await session(b.session.id)).scheduled_at).toEqual(new Date(hoursFromNow(30)));
     // Into its own time, 15 minutes later (it does not block itself).
     const r = await move(new Date(Date.parse(hoursFromNow(30)) + 30 * 60_000).toISOString());
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ state: 'booked', scheduledAt: new Date(Date.parse(hoursFromNow(30)) + 30 * 60_000).toISOString() });
+    expect(r.body).toMatchObject({
+      state: 'booked',
+      scheduledAt: new Date(Date.parse(hoursFromNow(30)) + 30 * 60_000).toISOString(),
+    });
     // The old time is open again; the client's link still works and reaches the new start.
     const day = hoursFromNow(30).slice(0, 10);
-    const open = await call(server.url, 'GET', `/api/experts/${expert.user.id}/availability?date=${day}&tz=UTC&duration=30`);
-    expect(open.body.slots.map((s: { startsAt: string }) => s.startsAt)).toContain(new Date(hoursFromNow(30)).toISOString());
+    const open = await call(
+      server.url,
+      'GET',
+      `/api/experts/${expert.user.id}/availability?date=${day}&tz=UTC&duration=30`,
+    );
+    expect(open.body.slots.map((s: { startsAt: string }) => s.startsAt)).toContain(
+      new Date(hoursFromNow(30)).toISOString(),
+    );
     const check = await call(server.url, 'GET', `/api/sessions/validate?token=${b.link.token}`);
-    expect(check.body.startWindow.opensAt).toBe(new Date(Date.parse(hoursFromNow(30)) + 25 * 60_000).toISOString());
+    expect(check.body.startWindow.opensAt).toBe(
+      new Date(Date.parse(hoursFromNow(30)) + 25 * 60_000).toISOString(),
+    );
     void other;
   });
 
@@ -95,13 +155,24 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
     // Inside the window the expert of the second one joins; the client never does.
     server.clock.set(new Date(T0 + 2 * 3_600_000));
     const expertId = expert.user.id;
-    await joinSession(server.deps, { kind: 'participant', sessionId: noClient.session.id, userId: expertId, role: 'expert' }, noClient.session.id);
+    await joinSession(
+      server.deps,
+      { kind: 'participant', sessionId: noClient.session.id, userId: expertId, role: 'expert' },
+      noClient.session.id,
+    );
     // 12:30 + 15 min has passed for the first; 14:00 + 15 for the second after this.
     server.clock.set(new Date(T0 + 2.5 * 3_600_000));
     await runSweeps(server.deps);
-    expect(await session(noExpert.session.id)).toMatchObject({ state: 'no_show', escrow_state: 'refunded' });
-    expect(await session(noClient.session.id)).toMatchObject({ state: 'no_show', escrow_state: 'held', escrow_release_at: new Date(T0 + 2.5 * 3_600_000 + 24 * 3_600_000) });
-    expect(await wallet() - w).toBe(2500);
+    expect(await session(noExpert.session.id)).toMatchObject({
+      state: 'no_show',
+      escrow_state: 'refunded',
+    });
+    expect(await session(noClient.session.id)).toMatchObject({
+      state: 'no_show',
+      escrow_state: 'held',
+      escrow_release_at: new Date(T0 + 2.5 * 3_600_000 + 24 * 3_600_000),
+    });
+    expect((await wallet()) - w).toBe(2500);
     const profile = await call(server.url, 'GET', `/api/experts/${expertId}`);
     expect(profile.body.noShowCount).toBe(1);
   });
@@ -113,7 +184,11 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
     server.clock.set(new Date(T0 + 3 * 3_600_000));
     for (const role of ['client', 'expert'] as const) {
       const userId = role === 'client' ? client.user.id : expert.user.id;
-      await joinSession(server.deps, { kind: 'participant', sessionId: b.session.id, userId, role }, b.session.id);
+      await joinSession(
+        server.deps,
+        { kind: 'participant', sessionId: b.session.id, userId, role },
+        b.session.id,
+      );
     }
     expect(errorCode(await cancel(b.session.id, client.headers))).toBe('invalid_transition');
   });

@@ -14,7 +14,10 @@ describeOnDatabases('my sessions', (target) => {
   const list = async (headers: Record<string, string>, query = '') => {
     const r = await call(server.url, 'GET', `/api/me/sessions${query}`, { headers });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as { items: { id: string; state: string; scheduledAt: string | null }[]; nextCursor: string | null };
+    return r.body as {
+      items: { id: string; state: string; scheduledAt: string | null }[];
+      nextCursor: string | null;
+    };
   };
 
   beforeAll(async () => {
@@ -25,14 +28,24 @@ describeOnDatabases('my sessions', (target) => {
     // Five scheduled sessions a day apart, the third cancelled; and one of another client.
     for (let i = 0; i < 5; i++) {
       const s = await createSession(server.deps, operator, {
-        kind: 'scheduled', type: 'chat', clientId: client.user.id, expertId: expert.user.id, scheduledAt: new Date(Date.parse('2026-03-03T10:00:00Z') + i * 86_400_000).toISOString(), durationMinutes: 30,
+        kind: 'scheduled',
+        type: 'chat',
+        clientId: client.user.id,
+        expertId: expert.user.id,
+        scheduledAt: new Date(Date.parse('2026-03-03T10:00:00Z') + i * 86_400_000).toISOString(),
+        durationMinutes: 30,
       });
       ids.push(s.session.id);
     }
     await cancelSession(server.deps, operator, ids[2]!);
     const other = await buildSignedIn(server, 'client');
     await fund(server.deps, other.user.id, 10_000);
-    await createSession(server.deps, operator, { kind: 'on_demand', type: 'chat', clientId: other.user.id, expertId: expert.user.id });
+    await createSession(server.deps, operator, {
+      kind: 'on_demand',
+      type: 'chat',
+      clientId: other.user.id,
+      expertId: expert.user.id,
+    });
   });
   afterAll(() => server?.close());
 
@@ -48,18 +61,38 @@ describeOnDatabases('my sessions', (target) => {
   });
 
   it('filters by state and by time', async () => {
-    expect((await list(client.headers, '?state=cancelled')).items.map((s) => s.id)).toEqual([ids[2]]);
+    expect((await list(client.headers, '?state=cancelled')).items.map((s) => s.id)).toEqual([
+      ids[2],
+    ]);
     expect((await list(client.headers, '?state=booked,cancelled')).items).toHaveLength(5);
     const window = await list(client.headers, '?from=2026-03-04T00:00:00Z&to=2026-03-06T00:00:00Z');
-    expect(window.items.map((s) => s.scheduledAt)).toEqual(['2026-03-05T10:00:00.000Z', '2026-03-04T10:00:00.000Z']);
-    expect(errorCode(await call(server.url, 'GET', '/api/me/sessions?state=sleeping', { headers: client.headers }))).toBe('validation_failed');
-    expect(errorCode(await call(server.url, 'GET', '/api/me/sessions?cursor=nope', { headers: client.headers }))).toBe('validation_failed');
+    expect(window.items.map((s) => s.scheduledAt)).toEqual([
+      '2026-03-05T10:00:00.000Z',
+      '2026-03-04T10:00:00.000Z',
+    ]);
+    expect(
+      errorCode(
+        await call(server.url, 'GET', '/api/me/sessions?state=sleeping', {
+          headers: client.headers,
+        }),
+      ),
+    ).toBe('validation_failed');
+    expect(
+      errorCode(
+        await call(server.url, 'GET', '/api/me/sessions?cursor=nope', { headers: client.headers }),
+      ),
+    ).toBe('validation_failed');
   });
 
-  it("each row names the other side and says when it can be joined; a request carries its expiry", async () => {
+  it('each row names the other side and says when it can be joined; a request carries its expiry', async () => {
     // The server's clock is 2026-03-02T12:00Z: one session two minutes from now (its window, 5 min before, is open).
     const soon = await createSession(server.deps, operator, {
-      kind: 'scheduled', type: 'chat', clientId: client.user.id, expertId: expert.user.id, scheduledAt: '2026-03-02T12:02:00.000Z', durationMinutes: 30,
+      kind: 'scheduled',
+      type: 'chat',
+      clientId: client.user.id,
+      expertId: expert.user.id,
+      scheduledAt: '2026-03-02T12:02:00.000Z',
+      durationMinutes: 30,
     });
     try {
       const mine = (await list(client.headers, '?limit=100')).items as unknown as MySession[];
@@ -70,13 +103,27 @@ describeOnDatabases('my sessions', (target) => {
         canJoinNow: true,
         requestExpiresAt: null,
       });
-      expect(row(ids[0]!)).toMatchObject({ canJoinNow: false, startWindow: { opensAt: '2026-03-03T09:55:00.000Z' } });
+      expect(row(ids[0]!)).toMatchObject({
+        canJoinNow: false,
+        startWindow: { opensAt: '2026-03-03T09:55:00.000Z' },
+      });
       const asker = await buildSignedIn(server, 'client');
       await fund(server.deps, asker.user.id, 10_000);
-      expect((await call(server.url, 'PATCH', '/api/experts/me', { headers: expert.headers, body: { presence: 'online' } })).status).toBe(200);
-      const asked = await call(server.url, 'POST', '/api/requests', { headers: asker.headers, body: { expertId: expert.user.id, type: 'chat' } });
+      expect(
+        (
+          await call(server.url, 'PATCH', '/api/experts/me', {
+            headers: expert.headers,
+            body: { presence: 'online' },
+          })
+        ).status,
+      ).toBe(200);
+      const asked = await call(server.url, 'POST', '/api/requests', {
+        headers: asker.headers,
+        body: { expertId: expert.user.id, type: 'chat' },
+      });
       expect(asked.status, JSON.stringify(asked.body)).toBe(201);
-      const theirs = (await list(expert.headers, '?state=requested')).items as unknown as MySession[];
+      const theirs = (await list(expert.headers, '?state=requested'))
+        .items as unknown as MySession[];
       expect(theirs).toHaveLength(1);
       expect(theirs[0]!.counterpart.role).toBe('client');
       expect(theirs[0]!.requestExpiresAt).toBe(asked.body.expiresAt);
@@ -87,12 +134,22 @@ describeOnDatabases('my sessions', (target) => {
   });
 
   it('a participant signed in gets a fresh join link for themself; the previous one stops working', async () => {
-    const first = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, { headers: expert.headers, body: {} });
+    const first = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, {
+      headers: expert.headers,
+      body: {},
+    });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     expect(first.body).toMatchObject({ role: 'expert' });
-    const check = (token: string) => call(server.url, 'GET', `/api/sessions/validate?token=${token}`);
-    expect((await check(first.body.token)).body.participant).toMatchObject({ role: 'expert', userId: expert.user.id });
-    const second = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, { headers: expert.headers, body: {} });
+    const check = (token: string) =>
+      call(server.url, 'GET', `/api/sessions/validate?token=${token}`);
+    expect((await check(first.body.token)).body.participant).toMatchObject({
+      role: 'expert',
+      userId: expert.user.id,
+    });
+    const second = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, {
+      headers: expert.headers,
+      body: {},
+    });
     expect(errorCode(await check(first.body.token))).toBe('token_revoked');
     expect((await check(second.body.token)).status).toBe(200);
   });

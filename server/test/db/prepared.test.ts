@@ -16,7 +16,12 @@ describeOnDatabases('named prepared statements', (target) => {
 
   /** The statements this connection holds (a transaction keeps to one connection). */
   const held = async (trx: DatabaseHandle['db']) =>
-    (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(trx)).rows;
+    (
+      await sql<{
+        name: string;
+        statement: string;
+      }>`select name, statement from pg_prepared_statements`.execute(trx)
+    ).rows;
 
   it('a registered text is prepared once on the connection and then only executed; other queries are not named', async () => {
     await h.db.transaction().execute(async (trx) => {
@@ -32,7 +37,9 @@ describeOnDatabases('named prepared statements', (target) => {
   it('a text the server refused is not remembered as prepared: the next call parses it again', async () => {
     const later = prepared<{ v: number }>('select hg_test_defined_later($1::int) as v');
     await expect(h.db.executeQuery(later(7))).rejects.toThrow(/does not exist/);
-    await sql`create function hg_test_defined_later(int) returns int language sql as 'select $1 * 2'`.execute(h.db);
+    await sql`create function hg_test_defined_later(int) returns int language sql as 'select $1 * 2'`.execute(
+      h.db,
+    );
     expect((await h.db.executeQuery(later(7))).rows).toEqual([{ v: 14 }]);
   });
 

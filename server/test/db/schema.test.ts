@@ -11,11 +11,14 @@ const RUNNER_TABLES = new Set(['schema_migrations', 'schema_functions']);
 /** Each table's columns and whether they may be null, from `CREATE TABLE` in schema.sql. */
 function sqlTables(text: string): Map<string, Map<string, boolean>> {
   const tables = new Map<string, Map<string, boolean>>();
-  for (const m of text.matchAll(/CREATE TABLE public\.(\w+) \(\n([\s\S]*?)\n\)(\nWITH \(.*\))?;/g)) {
+  for (const m of text.matchAll(
+    /CREATE TABLE public\.(\w+) \(\n([\s\S]*?)\n\)(\nWITH \(.*\))?;/g,
+  )) {
     const columns = new Map<string, boolean>();
     for (const line of m[2]!.split('\n')) {
       const col = /^ {4}(\w+) (.+?),?$/.exec(line);
-      if (col && !/^CONSTRAINT$/i.test(col[1]!)) columns.set(col[1]!, !/\bNOT NULL\b/.test(col[2]!));
+      if (col && !/^CONSTRAINT$/i.test(col[1]!))
+        columns.set(col[1]!, !/\bNOT NULL\b/.test(col[2]!));
     }
     tables.set(m[1]!, columns);
   }
@@ -28,7 +31,10 @@ function sqlTables(text: string): Map<string, Map<string, boolean>> {
  * whose selected type `T` does.
  */
 function admitsNull(type: ts.TypeNode): boolean {
-  if (ts.isUnionTypeNode(type)) return type.types.some((t) => ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword);
+  if (ts.isUnionTypeNode(type))
+    return type.types.some(
+      (t) => ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword,
+    );
   if (!ts.isTypeReferenceNode(type)) return false;
   const name = type.typeName.getText();
   if (name === 'Optional') return true;
@@ -38,7 +44,12 @@ function admitsNull(type: ts.TypeNode): boolean {
 /** Each table's columns and whether their type admits null, from the Kysely types in schema.ts. */
 function kyselyTables(): Map<string, Map<string, boolean>> {
   const file = new URL('../../src/db/schema.ts', import.meta.url);
-  const sf = ts.createSourceFile('schema.ts', readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const sf = ts.createSourceFile(
+    'schema.ts',
+    readFileSync(file, 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+  );
   const interfaces = new Map<string, ts.InterfaceDeclaration>();
   for (const n of sf.statements) if (ts.isInterfaceDeclaration(n)) interfaces.set(n.name.text, n);
   const tables = new Map<string, Map<string, boolean>>();
@@ -60,11 +71,20 @@ describe('the database schema', () => {
     expect(fromSql.size).toBeGreaterThan(20);
     const fromTs = kyselyTables();
     const shape = (tables: Map<string, Map<string, boolean>>) =>
-      Object.fromEntries([...tables].filter(([t]) => !RUNNER_TABLES.has(t)).sort().map(([t, cols]) => [t, Object.fromEntries([...cols].sort())]));
+      Object.fromEntries(
+        [...tables]
+          .filter(([t]) => !RUNNER_TABLES.has(t))
+          .sort()
+          .map(([t, cols]) => [t, Object.fromEntries([...cols].sort())]),
+      );
     expect(shape(fromTs)).toEqual(shape(fromSql));
   });
 
-  it.skipIf(!url)('db/schema.sql is what the migrations and functions make (npm run db:schema rewrites it)', async () => {
-    expect(await dumpSchema(url!)).toBe(schemaSql());
-  }, 60_000);
+  it.skipIf(!url)(
+    'db/schema.sql is what the migrations and functions make (npm run db:schema rewrites it)',
+    async () => {
+      expect(await dumpSchema(url!)).toBe(schemaSql());
+    },
+    60_000,
+  );
 });

@@ -28,7 +28,12 @@ describe('files on S3-compatible storage', () => {
     const up = await upload(server.url, s.session.id, as(s.links.client.token), PNG);
     expect(up.status, JSON.stringify(up.body)).toBe(201);
     expect(await s3.keys()).toContain(`sessions/${s.session.id}/${up.body.id}`);
-    const link = await call(server.url, 'POST', `/api/sessions/${s.session.id}/files/${up.body.id}/link`, { headers: as(s.links.expert.token), body: {} });
+    const link = await call(
+      server.url,
+      'POST',
+      `/api/sessions/${s.session.id}/files/${up.body.id}/link`,
+      { headers: as(s.links.expert.token), body: {} },
+    );
     const res = await fetch(link.body.url);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
@@ -37,16 +42,43 @@ describe('files on S3-compatible storage', () => {
   it('a refused upload (too large, wrong type) puts nothing in the bucket', async () => {
     const s = await buildSession(server.deps);
     const before = await s3.keys();
-    expect((await upload(server.url, s.session.id, as(s.links.client.token), pngStream(1024 * 1024 + 1))).status).toBe(413);
-    expect((await upload(server.url, s.session.id, as(s.links.client.token), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1]))).status).toBe(415);
+    expect(
+      (await upload(server.url, s.session.id, as(s.links.client.token), pngStream(1024 * 1024 + 1)))
+        .status,
+    ).toBe(413);
+    expect(
+      (
+        await upload(
+          server.url,
+          s.session.id,
+          as(s.links.client.token),
+          Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1]),
+        )
+      ).status,
+    ).toBe(415);
     expect(await s3.keys()).toEqual(before);
-    expect(await server.deps.db.selectFrom('files').select('id').where('session_id', '=', s.session.id).execute()).toEqual([]);
+    expect(
+      await server.deps.db
+        .selectFrom('files')
+        .select('id')
+        .where('session_id', '=', s.session.id)
+        .execute(),
+    ).toEqual([]);
   });
 
   it('an upload that died after its PUT is removed from the bucket by the stale-upload sweep', async () => {
     const s = await buildSession(server.deps);
     const id = server.deps.ids.uuid();
-    await server.deps.db.insertInto('files').values({ id, session_id: s.session.id, uploader_id: s.client.id, name: 'half.png', created_at: await server.clock.now() }).execute();
+    await server.deps.db
+      .insertInto('files')
+      .values({
+        id,
+        session_id: s.session.id,
+        uploader_id: s.client.id,
+        name: 'half.png',
+        created_at: await server.clock.now(),
+      })
+      .execute();
     const dir = await mkdtemp(join(tmpdir(), 'hg-put-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const tmp = join(dir, 'f');
@@ -56,8 +88,12 @@ describe('files on S3-compatible storage', () => {
     server.clock.advance(900_001);
     await runSweeps(server.deps);
     expect(await s3.keys()).not.toContain(`sessions/${s.session.id}/${id}`);
-    expect(await server.deps.db.selectFrom('files').select('id').where('id', '=', id).execute()).toEqual([]);
-    await expect(server.deps.storage.get(`sessions/${s.session.id}/${id}`)).rejects.toMatchObject({ code: 'not_found' });
+    expect(
+      await server.deps.db.selectFrom('files').select('id').where('id', '=', id).execute(),
+    ).toEqual([]);
+    await expect(server.deps.storage.get(`sessions/${s.session.id}/${id}`)).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('a store that refuses the PUT fails the upload and leaves no record', async () => {
@@ -80,11 +116,21 @@ describe('files on S3-compatible storage', () => {
       const s = await buildSession(wrong.deps);
       const r = await upload(wrong.url, s.session.id, as(s.links.client.token), PNG);
       expect(r.status).toBe(500);
-      expect((await call(wrong.url, 'GET', `/api/sessions/${s.session.id}/files`, { headers: as(s.links.client.token) })).body.items).toEqual([]);
-      expect(await wrong.deps.db.selectFrom('files').select('state').execute()).toEqual([{ state: 'uploading' }]);
+      expect(
+        (
+          await call(wrong.url, 'GET', `/api/sessions/${s.session.id}/files`, {
+            headers: as(s.links.client.token),
+          })
+        ).body.items,
+      ).toEqual([]);
+      expect(await wrong.deps.db.selectFrom('files').select('state').execute()).toEqual([
+        { state: 'uploading' },
+      ]);
       wrong.clock.advance(900_001);
       expect((await runSweeps(wrong.deps)).staleUploads).toEqual({ processed: 0, failed: 1 });
-      expect(await wrong.deps.db.selectFrom('files').select('state').execute()).toEqual([{ state: 'uploading' }]);
+      expect(await wrong.deps.db.selectFrom('files').select('state').execute()).toEqual([
+        { state: 'uploading' },
+      ]);
     } finally {
       await wrong.close();
     }

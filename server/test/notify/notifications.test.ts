@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { buildApiKey, buildLiveSession, buildSession, buildSignedIn, fund, joinBoth, operator } from '../../../test-support/factories.ts';
+import {
+  buildApiKey,
+  buildLiveSession,
+  buildSession,
+  buildSignedIn,
+  fund,
+  joinBoth,
+  operator,
+} from '../../../test-support/factories.ts';
 import { connectUser, nextEvent } from '../../../test-support/realtime.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { adminCredit } from '../../src/billing/wallet.ts';
@@ -18,41 +26,91 @@ describeOnDatabases('notifications', (target) => {
   afterAll(() => server?.close());
 
   const list = async (who: SignedIn, query = '') => {
-    const r = await call(server.url, 'GET', `/api/me/notifications${query}`, { headers: who.headers });
+    const r = await call(server.url, 'GET', `/api/me/notifications${query}`, {
+      headers: who.headers,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as { items: { id: string; kind: string; sessionId: string | null; counterpartName: string | null; data: Record<string, unknown>; readAt: string | null }[]; nextCursor: string | null; unreadCount: number };
+    return r.body as {
+      items: {
+        id: string;
+        kind: string;
+        sessionId: string | null;
+        counterpartName: string | null;
+        data: Record<string, unknown>;
+        readAt: string | null;
+      }[];
+      nextCursor: string | null;
+      unreadCount: number;
+    };
   };
   const kinds = async (who: SignedIn) => (await list(who)).items.map((n) => n.kind);
-  const rowsFor = (userId: string) => server.deps.db.selectFrom('notifications').selectAll().where('user_id', '=', userId).execute();
+  const rowsFor = (userId: string) =>
+    server.deps.db.selectFrom('notifications').selectAll().where('user_id', '=', userId).execute();
 
   it('an on-demand session told to each side as it happens: request (live on the channel), answer, start, end', async () => {
     const client = await buildSignedIn(server, 'client');
     const expert = await buildSignedIn(server, 'expert');
     await fund(server.deps, client.user.id, 10_000);
-    expect((await call(server.url, 'PATCH', '/api/experts/me', { headers: expert.headers, body: { presence: 'online' } })).status).toBe(200);
+    expect(
+      (
+        await call(server.url, 'PATCH', '/api/experts/me', {
+          headers: expert.headers,
+          body: { presence: 'online' },
+        })
+      ).status,
+    ).toBe(200);
     const channel = await connectUser(server.url, expert.headers);
     try {
       const pushed = nextEvent(channel, 'notification', (n) => n.kind === 'request_new');
-      const asked = await call(server.url, 'POST', '/api/requests', { headers: client.headers, body: { expertId: expert.user.id, type: 'voice' } });
+      const asked = await call(server.url, 'POST', '/api/requests', {
+        headers: client.headers,
+        body: { expertId: expert.user.id, type: 'voice' },
+      });
       expect(asked.status).toBe(201);
       const sessionId = asked.body.session.id as string;
       const live = await pushed;
-      expect(live).toMatchObject({ kind: 'request_new', sessionId, counterpartName: client.user.name, readAt: null, data: { sessionType: 'voice', sessionKind: 'on_demand' } });
+      expect(live).toMatchObject({
+        kind: 'request_new',
+        sessionId,
+        counterpartName: client.user.name,
+        readAt: null,
+        data: { sessionType: 'voice', sessionKind: 'on_demand' },
+      });
       // The push is the stored notification, as the list shows it.
       const first = await list(expert);
       expect(first.items[0]).toEqual(live);
       expect(first.unreadCount).toBe(1);
 
-      expect((await call(server.url, 'POST', `/api/requests/${sessionId}/accept`, { headers: expert.headers, body: {} })).status).toBe(200);
+      expect(
+        (
+          await call(server.url, 'POST', `/api/requests/${sessionId}/accept`, {
+            headers: expert.headers,
+            body: {},
+          })
+        ).status,
+      ).toBe(200);
       expect(await kinds(client)).toEqual(['request_accepted', 'wallet_credited']);
-      await joinBoth(server.deps, { session: { id: sessionId }, client: client.user, expert: expert.user });
+      await joinBoth(server.deps, {
+        session: { id: sessionId },
+        client: client.user,
+        expert: expert.user,
+      });
       await endSession(server.deps, operator, sessionId, undefined);
       // Ending again is the same end: no second notification.
       await endSession(server.deps, operator, sessionId, undefined);
-      expect(await kinds(client)).toEqual(['session_ended', 'session_started', 'request_accepted', 'wallet_credited']);
+      expect(await kinds(client)).toEqual([
+        'session_ended',
+        'session_started',
+        'request_accepted',
+        'wallet_credited',
+      ]);
       expect(await kinds(expert)).toEqual(['session_ended', 'session_started', 'request_new']);
       const ended = (await list(expert)).items[0]!;
-      expect(ended).toMatchObject({ sessionId, counterpartName: client.user.name, data: { reason: 'ended_by_admin' } });
+      expect(ended).toMatchObject({
+        sessionId,
+        counterpartName: client.user.name,
+        data: { reason: 'ended_by_admin' },
+      });
     } finally {
       channel.close();
     }
@@ -64,20 +122,49 @@ describeOnDatabases('notifications', (target) => {
     // The same credit sent twice (one idempotency key) is one credit and one notification.
     await adminCredit(server.deps, operator, client.user.id, { amount: 5_000, key: 'once' });
     await adminCredit(server.deps, operator, client.user.id, { amount: 5_000, key: 'once' });
-    const s = await buildSession(server.deps, { kind: 'scheduled', client: client.user, expert: expert.user, credit: 0, scheduledAt: new Date(Date.parse('2026-03-05T12:00:00Z')) });
-    expect((await list(expert)).items[0]).toMatchObject({ kind: 'booking_new', sessionId: s.session.id, counterpartName: client.user.name, data: { price: 2500, scheduledAt: '2026-03-05T12:00:00.000Z' } });
-    await cancelSession(server.deps, { kind: 'participant', sessionId: s.session.id, userId: client.user.id, role: 'client' }, s.session.id);
-    expect((await list(expert)).items[0]).toMatchObject({ kind: 'booking_cancelled', data: { by: 'client', refundPercent: 100 } });
-    expect((await list(client)).items.map((n) => [n.kind, n.data.amount])).toEqual([['escrow_refunded', 2500], ['wallet_credited', 5000]]);
+    const s = await buildSession(server.deps, {
+      kind: 'scheduled',
+      client: client.user,
+      expert: expert.user,
+      credit: 0,
+      scheduledAt: new Date(Date.parse('2026-03-05T12:00:00Z')),
+    });
+    expect((await list(expert)).items[0]).toMatchObject({
+      kind: 'booking_new',
+      sessionId: s.session.id,
+      counterpartName: client.user.name,
+      data: { price: 2500, scheduledAt: '2026-03-05T12:00:00.000Z' },
+    });
+    await cancelSession(
+      server.deps,
+      { kind: 'participant', sessionId: s.session.id, userId: client.user.id, role: 'client' },
+      s.session.id,
+    );
+    expect((await list(expert)).items[0]).toMatchObject({
+      kind: 'booking_cancelled',
+      data: { by: 'client', refundPercent: 100 },
+    });
+    expect((await list(client)).items.map((n) => [n.kind, n.data.amount])).toEqual([
+      ['escrow_refunded', 2500],
+      ['wallet_credited', 5000],
+    ]);
     // Who cancelled is not told of it.
     expect((await rowsFor(client.user.id)).map((r) => r.kind)).not.toContain('booking_cancelled');
 
     // A session that took place: its escrow is released after the dispute window, and the expert hears of it.
-    const held = await buildLiveSession(server.deps, { kind: 'scheduled', expert: expert.user, scheduledAt: new Date(Date.parse('2026-03-02T12:03:00Z')) });
+    const held = await buildLiveSession(server.deps, {
+      kind: 'scheduled',
+      expert: expert.user,
+      scheduledAt: new Date(Date.parse('2026-03-02T12:03:00Z')),
+    });
     await endSession(server.deps, operator, held.session.id, undefined);
     server.clock.advance(25 * 3_600_000);
     await runSweeps(server.deps);
-    expect((await list(expert)).items[0]).toMatchObject({ kind: 'escrow_released', sessionId: held.session.id, data: { amount: 2500 } });
+    expect((await list(expert)).items[0]).toMatchObject({
+      kind: 'escrow_released',
+      sessionId: held.session.id,
+      data: { amount: 2500 },
+    });
   });
 
   it('pages newest first, filters unread, and marks only the caller’s own read', async () => {
@@ -92,7 +179,8 @@ describeOnDatabases('notifications', (target) => {
     expect(page1.unreadCount).toBe(5);
 
     const othersId = (await list(other)).items[0]!.id;
-    const mark = (who: SignedIn, body: unknown) => call(server.url, 'POST', '/api/me/notifications/read', { headers: who.headers, body });
+    const mark = (who: SignedIn, body: unknown) =>
+      call(server.url, 'POST', '/api/me/notifications/read', { headers: who.headers, body });
     const markedAt = (await server.clock.now()).toISOString();
     const marked = await mark(client, { ids: [page1.items[0]!.id, othersId] });
     expect(marked.body).toEqual({ unreadCount: 4 });
@@ -100,7 +188,9 @@ describeOnDatabases('notifications', (target) => {
     expect((await list(other)).items[0]!.readAt).toBeNull();
     const firstRead = (await list(client)).items[0]!.readAt;
     expect(firstRead).toBe(markedAt);
-    expect((await list(client, '?unread=true')).items.map((n) => n.data.amount)).toEqual([103, 102, 101, 100]);
+    expect((await list(client, '?unread=true')).items.map((n) => n.data.amount)).toEqual([
+      103, 102, 101, 100,
+    ]);
     server.clock.advance(60_000);
     expect((await mark(client, { all: true })).body).toEqual({ unreadCount: 0 });
     // Read stays read at its first time.
@@ -109,15 +199,33 @@ describeOnDatabases('notifications', (target) => {
     // Bad input is refused and changes nothing.
     expect(errorCode(await mark(other, { ids: [] }))).toBe('validation_failed');
     expect(errorCode(await mark(other, { all: false }))).toBe('validation_failed');
-    expect(errorCode(await call(server.url, 'GET', '/api/me/notifications?cursor=nope', { headers: other.headers }))).toBe('validation_failed');
+    expect(
+      errorCode(
+        await call(server.url, 'GET', '/api/me/notifications?cursor=nope', {
+          headers: other.headers,
+        }),
+      ),
+    ).toBe('validation_failed');
     expect((await list(other)).unreadCount).toBe(1);
   });
 
   it('only a signed-in user reads their own: no API key, no join token', async () => {
     const key = await buildApiKey(server.deps);
-    expect(errorCode(await call(server.url, 'GET', '/api/me/notifications', { headers: { authorization: `Bearer ${key}` } }))).toBe('unauthenticated');
+    expect(
+      errorCode(
+        await call(server.url, 'GET', '/api/me/notifications', {
+          headers: { authorization: `Bearer ${key}` },
+        }),
+      ),
+    ).toBe('unauthenticated');
     const s = await buildSession(server.deps);
-    expect(errorCode(await call(server.url, 'GET', '/api/me/notifications', { headers: { 'x-join-token': s.links.client.token } }))).toBe('unauthenticated');
+    expect(
+      errorCode(
+        await call(server.url, 'GET', '/api/me/notifications', {
+          headers: { 'x-join-token': s.links.client.token },
+        }),
+      ),
+    ).toBe('unauthenticated');
   });
 
   it('a transaction that rolls back leaves no notification (and no webhook delivery)', async () => {

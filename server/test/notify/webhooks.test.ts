@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyWebhook, WebhookSignatureError } from '../../../sdk/src/webhooks.ts';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { buildApiKey, buildLiveSession, buildSignedIn, operator } from '../../../test-support/factories.ts';
+import {
+  buildApiKey,
+  buildLiveSession,
+  buildSignedIn,
+  operator,
+} from '../../../test-support/factories.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { deliverWebhooksTick, retryDelayMs } from '../../src/notify/delivery.ts';
 import { endSession } from '../../src/sessions/service.ts';
@@ -26,7 +31,11 @@ async function receiver() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     seen,
     script,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -46,31 +55,67 @@ describeOnDatabases('outbound webhooks', (target) => {
 
   const asOperator = () => ({ authorization: `Bearer ${key}` });
   const subscribe = async (body: unknown) => {
-    const r = await call(server.url, 'POST', '/api/admin/webhooks', { headers: asOperator(), body });
+    const r = await call(server.url, 'POST', '/api/admin/webhooks', {
+      headers: asOperator(),
+      body,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body as { id: string; secret: string; eventTypes: string[] };
   };
   const deliveries = (subscriptionId: string) =>
-    server.deps.db.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', subscriptionId).orderBy('id').execute();
+    server.deps.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('subscription_id', '=', subscriptionId)
+      .orderBy('id')
+      .execute();
   const now = () => server.clock.now();
 
   it('only operators subscribe; a bad URL or event type is refused and nothing is made', async () => {
     const client = await buildSignedIn(server, 'client');
     const body = { url: hook.url, eventTypes: ['session.ended'] };
-    expect(errorCode(await call(server.url, 'POST', '/api/admin/webhooks', { headers: client.headers, body }))).toBe('forbidden');
-    expect(errorCode(await call(server.url, 'POST', '/api/admin/webhooks', { body }))).toBe('unauthenticated');
-    for (const bad of [{ ...body, url: 'ftp://127.0.0.1/x' }, { ...body, url: 'not a url' }, { ...body, eventTypes: ['session.exploded'] }, { ...body, eventTypes: [] }, { ...body, secret: 'mine' }]) {
-      expect(errorCode(await call(server.url, 'POST', '/api/admin/webhooks', { headers: asOperator(), body: bad }))).toBe('validation_failed');
+    expect(
+      errorCode(
+        await call(server.url, 'POST', '/api/admin/webhooks', { headers: client.headers, body }),
+      ),
+    ).toBe('forbidden');
+    expect(errorCode(await call(server.url, 'POST', '/api/admin/webhooks', { body }))).toBe(
+      'unauthenticated',
+    );
+    for (const bad of [
+      { ...body, url: 'ftp://127.0.0.1/x' },
+      { ...body, url: 'not a url' },
+      { ...body, eventTypes: ['session.exploded'] },
+      { ...body, eventTypes: [] },
+      { ...body, secret: 'mine' },
+    ]) {
+      expect(
+        errorCode(
+          await call(server.url, 'POST', '/api/admin/webhooks', {
+            headers: asOperator(),
+            body: bad,
+          }),
+        ),
+      ).toBe('validation_failed');
     }
-    expect(errorCode(await call(server.url, 'GET', '/api/admin/webhooks', { headers: client.headers }))).toBe('forbidden');
-    expect((await call(server.url, 'GET', '/api/admin/webhooks', { headers: asOperator() })).body.items).toEqual([]);
+    expect(
+      errorCode(await call(server.url, 'GET', '/api/admin/webhooks', { headers: client.headers })),
+    ).toBe('forbidden');
+    expect(
+      (await call(server.url, 'GET', '/api/admin/webhooks', { headers: asOperator() })).body.items,
+    ).toEqual([]);
   });
 
   it('a subscribed event is delivered signed; the SDK verifies it and refuses a tampered, re-keyed or stale one', async () => {
-    const sub = await subscribe({ url: hook.url, eventTypes: ['session.ended', 'booking.created'], description: 'host backend' });
+    const sub = await subscribe({
+      url: hook.url,
+      eventTypes: ['session.ended', 'booking.created'],
+      description: 'host backend',
+    });
     expect(sub.secret).toMatch(/^whsec_/);
     // The listing never shows the secret again.
-    const listed = (await call(server.url, 'GET', '/api/admin/webhooks', { headers: asOperator() })).body.items;
+    const listed = (await call(server.url, 'GET', '/api/admin/webhooks', { headers: asOperator() }))
+      .body.items;
     expect(listed).toEqual([expect.objectContaining({ id: sub.id, description: 'host backend' })]);
     expect(JSON.stringify(listed)).not.toContain(sub.secret);
 
@@ -83,15 +128,31 @@ describeOnDatabases('outbound webhooks', (target) => {
     expect(hook.seen).toHaveLength(1);
     const { headers, body } = hook.seen[0]!;
     const at = await now();
-    const event = await verifyWebhook(body, headers['hourglass-signature'] as string, sub.secret, { now: at });
-    expect(event).toMatchObject({ type: 'session.ended', data: { sessionId: s.session.id, clientId: s.client.id, expertId: s.expert.id, sessionType: 'video', reason: 'ended_by_admin' } });
+    const event = await verifyWebhook(body, headers['hourglass-signature'] as string, sub.secret, {
+      now: at,
+    });
+    expect(event).toMatchObject({
+      type: 'session.ended',
+      data: {
+        sessionId: s.session.id,
+        clientId: s.client.id,
+        expertId: s.expert.id,
+        sessionType: 'video',
+        reason: 'ended_by_admin',
+      },
+    });
     expect(headers['hourglass-event-id']).toBe(event.id);
 
     const signature = headers['hourglass-signature'] as string;
-    const refused = (p: Promise<unknown>) => expect(p).rejects.toBeInstanceOf(WebhookSignatureError);
-    await refused(verifyWebhook(body.replace('ended_by_admin', 'time_up'), signature, sub.secret, { now: at }));
+    const refused = (p: Promise<unknown>) =>
+      expect(p).rejects.toBeInstanceOf(WebhookSignatureError);
+    await refused(
+      verifyWebhook(body.replace('ended_by_admin', 'time_up'), signature, sub.secret, { now: at }),
+    );
     await refused(verifyWebhook(body, signature, 'whsec_someone_else', { now: at }));
-    await refused(verifyWebhook(body, signature, sub.secret, { now: new Date(at.getTime() + 301_000) }));
+    await refused(
+      verifyWebhook(body, signature, sub.secret, { now: new Date(at.getTime() + 301_000) }),
+    );
     await refused(verifyWebhook(body, undefined, sub.secret, { now: at }));
     await refused(verifyWebhook(body, 't=abc,v1=00', sub.secret, { now: at }));
     await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() });
@@ -121,7 +182,13 @@ describeOnDatabases('outbound webhooks', (target) => {
     server.clock.advance(retryDelayMs(3));
     expect(await tick()).toEqual({ delivered: 1, failed: 0 });
     [d] = await deliveries(sub.id);
-    expect(d).toMatchObject({ state: 'delivered', attempts: 4, last_status: 200, last_error: null, next_attempt_at: null });
+    expect(d).toMatchObject({
+      state: 'delivered',
+      attempts: 4,
+      last_status: 200,
+      last_error: null,
+      next_attempt_at: null,
+    });
 
     // Four requests, one event: the same id and the same body each time.
     expect(hook.seen).toHaveLength(4);
@@ -131,8 +198,18 @@ describeOnDatabases('outbound webhooks', (target) => {
     expect(await tick()).toEqual({ delivered: 0, failed: 0 });
     expect(hook.seen).toHaveLength(4);
 
-    const log = await call(server.url, 'GET', `/api/admin/webhooks/${sub.id}/deliveries`, { headers: asOperator() });
-    expect(log.body.items).toEqual([expect.objectContaining({ eventType: 'session.ended', state: 'delivered', attempts: 4, lastStatus: 200, deliveredAt: expect.any(String) })]);
+    const log = await call(server.url, 'GET', `/api/admin/webhooks/${sub.id}/deliveries`, {
+      headers: asOperator(),
+    });
+    expect(log.body.items).toEqual([
+      expect.objectContaining({
+        eventType: 'session.ended',
+        state: 'delivered',
+        attempts: 4,
+        lastStatus: 200,
+        deliveredAt: expect.any(String),
+      }),
+    ]);
     await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() });
   });
 
@@ -158,7 +235,12 @@ describeOnDatabases('outbound webhooks', (target) => {
     // 30 s doubling to 6 h: ten attempts in the first 8.5 h, then one every 6 h.
     expect(d!.attempts).toBe(21);
 
-    const retried = await call(server.url, 'POST', `/api/admin/webhooks/deliveries/${d!.id}/retry`, { headers: asOperator(), body: {} });
+    const retried = await call(
+      server.url,
+      'POST',
+      `/api/admin/webhooks/deliveries/${d!.id}/retry`,
+      { headers: asOperator(), body: {} },
+    );
     expect(retried.body).toMatchObject({ state: 'pending', attempts: 21 });
     expect(await deliverWebhooksTick(server.deps)).toEqual({ delivered: 1, failed: 0 });
     expect((await deliveries(sub.id))[0]).toMatchObject({ state: 'delivered', attempts: 22 });
@@ -172,21 +254,43 @@ describeOnDatabases('outbound webhooks', (target) => {
       await endSession(server.deps, operator, s.session.id, undefined);
     }
     hook.seen.length = 0;
-    const [a, b] = await Promise.all([deliverWebhooksTick(server.deps, 4), deliverWebhooksTick(server.deps, 4)]);
+    const [a, b] = await Promise.all([
+      deliverWebhooksTick(server.deps, 4),
+      deliverWebhooksTick(server.deps, 4),
+    ]);
     expect(a.delivered + b.delivered).toBe(6);
     expect(new Set(hook.seen.map((r) => r.headers['hourglass-event-id'])).size).toBe(6);
     expect(hook.seen).toHaveLength(6);
 
     const s = await buildLiveSession(server.deps);
     await endSession(server.deps, operator, s.session.id, undefined);
-    expect((await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() })).status).toBe(204);
-    expect((await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() })).status).toBe(204);
+    expect(
+      (await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() }))
+        .status,
+    ).toBe(204);
     const waiting = (await deliveries(sub.id)).at(-1)!;
     expect(waiting).toMatchObject({ state: 'failed', last_error: 'subscription disabled' });
     const t = await buildLiveSession(server.deps);
     await endSession(server.deps, operator, t.session.id, undefined);
     expect(await deliveries(sub.id)).toHaveLength(7);
-    expect(errorCode(await call(server.url, 'POST', `/api/admin/webhooks/deliveries/${waiting.id}/retry`, { headers: asOperator(), body: {} }))).toBe('invalid_transition');
-    expect(errorCode(await call(server.url, 'DELETE', `/api/admin/webhooks/${server.deps.ids.uuid()}`, { headers: asOperator() }))).toBe('not_found');
+    expect(
+      errorCode(
+        await call(server.url, 'POST', `/api/admin/webhooks/deliveries/${waiting.id}/retry`, {
+          headers: asOperator(),
+          body: {},
+        }),
+      ),
+    ).toBe('invalid_transition');
+    expect(
+      errorCode(
+        await call(server.url, 'DELETE', `/api/admin/webhooks/${server.deps.ids.uuid()}`, {
+          headers: asOperator(),
+        }),
+      ),
+    ).toBe('not_found');
   });
 });

@@ -1,6 +1,13 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { buildLiveSession, buildSignedIn, fund, joinBoth, operator, buildSession } from '../../../test-support/factories.ts';
+import {
+  buildLiveSession,
+  buildSignedIn,
+  fund,
+  joinBoth,
+  operator,
+  buildSession,
+} from '../../../test-support/factories.ts';
 import { startFakeStripe, type FakeStripe } from '../../../test-support/fake-stripe.ts';
 import { connectRoom, nextEvent } from '../../../test-support/realtime.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
@@ -23,25 +30,51 @@ describeOnDatabases('payments through stripe', (target) => {
   let fake: FakeStripe;
   let client: Awaited<ReturnType<typeof buildSignedIn>>;
   let expert: Awaited<ReturnType<typeof buildSignedIn>>;
-  const balance = async (account: string) => Number((await server.deps.db.selectFrom('ledger_accounts').select('balance').where('id', '=', account).executeTakeFirst())?.balance ?? 0);
-  const post = (path: string, body: unknown, headers: Record<string, string>) => call(server.url, 'POST', path, { headers, body });
+  const balance = async (account: string) =>
+    Number(
+      (
+        await server.deps.db
+          .selectFrom('ledger_accounts')
+          .select('balance')
+          .where('id', '=', account)
+          .executeTakeFirst()
+      )?.balance ?? 0,
+    );
+  const post = (path: string, body: unknown, headers: Record<string, string>) =>
+    call(server.url, 'POST', path, { headers, body });
   const checkoutOf = (url: string) => url.split('/').at(-1)!;
-  const session = (id: string) => server.deps.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const session = (id: string) =>
+    server.deps.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
 
   beforeAll(async () => {
     fake = await startFakeStripe({ webhookUrl: () => server.url, webhookSecret: SECRET });
-    server = await startServer(target, { PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_hourglass', STRIPE_API_URL: fake.url, STRIPE_WEBHOOK_SECRET: SECRET });
+    server = await startServer(target, {
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_hourglass',
+      STRIPE_API_URL: fake.url,
+      STRIPE_WEBHOOK_SECRET: SECRET,
+    });
     client = await buildSignedIn(server, 'client');
     expert = await buildSignedIn(server, 'expert');
     await putSchedule(server.deps, operator, expert.user.id, {
-      timeZone: 'UTC', weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })), overrides: [], bufferMinutes: 0, minNoticeMinutes: 0,
+      timeZone: 'UTC',
+      weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
+      overrides: [],
+      bufferMinutes: 0,
+      minNoticeMinutes: 0,
     });
   });
   afterEach(async () => {
     fake.dropResponses(0);
     fake.refuseRefunds(false);
     server.clock.set(new Date(T0));
-    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual([]);
+    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual(
+      [],
+    );
   });
   afterAll(async () => {
     await server?.close();
@@ -51,11 +84,23 @@ describeOnDatabases('payments through stripe', (target) => {
   it('a top-up goes through Checkout and is credited by the webhook, once', async () => {
     const wallet = `wallet:${client.user.id}`;
     const before = await balance(wallet);
-    const r = await post('/api/wallet/top-ups', { amount: 2500 }, { ...client.headers, 'idempotency-key': 'topup-a' });
+    const r = await post(
+      '/api/wallet/top-ups',
+      { amount: 2500 },
+      { ...client.headers, 'idempotency-key': 'topup-a' },
+    );
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({ status: 'pending', amount: 2500, checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.fake\/pay\/cs_test_/) });
+    expect(r.body).toMatchObject({
+      status: 'pending',
+      amount: 2500,
+      checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.fake\/pay\/cs_test_/),
+    });
     const checkout = fake.checkouts.get(checkoutOf(r.body.checkoutUrl))!;
-    expect(checkout).toMatchObject({ amount_total: 2500, currency: 'usd', metadata: { purpose: 'top_up', userId: client.user.id, key: 'topup-a' } });
+    expect(checkout).toMatchObject({
+      amount_total: 2500,
+      currency: 'usd',
+      metadata: { purpose: 'top_up', userId: client.user.id, key: 'topup-a' },
+    });
     expect(await balance(wallet)).toBe(before); // not paid yet
 
     const paid = await fake.complete(checkout.id);
@@ -65,9 +110,25 @@ describeOnDatabases('payments through stripe', (target) => {
     expect(await fake.deliver(paid.payload)).toBe(200);
     expect(await balance(wallet)).toBe(before + 2500);
     // The client repeats its request: the same answer, no second checkout.
-    const again = await post('/api/wallet/top-ups', { amount: 2500 }, { ...client.headers, 'idempotency-key': 'topup-a' });
-    expect([again.status, again.body.status, fake.checkouts.size]).toEqual([201, 'succeeded', fake.checkouts.size]);
-    expect(errorCode(await post('/api/wallet/top-ups', { amount: 999 }, { ...client.headers, 'idempotency-key': 'topup-a' }))).toBe('idempotency_conflict');
+    const again = await post(
+      '/api/wallet/top-ups',
+      { amount: 2500 },
+      { ...client.headers, 'idempotency-key': 'topup-a' },
+    );
+    expect([again.status, again.body.status, fake.checkouts.size]).toEqual([
+      201,
+      'succeeded',
+      fake.checkouts.size,
+    ]);
+    expect(
+      errorCode(
+        await post(
+          '/api/wallet/top-ups',
+          { amount: 999 },
+          { ...client.headers, 'idempotency-key': 'topup-a' },
+        ),
+      ),
+    ).toBe('idempotency_conflict');
   });
 
   it('an Idempotency-Key reused with another amount is idempotency_conflict, before Stripe is called and when Stripe refuses it; no provider text reaches the client', async () => {
@@ -81,18 +142,34 @@ describeOnDatabases('payments through stripe', (target) => {
     expect(errorCode(again)).toBe('idempotency_conflict');
     expect(fake.keys.length).toBe(calls);
     // The same key with the same amount is the same checkout.
-    expect((await post('/api/wallet/top-ups', { amount: 1500 }, headers)).body.checkoutUrl).toBe(first.body.checkoutUrl);
+    expect((await post('/api/wallet/top-ups', { amount: 1500 }, headers)).body.checkoutUrl).toBe(
+      first.body.checkoutUrl,
+    );
     // Two first requests racing each other both reach Stripe: the one Stripe refuses for its
     // key's other parameters is answered the same way, and its text stays in our log.
     const racing = { ...client.headers, 'idempotency-key': 'topup-race' };
-    const answers = await Promise.all([post('/api/wallet/top-ups', { amount: 1200 }, racing), post('/api/wallet/top-ups', { amount: 3400 }, racing)]);
+    const answers = await Promise.all([
+      post('/api/wallet/top-ups', { amount: 1200 }, racing),
+      post('/api/wallet/top-ups', { amount: 3400 }, racing),
+    ]);
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
     for (const a of [again, ...answers].filter((x) => x.status >= 400)) {
       const text = JSON.stringify(a.body);
-      for (const leak of [client.user.id, 'topup-race', 'topup-conflict', 'Stripe', 'idempotent requests']) expect(text).not.toContain(leak);
+      for (const leak of [
+        client.user.id,
+        'topup-race',
+        'topup-conflict',
+        'Stripe',
+        'idempotent requests',
+      ])
+        expect(text).not.toContain(leak);
     }
     // A key of the bookings' own space is not a top-up's.
-    const reserved = await post('/api/wallet/top-ups', { amount: 1500 }, { ...client.headers, 'idempotency-key': 'booking:abc' });
+    const reserved = await post(
+      '/api/wallet/top-ups',
+      { amount: 1500 },
+      { ...client.headers, 'idempotency-key': 'booking:abc' },
+    );
     expect(errorCode(reserved)).toBe('validation_failed');
   });
 
@@ -100,18 +177,30 @@ describeOnDatabases('payments through stripe', (target) => {
     const made = fake.checkouts.size;
     // One lost answer: the SDK asks again with the same key and gets the first checkout.
     fake.dropResponses(1);
-    const r = await post('/api/wallet/top-ups', { amount: 1000 }, { ...client.headers, 'idempotency-key': 'topup-dropped' });
+    const r = await post(
+      '/api/wallet/top-ups',
+      { amount: 1000 },
+      { ...client.headers, 'idempotency-key': 'topup-dropped' },
+    );
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(fake.checkouts.size).toBe(made + 1);
     expect(fake.keys.filter((k) => k === `${client.user.id}:topup-dropped`)).toHaveLength(2);
 
     // Every answer lost: our request fails; the client's retry (same Idempotency-Key) finds the one checkout.
     fake.dropResponses(100);
-    const lost = await post('/api/wallet/top-ups', { amount: 1000 }, { ...client.headers, 'idempotency-key': 'topup-lost' });
+    const lost = await post(
+      '/api/wallet/top-ups',
+      { amount: 1000 },
+      { ...client.headers, 'idempotency-key': 'topup-lost' },
+    );
     expect(lost.status).toBeGreaterThanOrEqual(500);
     expect(fake.checkouts.size).toBe(made + 2);
     fake.dropResponses(0);
-    const retried = await post('/api/wallet/top-ups', { amount: 1000 }, { ...client.headers, 'idempotency-key': 'topup-lost' });
+    const retried = await post(
+      '/api/wallet/top-ups',
+      { amount: 1000 },
+      { ...client.headers, 'idempotency-key': 'topup-lost' },
+    );
     expect(retried.status).toBe(201);
     expect(fake.checkouts.size).toBe(made + 2);
     const wallet = `wallet:${client.user.id}`;
@@ -122,7 +211,17 @@ describeOnDatabases('payments through stripe', (target) => {
 
   it('a booking paid by card holds its time, is paid into escrow by the webhook, and a cancellation refunds the card', async () => {
     const startsAt = new Date(T0 + 48 * 3_600_000).toISOString();
-    const r = await post('/api/bookings', { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30, payWith: 'checkout' }, client.headers);
+    const r = await post(
+      '/api/bookings',
+      {
+        expertId: expert.user.id,
+        type: 'chat',
+        startsAt,
+        durationMinutes: 30,
+        payWith: 'checkout',
+      },
+      client.headers,
+    );
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const id = r.body.session.id as string;
     expect(r.body.checkoutUrl).toMatch(/cs_test_/);
@@ -131,12 +230,24 @@ describeOnDatabases('payments through stripe', (target) => {
     // The time is held meanwhile: nobody else can book it.
     const other = await buildSignedIn(server, 'client');
     await fund(server.deps, other.user.id, 10_000);
-    expect(errorCode(await post('/api/bookings', { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 }, other.headers))).toBe('slot_taken');
+    expect(
+      errorCode(
+        await post(
+          '/api/bookings',
+          { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
+          other.headers,
+        ),
+      ),
+    ).toBe('slot_taken');
 
     const paid = await fake.complete(checkoutOf(r.body.checkoutUrl));
     expect(paid.status).toBe(200);
     expect(await balance(`escrow:${id}`)).toBe(2500);
-    expect(await session(id)).toMatchObject({ payment_due_at: null, escrow_state: 'held', state: 'booked' });
+    expect(await session(id)).toMatchObject({
+      payment_due_at: null,
+      escrow_state: 'held',
+      state: 'booked',
+    });
     await fake.deliver(paid.payload);
     expect(await balance(`escrow:${id}`)).toBe(2500);
 
@@ -147,9 +258,17 @@ describeOnDatabases('payments through stripe', (target) => {
     const refundsBefore = fake.refunds.length;
     await runSweeps(server.deps);
     expect(fake.refunds.slice(refundsBefore)).toEqual([
-      expect.objectContaining({ payment_intent: fake.checkouts.get(checkoutOf(r.body.checkoutUrl))!.payment_intent, amount: 2500, idempotencyKey: `refund:${client.user.id}:booking:${id}` }),
+      expect.objectContaining({
+        payment_intent: fake.checkouts.get(checkoutOf(r.body.checkoutUrl))!.payment_intent,
+        amount: 2500,
+        idempotencyKey: `refund:${client.user.id}:booking:${id}`,
+      }),
     ]);
-    const refund = await server.deps.db.selectFrom('provider_refunds').selectAll().where('session_id', '=', id).executeTakeFirstOrThrow();
+    const refund = await server.deps.db
+      .selectFrom('provider_refunds')
+      .selectAll()
+      .where('session_id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(refund).toMatchObject({ state: 'succeeded', amount: expect.anything() });
     expect(Number(refund.amount)).toBe(2500);
     await runSweeps(server.deps);
@@ -158,7 +277,17 @@ describeOnDatabases('payments through stripe', (target) => {
 
   it('an unpaid booking gives its time back when its hold lapses; a payment after that is refunded', async () => {
     const startsAt = new Date(T0 + 72 * 3_600_000).toISOString();
-    const r = await post('/api/bookings', { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30, payWith: 'checkout' }, client.headers);
+    const r = await post(
+      '/api/bookings',
+      {
+        expertId: expert.user.id,
+        type: 'chat',
+        startsAt,
+        durationMinutes: 30,
+        payWith: 'checkout',
+      },
+      client.headers,
+    );
     expect(r.status).toBe(201);
     const id = r.body.session.id as string;
     server.clock.set(new Date(T0 + 31 * 60_000));
@@ -166,7 +295,15 @@ describeOnDatabases('payments through stripe', (target) => {
     expect(await session(id)).toMatchObject({ state: 'cancelled', payment_due_at: null });
     const other = await buildSignedIn(server, 'client');
     await fund(server.deps, other.user.id, 10_000);
-    expect((await post('/api/bookings', { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 }, other.headers)).status).toBe(201);
+    expect(
+      (
+        await post(
+          '/api/bookings',
+          { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
+          other.headers,
+        )
+      ).status,
+    ).toBe(201);
 
     const wallet = await balance(`wallet:${client.user.id}`);
     const refunds = fake.refunds.length;
@@ -179,31 +316,66 @@ describeOnDatabases('payments through stripe', (target) => {
 
   it('a refund Stripe keeps refusing is given up after its attempts, and the money stays in the wallet', async () => {
     const startsAt = new Date(T0 + 96 * 3_600_000).toISOString();
-    const r = await post('/api/bookings', { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30, payWith: 'checkout' }, client.headers);
+    const r = await post(
+      '/api/bookings',
+      {
+        expertId: expert.user.id,
+        type: 'chat',
+        startsAt,
+        durationMinutes: 30,
+        payWith: 'checkout',
+      },
+      client.headers,
+    );
     await fake.complete(checkoutOf(r.body.checkoutUrl));
     const wallet = await balance(`wallet:${client.user.id}`);
     fake.refuseRefunds(true);
-    expect((await post(`/api/sessions/${r.body.session.id}/cancel`, {}, expert.headers)).status).toBe(200);
+    expect(
+      (await post(`/api/sessions/${r.body.session.id}/cancel`, {}, expert.headers)).status,
+    ).toBe(200);
     for (let attempt = 1; attempt <= REFUND_ATTEMPTS; attempt++) {
       await runSweeps(server.deps);
       server.clock.advance(7 * 3_600_000);
     }
-    const refund = await server.deps.db.selectFrom('provider_refunds').selectAll().where('session_id', '=', r.body.session.id).executeTakeFirstOrThrow();
-    expect(refund).toMatchObject({ state: 'failed', attempts: REFUND_ATTEMPTS, last_error: expect.stringContaining('cannot be refunded') });
+    const refund = await server.deps.db
+      .selectFrom('provider_refunds')
+      .selectAll()
+      .where('session_id', '=', r.body.session.id)
+      .executeTakeFirstOrThrow();
+    expect(refund).toMatchObject({
+      state: 'failed',
+      attempts: REFUND_ATTEMPTS,
+      last_error: expect.stringContaining('cannot be refunded'),
+    });
     expect(await balance(`wallet:${client.user.id}`)).toBe(wallet + 2500);
   });
 
   it('the client buys 5 minutes by card in a live session: both rooms see the new deadline within 1 s; a replay changes nothing', async () => {
-    const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: new Date(T0), credit: 5000 });
+    const s = await buildSession(server.deps, {
+      kind: 'scheduled',
+      scheduledAt: new Date(T0),
+      credit: 5000,
+    });
     await joinBoth(server.deps, s);
-    const [c, e] = await Promise.all([connectRoom(server.url, s.links.client.token), connectRoom(server.url, s.links.expert.token)]);
+    const [c, e] = await Promise.all([
+      connectRoom(server.url, s.links.client.token),
+      connectRoom(server.url, s.links.expert.token),
+    ]);
     try {
       const deadline = (await session(s.session.id)).ends_at!;
-      const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/extensions`, { headers: { 'x-join-token': s.links.client.token, 'idempotency-key': 'more-1' }, body: { minutes: 5, payWith: 'checkout' } });
+      const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/extensions`, {
+        headers: { 'x-join-token': s.links.client.token, 'idempotency-key': 'more-1' },
+        body: { minutes: 5, payWith: 'checkout' },
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
-      expect(r.body).toMatchObject({ extension: { minutes: 5, amount: 500, state: 'awaiting_payment' }, endsAt: deadline.toISOString() });
+      expect(r.body).toMatchObject({
+        extension: { minutes: 5, amount: 500, state: 'awaiting_payment' },
+        endsAt: deadline.toISOString(),
+      });
       const moved = new Date(deadline.getTime() + 5 * 60_000).toISOString();
-      const seen = [c.socket, e.socket].map((socket) => nextEvent(socket, 'session:extended', (p) => p.endsAt === moved, 1000));
+      const seen = [c.socket, e.socket].map((socket) =>
+        nextEvent(socket, 'session:extended', (p) => p.endsAt === moved, 1000),
+      );
       const paid = await fake.complete(checkoutOf(r.body.checkoutUrl));
       expect(paid.status).toBe(200);
       await Promise.all(seen);
@@ -211,7 +383,12 @@ describeOnDatabases('payments through stripe', (target) => {
       expect(await balance(`escrow:${s.session.id}`)).toBe(2500 + 500);
 
       // The webhook again: no second move, no second payment, no event.
-      const again = [c.socket, e.socket].map((socket) => nextEvent(socket, 'session:extended', () => true, 500).then(() => 'extended', () => 'quiet'));
+      const again = [c.socket, e.socket].map((socket) =>
+        nextEvent(socket, 'session:extended', () => true, 500).then(
+          () => 'extended',
+          () => 'quiet',
+        ),
+      );
       expect(await fake.deliver(paid.payload)).toBe(200);
       expect(await Promise.all(again)).toEqual(['quiet', 'quiet']);
       expect((await session(s.session.id)).ends_at).toEqual(new Date(moved));
@@ -223,13 +400,24 @@ describeOnDatabases('payments through stripe', (target) => {
   });
 
   it('an extension paid after the session ended is refunded automatically', async () => {
-    const s = await buildLiveSession(server.deps, { kind: 'scheduled', scheduledAt: new Date(T0), credit: 5000 });
-    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/extensions`, { headers: { 'x-join-token': s.links.client.token }, body: { minutes: 10, payWith: 'checkout' } });
+    const s = await buildLiveSession(server.deps, {
+      kind: 'scheduled',
+      scheduledAt: new Date(T0),
+      credit: 5000,
+    });
+    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/extensions`, {
+      headers: { 'x-join-token': s.links.client.token },
+      body: { minutes: 10, payWith: 'checkout' },
+    });
     expect(r.status).toBe(201);
     await endSession(server.deps, operator, s.session.id, undefined);
     const refunds = fake.refunds.length;
     expect((await fake.complete(checkoutOf(r.body.checkoutUrl))).status).toBe(200);
-    const ext = await server.deps.db.selectFrom('session_extensions').selectAll().where('id', '=', r.body.extension.id).executeTakeFirstOrThrow();
+    const ext = await server.deps.db
+      .selectFrom('session_extensions')
+      .selectAll()
+      .where('id', '=', r.body.extension.id)
+      .executeTakeFirstOrThrow();
     expect(ext.state).toBe('refunded');
     expect(await balance(`escrow:${s.session.id}`)).toBe(2500);
     await runSweeps(server.deps);
@@ -238,7 +426,11 @@ describeOnDatabases('payments through stripe', (target) => {
 
   it('reconciliation applies the events the webhook missed, and only those', async () => {
     const wallet = `wallet:${client.user.id}`;
-    const r = await post('/api/wallet/top-ups', { amount: 4200 }, { ...client.headers, 'idempotency-key': 'topup-missed' });
+    const r = await post(
+      '/api/wallet/top-ups',
+      { amount: 4200 },
+      { ...client.headers, 'idempotency-key': 'topup-missed' },
+    );
     const before = await balance(wallet);
     await fake.complete(checkoutOf(r.body.checkoutUrl), { deliver: false }); // the delivery never came
     expect(await balance(wallet)).toBe(before);

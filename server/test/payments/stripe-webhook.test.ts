@@ -14,18 +14,56 @@ const EVENTS = 1000;
 describeOnDatabases('stripe webhooks', (target) => {
   let server: TestServer;
   let seq = 0;
-  const deliver = (payload: string, header = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET })) =>
-    call(server.url, 'POST', '/api/webhooks/stripe', { raw: payload, headers: { 'content-type': 'application/json', 'stripe-signature': header } });
+  const deliver = (
+    payload: string,
+    header = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+  ) =>
+    call(server.url, 'POST', '/api/webhooks/stripe', {
+      raw: payload,
+      headers: { 'content-type': 'application/json', 'stripe-signature': header },
+    });
   const topUpEvent = (userId: string, amount: number) => {
     const n = seq++;
-    return JSON.stringify({
-      id: `evt_${target.name}_${n}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
-      data: { object: { id: `cs_${n}`, object: 'checkout.session', amount_total: amount, currency: 'usd', payment_status: 'paid', metadata: { purpose: 'top_up', userId, key: `k${n}` } } },
-    }, null, 0);
+    return JSON.stringify(
+      {
+        id: `evt_${target.name}_${n}`,
+        object: 'event',
+        type: 'checkout.session.completed',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: `cs_${n}`,
+            object: 'checkout.session',
+            amount_total: amount,
+            currency: 'usd',
+            payment_status: 'paid',
+            metadata: { purpose: 'top_up', userId, key: `k${n}` },
+          },
+        },
+      },
+      null,
+      0,
+    );
   };
   const wallet = async (id: string) =>
-    Number((await server.deps.db.selectFrom('ledger_accounts').select('balance').where('id', '=', `wallet:${id}`).executeTakeFirst())?.balance ?? 0);
-  const applied = async () => Number((await server.deps.db.selectFrom('provider_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await server.deps.db
+          .selectFrom('ledger_accounts')
+          .select('balance')
+          .where('id', '=', `wallet:${id}`)
+          .executeTakeFirst()
+      )?.balance ?? 0,
+    );
+  const applied = async () =>
+    Number(
+      (
+        await server.deps.db
+          .selectFrom('provider_events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   beforeAll(async () => {
     server = await startServer(target, { STRIPE_WEBHOOK_SECRET: SECRET });
@@ -57,9 +95,15 @@ describeOnDatabases('stripe webhooks', (target) => {
     }
     expect(answers).toEqual({ fresh: EVENTS, duplicate: 2 * EVENTS });
     for (const c of clients) expect(await wallet(c.id)).toBe(expected.get(c.id));
-    const credits = await server.deps.db.selectFrom('ledger_transfers').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'top_up').executeTakeFirstOrThrow();
+    const credits = await server.deps.db
+      .selectFrom('ledger_transfers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'top_up')
+      .executeTakeFirstOrThrow();
     expect(Number(credits.n)).toBe(EVENTS);
-    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual([]);
+    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual(
+      [],
+    );
   }, 300_000);
 
   it('refuses a tampered body, a wrong secret, a signature 301 s old, re-serialised JSON and no signature — applying nothing', async () => {
@@ -67,14 +111,52 @@ describeOnDatabases('stripe webhooks', (target) => {
     const payload = topUpEvent(client.id, 500);
     const [before, balance] = [await applied(), await wallet(client.id)];
     const signed = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
-    expect(errorCode(await deliver(payload.replace('"amount_total":500', '"amount_total":50000'), signed))).toBe('signature_invalid');
-    expect(errorCode(await deliver(payload, stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_someone_else' })))).toBe('signature_invalid');
-    expect(errorCode(await deliver(payload, stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 301 })))).toBe('signature_invalid');
-    expect(errorCode(await deliver(JSON.stringify(JSON.parse(payload), null, 2), signed))).toBe('signature_invalid');
-    expect(errorCode(await call(server.url, 'POST', '/api/webhooks/stripe', { raw: payload, headers: { 'content-type': 'application/json' } }))).toBe('signature_invalid');
+    expect(
+      errorCode(
+        await deliver(payload.replace('"amount_total":500', '"amount_total":50000'), signed),
+      ),
+    ).toBe('signature_invalid');
+    expect(
+      errorCode(
+        await deliver(
+          payload,
+          stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_someone_else' }),
+        ),
+      ),
+    ).toBe('signature_invalid');
+    expect(
+      errorCode(
+        await deliver(
+          payload,
+          stripe.webhooks.generateTestHeaderString({
+            payload,
+            secret: SECRET,
+            timestamp: Math.floor(Date.now() / 1000) - 301,
+          }),
+        ),
+      ),
+    ).toBe('signature_invalid');
+    expect(errorCode(await deliver(JSON.stringify(JSON.parse(payload), null, 2), signed))).toBe(
+      'signature_invalid',
+    );
+    expect(
+      errorCode(
+        await call(server.url, 'POST', '/api/webhooks/stripe', {
+          raw: payload,
+          headers: { 'content-type': 'application/json' },
+        }),
+      ),
+    ).toBe('signature_invalid');
     expect([await applied(), await wallet(client.id)]).toEqual([before, balance]);
     // Within the tolerance it is accepted.
-    const fresh = await deliver(payload, stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 290 }));
+    const fresh = await deliver(
+      payload,
+      stripe.webhooks.generateTestHeaderString({
+        payload,
+        secret: SECRET,
+        timestamp: Math.floor(Date.now() / 1000) - 290,
+      }),
+    );
     expect(fresh.status).toBe(200);
     expect(await wallet(client.id)).toBe(balance + 500);
   });
@@ -96,13 +178,22 @@ describeOnDatabases('stripe webhooks', (target) => {
     expect(await wallet(client.id)).toBe(700);
   });
 
-  it("events that are not ours are recorded and change nothing; a server without the secret has no endpoint", async () => {
-    const payload = JSON.stringify({ id: `evt_other_${target.name}`, object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_1' } } });
+  it('events that are not ours are recorded and change nothing; a server without the secret has no endpoint', async () => {
+    const payload = JSON.stringify({
+      id: `evt_other_${target.name}`,
+      object: 'event',
+      type: 'customer.created',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'cus_1' } },
+    });
     expect((await deliver(payload)).body).toEqual({ received: true, duplicate: false });
     expect((await deliver(payload)).body).toEqual({ received: true, duplicate: true });
     const bare = await startServer(target);
     try {
-      const r = await call(bare.url, 'POST', '/api/webhooks/stripe', { raw: payload, headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' } });
+      const r = await call(bare.url, 'POST', '/api/webhooks/stripe', {
+        raw: payload,
+        headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' },
+      });
       expect(errorCode(r)).toBe('not_found');
     } finally {
       await bare.close();

@@ -1,7 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets, type DatabaseTarget } from '../../../test-support/databases.ts';
 import { buildSession } from '../../../test-support/factories.ts';
-import { connectRoom, nextEvent, refusalOf, type RoomClient } from '../../../test-support/realtime.ts';
+import {
+  connectRoom,
+  nextEvent,
+  refusalOf,
+  type RoomClient,
+} from '../../../test-support/realtime.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { endSession } from '../../src/sessions/service.ts';
@@ -22,7 +27,8 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000);
  */
 for (const target of databaseTargets()) {
   for (const sweeper of [false, true]) {
-    describe(`an absence settled whenever the sweep comes [${target.name}, sweeper ${sweeper ? 'running' : 'stopped'}]`, () => suite(target, sweeper));
+    describe(`an absence settled whenever the sweep comes [${target.name}, sweeper ${sweeper ? 'running' : 'stopped'}]`, () =>
+      suite(target, sweeper));
   }
 }
 
@@ -31,11 +37,22 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
   let sweeper: { stop(): Promise<void> } | undefined;
   const sockets: RoomClient[] = [];
   const set = (seconds: number) => server.clock.set(at(seconds));
-  const session = (id: string) => server.deps.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const session = (id: string) =>
+    server.deps.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   const charges = async (id: string) =>
-    (await server.deps.db.selectFrom('ledger_transfers').select('created_at').where('session_id', '=', id).where('kind', '=', 'charge').orderBy('created_at').execute()).map(
-      (t) => (t.created_at.getTime() - T0) / 1000,
-    );
+    (
+      await server.deps.db
+        .selectFrom('ledger_transfers')
+        .select('created_at')
+        .where('session_id', '=', id)
+        .where('kind', '=', 'charge')
+        .orderBy('created_at')
+        .execute()
+    ).map((t) => (t.created_at.getTime() - T0) / 1000);
   const connect = async (token: string) => {
     const r = await connectRoom(server.url, token);
     sockets.push(r.socket);
@@ -63,30 +80,46 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
   });
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
-    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual([]);
+    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual(
+      [],
+    );
   });
   afterAll(async () => {
     await sweeper?.stop();
     await server?.close();
   });
 
-  it.each([0.1, 0.4, 0.7, 0.95])('a return at grace + %s s is paused from the grace on', async (delta) => {
-    const { s, client, expert } = await liveRoom();
-    await cut(client.socket, expert.socket, 10);
-    const extended = nextEvent(expert.socket, 'session:extended');
-    set(25 + delta);
-    const back = await connect(s.links.client.token);
-    // Paused at 25 (left + 15 s grace) until the return: minute 2 moves from 60 to 60 + δ.
-    const paidUntil = at(60 + delta).toISOString();
-    expect(await extended).toMatchObject({ paidUntil });
-    expect(back.state.timer).toMatchObject({ pausedAt: null, paidUntil });
-    expect(await session(s.session.id)).toMatchObject({ state: 'live', paused_at: null, paused_ms: Math.round(delta * 1000), paid_until: at(60 + delta) });
-    const events = await server.deps.db.selectFrom('session_events').select(['kind', 'at']).where('session_id', '=', s.session.id).where('kind', 'in', ['paused', 'resumed']).orderBy('seq').execute();
-    expect(events).toEqual([
-      { kind: 'paused', at: at(25) },
-      { kind: 'resumed', at: at(25 + delta) },
-    ]);
-  });
+  it.each([0.1, 0.4, 0.7, 0.95])(
+    'a return at grace + %s s is paused from the grace on',
+    async (delta) => {
+      const { s, client, expert } = await liveRoom();
+      await cut(client.socket, expert.socket, 10);
+      const extended = nextEvent(expert.socket, 'session:extended');
+      set(25 + delta);
+      const back = await connect(s.links.client.token);
+      // Paused at 25 (left + 15 s grace) until the return: minute 2 moves from 60 to 60 + δ.
+      const paidUntil = at(60 + delta).toISOString();
+      expect(await extended).toMatchObject({ paidUntil });
+      expect(back.state.timer).toMatchObject({ pausedAt: null, paidUntil });
+      expect(await session(s.session.id)).toMatchObject({
+        state: 'live',
+        paused_at: null,
+        paused_ms: Math.round(delta * 1000),
+        paid_until: at(60 + delta),
+      });
+      const events = await server.deps.db
+        .selectFrom('session_events')
+        .select(['kind', 'at'])
+        .where('session_id', '=', s.session.id)
+        .where('kind', 'in', ['paused', 'resumed'])
+        .orderBy('seq')
+        .execute();
+      expect(events).toEqual([
+        { kind: 'paused', at: at(25) },
+        { kind: 'resumed', at: at(25 + delta) },
+      ]);
+    },
+  );
 
   it('a return after a minute boundary that no sweep saw: the minute begun inside the absence is not charged', async () => {
     const { s, client, expert } = await liveRoom();
@@ -94,7 +127,11 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
     // Minute 2 would begin at 60; the clock stopped at 25. Back at 100: paused 75 s.
     set(100);
     await connect(s.links.client.token);
-    expect(await session(s.session.id)).toMatchObject({ paused_ms: 75_000, paid_until: at(135), billed_seconds: 60 });
+    expect(await session(s.session.id)).toMatchObject({
+      paused_ms: 75_000,
+      paid_until: at(135),
+      billed_seconds: 60,
+    });
     set(134);
     await runSweeps(server.deps);
     expect(await charges(s.session.id)).toEqual([0]);
@@ -112,11 +149,19 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
     // The loop, when it runs, may get there first: the end is awaited, whoever makes it.
     const ended = nextEvent(expert.socket, 'session:ended');
     set(200);
-    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('session_ended');
+    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe(
+      'session_ended',
+    );
     // The refused handshake changed nothing; the next sweep ends it where the rule says.
     await runSweeps(server.deps);
     expect(await ended).toMatchObject({ reason: 'participant_lost' });
-    expect(await session(s.session.id)).toMatchObject({ state: 'ended', end_reason: 'participant_lost', ended_at: at(130), paused_at: at(25), billed_seconds: 60 });
+    expect(await session(s.session.id)).toMatchObject({
+      state: 'ended',
+      end_reason: 'participant_lost',
+      ended_at: at(130),
+      paused_at: at(25),
+      billed_seconds: 60,
+    });
     expect(await charges(s.session.id)).toEqual([0]);
   });
 
@@ -147,14 +192,29 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
     const { s, client, expert } = await liveRoom();
     await cut(client.socket, expert.socket, 30);
     set(130); // minutes 2 and 3 would have begun at 60 and 120; the clock stopped at 45
-    await endSession(server.deps, { kind: 'participant', sessionId: s.session.id, userId: s.expert.id, role: 'expert' }, s.session.id, undefined);
-    expect(await session(s.session.id)).toMatchObject({ state: 'ended', end_reason: 'ended_by_expert', ended_at: at(130), paused_at: at(45), billed_seconds: 60 });
+    await endSession(
+      server.deps,
+      { kind: 'participant', sessionId: s.session.id, userId: s.expert.id, role: 'expert' },
+      s.session.id,
+      undefined,
+    );
+    expect(await session(s.session.id)).toMatchObject({
+      state: 'ended',
+      end_reason: 'ended_by_expert',
+      ended_at: at(130),
+      paused_at: at(45),
+      billed_seconds: 60,
+    });
     expect(await charges(s.session.id)).toEqual([0]);
   });
 
   it("a scheduled session's deadline sweep before the absence sweep: paused, not ended", async () => {
     set(0);
-    const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: at(0), durationMinutes: 15 });
+    const s = await buildSession(server.deps, {
+      kind: 'scheduled',
+      scheduledAt: at(0),
+      durationMinutes: 15,
+    });
     const client = await connect(s.links.client.token);
     const expert = await connect(s.links.expert.token);
     await cut(expert.socket, client.socket, 800);
@@ -166,6 +226,10 @@ function suite(target: DatabaseTarget, sweeperRunning: boolean) {
     set(910);
     await connect(s.links.expert.token);
     // Paused 815 → 910: the deadline moves from 900 to 995.
-    expect(await session(s.session.id)).toMatchObject({ state: 'live', paused_at: null, ends_at: at(995) });
+    expect(await session(s.session.id)).toMatchObject({
+      state: 'live',
+      paused_at: null,
+      ends_at: at(995),
+    });
   });
 }

@@ -9,13 +9,20 @@ const SECRET = 'a-turn-secret-of-some-length';
 describeOnDatabases('ICE servers', (target) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer(target, { STUN_URLS: 'stun:stun.example.test:3478', TURN_URLS: 'turn:turn.example.test:3478?transport=udp,turns:turn.example.test:5349', TURN_SECRET: SECRET, TURN_TTL_S: '600' });
+    server = await startServer(target, {
+      STUN_URLS: 'stun:stun.example.test:3478',
+      TURN_URLS: 'turn:turn.example.test:3478?transport=udp,turns:turn.example.test:5349',
+      TURN_SECRET: SECRET,
+      TURN_TTL_S: '600',
+    });
   });
   afterAll(() => server?.close());
 
   it("gives a voice participant STUN and a TURN credential in coturn's shared-secret scheme", async () => {
     const s = await buildSession(server.deps, { type: 'voice' });
-    const r = await call(server.url, 'GET', `/api/sessions/${s.session.id}/ice-servers`, { headers: { 'x-join-token': s.links.expert.token } });
+    const r = await call(server.url, 'GET', `/api/sessions/${s.session.id}/ice-servers`, {
+      headers: { 'x-join-token': s.links.expert.token },
+    });
     expect(r.status).toBe(200);
     const now = (await server.deps.clock.now(server.deps.db)).getTime();
     const expiry = Math.floor((now + 600_000) / 1000);
@@ -26,7 +33,9 @@ describeOnDatabases('ICE servers', (target) => {
           urls: ['turn:turn.example.test:3478?transport=udp', 'turns:turn.example.test:5349'],
           username: `${expiry}:${s.expert.id}`,
           // What coturn computes from its static-auth-secret for this username.
-          credential: createHmac('sha1', SECRET).update(`${expiry}:${s.expert.id}`).digest('base64'),
+          credential: createHmac('sha1', SECRET)
+            .update(`${expiry}:${s.expert.id}`)
+            .digest('base64'),
         },
       ],
       expiresAt: new Date(now + 600_000).toISOString(),
@@ -35,10 +44,14 @@ describeOnDatabases('ICE servers', (target) => {
 
   it('refuses a chat session and the other session’s participant', async () => {
     const chat = await buildSession(server.deps, { type: 'chat' });
-    const r = await call(server.url, 'GET', `/api/sessions/${chat.session.id}/ice-servers`, { headers: { 'x-join-token': chat.links.client.token } });
+    const r = await call(server.url, 'GET', `/api/sessions/${chat.session.id}/ice-servers`, {
+      headers: { 'x-join-token': chat.links.client.token },
+    });
     expect([r.status, r.body.error.code]).toEqual([403, 'not_allowed_for_type']);
     const video = await buildSession(server.deps, { type: 'video' });
-    const other = await call(server.url, 'GET', `/api/sessions/${video.session.id}/ice-servers`, { headers: { 'x-join-token': chat.links.client.token } });
+    const other = await call(server.url, 'GET', `/api/sessions/${video.session.id}/ice-servers`, {
+      headers: { 'x-join-token': chat.links.client.token },
+    });
     expect([other.status, other.body.error.code]).toEqual([403, 'forbidden']);
   });
 });

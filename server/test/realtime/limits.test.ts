@@ -8,7 +8,12 @@ describe('the per-connection token bucket', () => {
 
   it('lets a burst through at once, then refuses until the rate has refilled a whole token', () => {
     const b = full(1_000);
-    expect([1, 2, 3, 4].map(() => takeToken(b, rate, burst, 1_000))).toEqual([true, true, true, false]);
+    expect([1, 2, 3, 4].map(() => takeToken(b, rate, burst, 1_000))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     // Two a second: a token takes 500 ms.
     expect(takeToken(b, rate, burst, 1_499)).toBe(false);
     expect(takeToken(b, rate, burst, 1_500)).toBe(true);
@@ -19,7 +24,12 @@ describe('the per-connection token bucket', () => {
     const b = full(0);
     for (let i = 0; i < burst; i++) takeToken(b, rate, burst, 0);
     const after = 30 * 24 * 3_600_000;
-    expect([1, 2, 3, 4].map(() => takeToken(b, rate, burst, after))).toEqual([true, true, true, false]);
+    expect([1, 2, 3, 4].map(() => takeToken(b, rate, burst, after))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('keeps whole numbers: thousandths of a token and milliseconds', () => {

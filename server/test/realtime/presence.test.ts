@@ -1,7 +1,12 @@
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildLiveSession, buildSession } from '../../../test-support/factories.ts';
-import { collect, connectRoom, nextEvent, type RoomClient } from '../../../test-support/realtime.ts';
+import {
+  collect,
+  connectRoom,
+  nextEvent,
+  type RoomClient,
+} from '../../../test-support/realtime.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { runSweeps } from '../../src/sweeps/sweeper.ts';
@@ -22,10 +27,22 @@ describeOnDatabases('presence and the billing pause', (target) => {
     at(seconds);
     await runSweeps(server.deps);
   };
-  const session = (id: string) => server.deps.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const session = (id: string) =>
+    server.deps.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   const charges = async (id: string) =>
-    (await server.deps.db.selectFrom('ledger_transfers').select(['id', 'created_at']).where('session_id', '=', id).where('kind', '=', 'charge').orderBy('created_at').execute())
-      .map((t) => t.created_at.toISOString());
+    (
+      await server.deps.db
+        .selectFrom('ledger_transfers')
+        .select(['id', 'created_at'])
+        .where('session_id', '=', id)
+        .where('kind', '=', 'charge')
+        .orderBy('created_at')
+        .execute()
+    ).map((t) => t.created_at.toISOString());
   const connect = async (token: string) => {
     const r = await connectRoom(server.url, token);
     sockets.push(r.socket);
@@ -45,7 +62,9 @@ describeOnDatabases('presence and the billing pause', (target) => {
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
     at(0);
-    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual([]);
+    expect(await ledgerViolations(server.deps.db, server.deps.config.SPLIT_EXPERT_PERCENT)).toEqual(
+      [],
+    );
   });
   afterAll(() => server?.close());
 
@@ -57,7 +76,11 @@ describeOnDatabases('presence and the billing pause', (target) => {
     const paused = collect(expert.socket, 'session:paused');
 
     // 5 s: back inside the grace — the clock never stopped.
-    expect(await cut(client.socket, 10, expert.socket)).toEqual({ role: 'client', status: 'away', since: iso(10) });
+    expect(await cut(client.socket, 10, expert.socket)).toEqual({
+      role: 'client',
+      status: 'away',
+      since: iso(10),
+    });
     await sweepAt(15);
     const present = nextEvent(expert.socket, 'presence', (p) => p.status === 'present');
     const back = await connect(s.links.client.token);
@@ -93,13 +116,23 @@ describeOnDatabases('presence and the billing pause', (target) => {
     expect(await pausedAgain).toEqual({ pausedAt: iso(185), serverNow: iso(320) });
     expect(await ended).toEqual({ reason: 'participant_lost', endedAt: iso(290) });
     const row = await session(s.session.id);
-    expect(row).toMatchObject({ state: 'ended', end_reason: 'participant_lost', paused_at: new Date(T0 + 185_000), paused_ms: 40_000, billed_seconds: 180 });
+    expect(row).toMatchObject({
+      state: 'ended',
+      end_reason: 'participant_lost',
+      paused_at: new Date(T0 + 185_000),
+      paused_ms: 40_000,
+      billed_seconds: 180,
+    });
     expect(await charges(s.session.id)).toEqual([iso(0), iso(60), iso(160)]);
   });
 
   it('scheduled: the deadline moves on by the pause and the deadline sweep waits for it', async () => {
     at(0);
-    const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: new Date(T0), durationMinutes: 15 });
+    const s = await buildSession(server.deps, {
+      kind: 'scheduled',
+      scheduledAt: new Date(T0),
+      durationMinutes: 15,
+    });
     const client = await connect(s.links.client.token);
     const expert = await connect(s.links.expert.token);
     expect(expert.state.timer.endsAt).toBe(iso(900));
@@ -122,12 +155,21 @@ describeOnDatabases('presence and the billing pause', (target) => {
 
   it('a scheduled session whose deadline comes inside the grace ends at the deadline, unpaused', async () => {
     at(0);
-    const s = await buildSession(server.deps, { kind: 'scheduled', scheduledAt: new Date(T0), durationMinutes: 15 });
+    const s = await buildSession(server.deps, {
+      kind: 'scheduled',
+      scheduledAt: new Date(T0),
+      durationMinutes: 15,
+    });
     const client = await connect(s.links.client.token);
     await connect(s.links.expert.token);
     await cut(client.socket, 890, sockets[1]!);
     await sweepAt(1000);
-    expect(await session(s.session.id)).toMatchObject({ state: 'ended', end_reason: 'time_up', ended_at: new Date(T0 + 900_000), paused_at: null });
+    expect(await session(s.session.id)).toMatchObject({
+      state: 'ended',
+      end_reason: 'time_up',
+      ended_at: new Date(T0 + 900_000),
+      paused_at: null,
+    });
   });
 
   it('both away: the clock stays paused until both are back, from the first one to leave', async () => {
@@ -138,7 +180,9 @@ describeOnDatabases('presence and the billing pause', (target) => {
     await cut(client.socket, 10, expert.socket);
     at(20);
     expert.socket.io.engine.close();
-    await vi.waitFor(async () => expect((await session(s.session.id)).expert_away_since).toEqual(new Date(T0 + 20_000)));
+    await vi.waitFor(async () =>
+      expect((await session(s.session.id)).expert_away_since).toEqual(new Date(T0 + 20_000)),
+    );
     await sweepAt(30);
     expect((await session(s.session.id)).paused_at).toEqual(new Date(T0 + 25_000));
     at(40);
@@ -146,7 +190,11 @@ describeOnDatabases('presence and the billing pause', (target) => {
     expect((await session(s.session.id)).paused_at).toEqual(new Date(T0 + 25_000));
     at(50);
     await connect(s.links.expert.token);
-    expect(await session(s.session.id)).toMatchObject({ paused_at: null, paused_ms: 25_000, paid_until: new Date(T0 + 85_000) });
+    expect(await session(s.session.id)).toMatchObject({
+      paused_at: null,
+      paused_ms: 25_000,
+      paid_until: new Date(T0 + 85_000),
+    });
   });
 
   it('a node whose heartbeat stopped: its sockets count as dropped when the sweep declares it dead', async () => {
@@ -156,14 +204,39 @@ describeOnDatabases('presence and the billing pause', (target) => {
     // The client's socket sits on another node, which then dies without a word.
     const db = server.deps.db;
     await db.insertInto('realtime_nodes').values({ id: 'ghost', seen_at: new Date() }).execute();
-    await db.insertInto('realtime_connections').values({ socket_id: 'ghost-1', node_id: 'ghost', session_id: s.session.id, role: 'client', connected_at: new Date(T0) }).execute();
-    await db.updateTable('realtime_nodes').set({ seen_at: new Date(Date.now() - 3_600_000) }).where('id', '=', 'ghost').execute();
+    await db
+      .insertInto('realtime_connections')
+      .values({
+        socket_id: 'ghost-1',
+        node_id: 'ghost',
+        session_id: s.session.id,
+        role: 'client',
+        connected_at: new Date(T0),
+      })
+      .execute();
+    await db
+      .updateTable('realtime_nodes')
+      .set({ seen_at: new Date(Date.now() - 3_600_000) })
+      .where('id', '=', 'ghost')
+      .execute();
     const away = nextEvent(expert.socket, 'presence', (p) => p.role === 'client');
     await sweepAt(5);
     expect(await away).toEqual({ role: 'client', status: 'away', since: iso(5) });
-    expect(await db.selectFrom('realtime_nodes').select('id').where('id', '=', 'ghost').executeTakeFirst()).toBeUndefined();
+    expect(
+      await db
+        .selectFrom('realtime_nodes')
+        .select('id')
+        .where('id', '=', 'ghost')
+        .executeTakeFirst(),
+    ).toBeUndefined();
     // This node is alive: its own sockets are untouched.
-    expect(await db.selectFrom('realtime_connections').select('socket_id').where('socket_id', '=', expert.socket.id!).executeTakeFirst()).toBeDefined();
+    expect(
+      await db
+        .selectFrom('realtime_connections')
+        .select('socket_id')
+        .where('socket_id', '=', expert.socket.id!)
+        .executeTakeFirst(),
+    ).toBeDefined();
   });
 
   it('a participant who only joined over HTTP (an API integration) has no presence and is never away', async () => {
@@ -172,6 +245,10 @@ describeOnDatabases('presence and the billing pause', (target) => {
     const expert = await connect(s.links.expert.token);
     expect(expert.state.participants[0]).toEqual({ role: 'client', status: 'away', since: null });
     await sweepAt(300);
-    expect(await session(s.session.id)).toMatchObject({ state: 'live', paused_at: null, billed_seconds: 360 });
+    expect(await session(s.session.id)).toMatchObject({
+      state: 'live',
+      paused_at: null,
+      billed_seconds: 360,
+    });
   });
 });

@@ -12,13 +12,17 @@ const redisUrl = process.env.TEST_REDIS_URL;
  * server itself (PUBSUB CHANNELS), which is what decides who hears what.
  */
 describe.skipIf(!redisUrl)('REDIS_PREFIX keeps deployments on one Redis apart', () => {
-  const prefixes = [`hg-a-${randomBytes(3).toString('hex')}`, `hg-b-${randomBytes(3).toString('hex')}`];
+  const prefixes = [
+    `hg-a-${randomBytes(3).toString('hex')}`,
+    `hg-b-${randomBytes(3).toString('hex')}`,
+  ];
   const servers: TestServer[] = [];
   const redis = createClient({ url: redisUrl });
 
   beforeAll(async () => {
     await redis.connect();
-    for (const p of prefixes) servers.push(await startServer(pgliteTarget, { REDIS_URL: redisUrl!, REDIS_PREFIX: p }));
+    for (const p of prefixes)
+      servers.push(await startServer(pgliteTarget, { REDIS_URL: redisUrl!, REDIS_PREFIX: p }));
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
@@ -33,6 +37,10 @@ describe.skipIf(!redisUrl)('REDIS_PREFIX keeps deployments on one Redis apart', 
     expect(a!.every((c) => /^hg-a-[0-9a-f]{6}-(request|response)#\/#/.test(c))).toBe(true);
     expect(b!.every((c) => /^hg-b-[0-9a-f]{6}-(request|response)#\/#/.test(c))).toBe(true);
     // Nothing of either is on the adapter's default channels.
-    expect((await redis.pubSubChannels('socket.io#*')).filter((c) => prefixes.some((p) => c.includes(p)))).toEqual([]);
+    expect(
+      (await redis.pubSubChannels('socket.io#*')).filter((c) =>
+        prefixes.some((p) => c.includes(p)),
+      ),
+    ).toEqual([]);
   });
 });

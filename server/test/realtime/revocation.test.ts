@@ -1,7 +1,21 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { PASSWORD, buildApiKey, buildClient, buildSession, operator, signIn } from '../../../test-support/factories.ts';
-import { connectRoom, connectUser, nextEvent, refusalOf, request, type RoomClient } from '../../../test-support/realtime.ts';
+import {
+  PASSWORD,
+  buildApiKey,
+  buildClient,
+  buildSession,
+  operator,
+  signIn,
+} from '../../../test-support/factories.ts';
+import {
+  connectRoom,
+  connectUser,
+  nextEvent,
+  refusalOf,
+  request,
+  type RoomClient,
+} from '../../../test-support/realtime.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { revokeToken } from '../../src/sessions/service.ts';
 
@@ -29,7 +43,11 @@ describeOnDatabases('revoked access closes open connections', (target) => {
   const closedByServer = (socket: RoomClient) => nextDisconnect(socket, CLOSE_MS);
   const room = async () => {
     const s = await buildSession(server.deps, { type: 'chat' });
-    return { s, client: await connect(s.links.client.token), expert: await connect(s.links.expert.token) };
+    return {
+      s,
+      client: await connect(s.links.client.token),
+      expert: await connect(s.links.expert.token),
+    };
   };
 
   beforeAll(async () => {
@@ -45,20 +63,36 @@ describeOnDatabases('revoked access closes open connections', (target) => {
     const { s, client, expert } = await room();
     const second = await connect(s.links.client.token);
     const closed = [closedByServer(client), closedByServer(second)];
-    expect((await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, { headers: asOperator(), body: { role: 'client' } })).status).toBe(204);
+    expect(
+      (
+        await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, {
+          headers: asOperator(),
+          body: { role: 'client' },
+        })
+      ).status,
+    ).toBe(204);
     expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect']);
     expect(expert.connected).toBe(true);
-    expect((await request(expert, 'chat:send', { clientMsgId: 'e1', text: 'still here' })).ok).toBe(true);
-    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('token_revoked');
+    expect((await request(expert, 'chat:send', { clientMsgId: 'e1', text: 'still here' })).ok).toBe(
+      true,
+    );
+    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe(
+      'token_revoked',
+    );
   });
 
   it('reissuing both links closes both sides; the new links join', async () => {
     const { s, client, expert } = await room();
     const closed = [closedByServer(client), closedByServer(expert)];
-    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens`, { headers: asOperator(), body: {} });
+    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens`, {
+      headers: asOperator(),
+      body: {},
+    });
     expect(r.status).toBe(201);
     await Promise.all(closed);
-    expect((await refusalOf(server.url, { token: s.links.expert.token })).code).toBe('token_revoked');
+    expect((await refusalOf(server.url, { token: s.links.expert.token })).code).toBe(
+      'token_revoked',
+    );
     await connect(r.body.client.token);
   });
 
@@ -68,7 +102,10 @@ describeOnDatabases('revoked access closes open connections', (target) => {
     const socket = await connect(s.links.client.token);
     const closed = closedByServer(socket);
     const signedIn = await signIn(server, client.email, PASSWORD);
-    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/link`, { headers: signedIn, body: {} });
+    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/link`, {
+      headers: signedIn,
+      body: {},
+    });
     expect(r.status).toBe(201);
     await closed;
     await connect(r.body.token);
@@ -78,12 +115,15 @@ describeOnDatabases('revoked access closes open connections', (target) => {
     const { client, expert } = await room();
     const heard = [nextEvent(client, 'session:ended'), nextEvent(expert, 'session:ended')];
     const closed = [closedByServer(client), closedByServer(expert)];
-    expect(await request(client, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended' } });
+    expect(await request(client, 'session:end', {})).toMatchObject({
+      ok: true,
+      data: { state: 'ended' },
+    });
     await Promise.all(heard);
     await Promise.all(closed);
   });
 
-  it("disabling a user closes their seats and their own channel; sign-in and links say user_disabled; enabling lets them in again", async () => {
+  it('disabling a user closes their seats and their own channel; sign-in and links say user_disabled; enabling lets them in again', async () => {
     const client = await buildClient(server.deps, { password: PASSWORD });
     const s = await buildSession(server.deps, { type: 'chat', client });
     const seat = await connect(s.links.client.token);
@@ -92,19 +132,61 @@ describeOnDatabases('revoked access closes open connections', (target) => {
     const channel = await connectUser(server.url, signedIn);
     sockets.push(channel);
     const closed = [closedByServer(seat), closedByServer(channel)];
-    const r = await call(server.url, 'POST', `/api/users/${client.id}/disable`, { headers: asOperator(), body: {} });
-    expect(r).toMatchObject({ status: 200, body: { id: client.id, disabledAt: expect.any(String) } });
+    const r = await call(server.url, 'POST', `/api/users/${client.id}/disable`, {
+      headers: asOperator(),
+      body: {},
+    });
+    expect(r).toMatchObject({
+      status: 200,
+      body: { id: client.id, disabledAt: expect.any(String) },
+    });
     await Promise.all(closed);
     expect(expert.connected).toBe(true);
-    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('user_disabled');
-    expect(errorCode(await call(server.url, 'GET', `/api/sessions/${s.session.id}`, { headers: { 'x-join-token': s.links.client.token } }))).toBe('user_disabled');
+    expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe(
+      'user_disabled',
+    );
+    expect(
+      errorCode(
+        await call(server.url, 'GET', `/api/sessions/${s.session.id}`, {
+          headers: { 'x-join-token': s.links.client.token },
+        }),
+      ),
+    ).toBe('user_disabled');
     // The sign-in they had is gone; a new one is refused — but only to someone with the password.
-    expect(errorCode(await call(server.url, 'GET', '/api/me', { headers: signedIn }))).toBe('unauthenticated');
-    expect(errorCode(await call(server.url, 'POST', '/api/auth/login', { body: { email: client.email, password: PASSWORD } }))).toBe('user_disabled');
-    expect(errorCode(await call(server.url, 'POST', '/api/auth/login', { body: { email: client.email, password: 'wrong password!' } }))).toBe('invalid_credentials');
+    expect(errorCode(await call(server.url, 'GET', '/api/me', { headers: signedIn }))).toBe(
+      'unauthenticated',
+    );
+    expect(
+      errorCode(
+        await call(server.url, 'POST', '/api/auth/login', {
+          body: { email: client.email, password: PASSWORD },
+        }),
+      ),
+    ).toBe('user_disabled');
+    expect(
+      errorCode(
+        await call(server.url, 'POST', '/api/auth/login', {
+          body: { email: client.email, password: 'wrong password!' },
+        }),
+      ),
+    ).toBe('invalid_credentials');
     // Twice is harmless; enabling restores sign-in and links.
-    expect((await call(server.url, 'POST', `/api/users/${client.id}/disable`, { headers: asOperator(), body: {} })).body.disabledAt).toBe(r.body.disabledAt);
-    expect((await call(server.url, 'POST', `/api/users/${client.id}/enable`, { headers: asOperator(), body: {} })).body.disabledAt).toBeNull();
+    expect(
+      (
+        await call(server.url, 'POST', `/api/users/${client.id}/disable`, {
+          headers: asOperator(),
+          body: {},
+        })
+      ).body.disabledAt,
+    ).toBe(r.body.disabledAt);
+    expect(
+      (
+        await call(server.url, 'POST', `/api/users/${client.id}/enable`, {
+          headers: asOperator(),
+          body: {},
+        })
+      ).body.disabledAt,
+    ).toBeNull();
     await signIn(server, client.email, PASSWORD);
     await connect(s.links.client.token);
   });
@@ -112,18 +194,28 @@ describeOnDatabases('revoked access closes open connections', (target) => {
   // PGlite runs one transaction at a time, so there a revocation cannot commit inside a
   // handshake at all. On a server it can: the handshake reads the link, the revocation commits
   // (its close reaches no socket of this one yet), then the handshake goes on.
-  if (target.name === 'postgres') it('a handshake that resolved its link just before a revocation committed is refused, not left connected', async () => {
-    const s = await buildSession(server.deps, { type: 'chat' });
-    server.deps.faults.arm('realtime.token_resolved', async ([sessionId]) => {
-      if (sessionId === s.session.id) await revokeToken(server.deps, operator, s.session.id, 'client');
+  if (target.name === 'postgres')
+    it('a handshake that resolved its link just before a revocation committed is refused, not left connected', async () => {
+      const s = await buildSession(server.deps, { type: 'chat' });
+      server.deps.faults.arm('realtime.token_resolved', async ([sessionId]) => {
+        if (sessionId === s.session.id)
+          await revokeToken(server.deps, operator, s.session.id, 'client');
+      });
+      try {
+        expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe(
+          'token_revoked',
+        );
+      } finally {
+        server.deps.faults.disarm('realtime.token_resolved');
+      }
+      expect(
+        await server.deps.db
+          .selectFrom('realtime_connections')
+          .select('socket_id')
+          .where('session_id', '=', s.session.id)
+          .execute(),
+      ).toEqual([]);
     });
-    try {
-      expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe('token_revoked');
-    } finally {
-      server.deps.faults.disarm('realtime.token_resolved');
-    }
-    expect(await server.deps.db.selectFrom('realtime_connections').select('socket_id').where('session_id', '=', s.session.id).execute()).toEqual([]);
-  });
 });
 
 /** The reason `socket` was disconnected, if that happens within `ms`. */

@@ -42,7 +42,10 @@ describeOnDatabases('the server clock ends sessions', (target) => {
       if (e.type === 'session.ended' && e.sessionId === s.session.id) decidedAt = performance.now();
     });
     const heard = [client.socket, expert.socket].map((socket) =>
-      nextEvent(socket, 'session:ended', () => true, 5000).then((p) => ({ ...p, after: performance.now() - decidedAt })),
+      nextEvent(socket, 'session:ended', () => true, 5000).then((p) => ({
+        ...p,
+        after: performance.now() - decidedAt,
+      })),
     );
     server.clock.set(new Date(T0 + reach * 1000));
     try {
@@ -53,7 +56,10 @@ describeOnDatabases('the server clock ends sessions', (target) => {
   }
 
   it('a scheduled session at its deadline: time_up reaches both within 1 s of the decision', async () => {
-    const heard = await endedBy({ kind: 'scheduled', scheduledAt: new Date(T0), durationMinutes: 15 }, 900);
+    const heard = await endedBy(
+      { kind: 'scheduled', scheduledAt: new Date(T0), durationMinutes: 15 },
+      900,
+    );
     for (const h of heard) {
       expect(h).toMatchObject({ reason: 'time_up', endedAt: new Date(T0 + 900_000).toISOString() });
       expect(h.after).toBeGreaterThanOrEqual(0);
@@ -65,7 +71,10 @@ describeOnDatabases('the server clock ends sessions', (target) => {
     // Two minutes of credit at the expert's rate of 100.
     const heard = await endedBy({ credit: 200 }, 120);
     for (const h of heard) {
-      expect(h).toMatchObject({ reason: 'insufficient_funds', endedAt: new Date(T0 + 120_000).toISOString() });
+      expect(h).toMatchObject({
+        reason: 'insufficient_funds',
+        endedAt: new Date(T0 + 120_000).toISOString(),
+      });
       expect(h.after).toBeGreaterThanOrEqual(0);
       expect(h.after).toBeLessThan(1000);
     }

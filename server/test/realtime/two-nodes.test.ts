@@ -7,7 +7,13 @@ import { buildApiKey, buildSession, operator } from '../../../test-support/facto
 import { call } from '../../../test-support/server.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
 import { startNode, type NodeProcess } from '../../../test-support/processes.ts';
-import { collect, connectRoom, nextEvent, request, type RoomClient } from '../../../test-support/realtime.ts';
+import {
+  collect,
+  connectRoom,
+  nextEvent,
+  request,
+  type RoomClient,
+} from '../../../test-support/realtime.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/connect.ts';
@@ -23,7 +29,8 @@ const baseUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
 // The session clock runs 30× (a minute every 2 s), so billing is seen to go on across the kill.
 const SPEEDUP = 30;
-const VIDEO_OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n';
+const VIDEO_OFFER =
+  'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n';
 
 /**
  * Two server processes (`npm start`'s entry point) on one PostgreSQL server and one Redis: the
@@ -86,17 +93,31 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     ]);
 
     const offer = nextEvent(expert.socket, 'signal');
-    expect(await request(client.socket, 'signal', { description: { type: 'offer', sdp: VIDEO_OFFER } })).toEqual({ ok: true, data: null });
-    expect(await offer).toEqual({ description: { type: 'offer', sdp: VIDEO_OFFER }, from: 'client' });
+    expect(
+      await request(client.socket, 'signal', { description: { type: 'offer', sdp: VIDEO_OFFER } }),
+    ).toEqual({ ok: true, data: null });
+    expect(await offer).toEqual({
+      description: { type: 'offer', sdp: VIDEO_OFFER },
+      from: 'client',
+    });
     const answer = nextEvent(client.socket, 'signal');
-    await request(expert.socket, 'signal', { candidate: { candidate: 'candidate:1 1 udp 2122260223 10.0.0.2 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
+    await request(expert.socket, 'signal', {
+      candidate: {
+        candidate: 'candidate:1 1 udp 2122260223 10.0.0.2 50000 typ host',
+        sdpMid: '0',
+        sdpMLineIndex: 0,
+      },
+    });
     expect(await answer).toMatchObject({ from: 'expert', candidate: { sdpMid: '0' } });
     const media = nextEvent(expert.socket, 'media:state');
     client.socket.emit('media:state', { audio: true, video: false });
     expect(await media).toEqual({ role: 'client', audio: true, video: false });
 
     const ended = nextEvent(expert.socket, 'session:ended');
-    expect(await request(client.socket, 'session:end', {})).toMatchObject({ ok: true, data: { state: 'ended', endReason: 'ended_by_client' } });
+    expect(await request(client.socket, 'session:end', {})).toMatchObject({
+      ok: true,
+      data: { state: 'ended', endReason: 'ended_by_client' },
+    });
     expect(await ended).toMatchObject({ reason: 'ended_by_client' });
   });
 
@@ -105,7 +126,9 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     const s = await buildSession(deps, { type: 'chat', credit: 200 });
     const client = await join(a, s.links.client.token);
     const expert = await join(b, s.links.expert.token);
-    const heard = await Promise.all([client, expert].map((p) => nextEvent(p.socket, 'session:ended', () => true, 15_000)));
+    const heard = await Promise.all(
+      [client, expert].map((p) => nextEvent(p.socket, 'session:ended', () => true, 15_000)),
+    );
     for (const h of heard) expect(h.reason).toBe('insufficient_funds');
   }, 30_000);
 
@@ -128,24 +151,40 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
       });
     const pair = async () => {
       const s = await buildSession(deps, { type: 'chat', credit: 100_000 });
-      return { s, client: (await join(a, s.links.client.token)).socket, expert: (await join(b, s.links.expert.token)).socket };
+      return {
+        s,
+        client: (await join(a, s.links.client.token)).socket,
+        expert: (await join(b, s.links.expert.token)).socket,
+      };
     };
 
     // The client's link revoked through node B: the client's socket on A closes.
     let { s, client, expert } = await pair();
     let gone = closed(client);
-    expect((await call(b.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, { headers, body: { role: 'client' } })).status).toBe(204);
+    expect(
+      (
+        await call(b.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, {
+          headers,
+          body: { role: 'client' },
+        })
+      ).status,
+    ).toBe(204);
     expect(await gone).toBe('io server disconnect');
     expect(expert.connected).toBe(true);
 
     // Both reissued through node A: the expert's socket on B closes too.
     gone = closed(expert);
-    expect((await call(a.url, 'POST', `/api/sessions/${s.session.id}/tokens`, { headers, body: {} })).status).toBe(201);
+    expect(
+      (await call(a.url, 'POST', `/api/sessions/${s.session.id}/tokens`, { headers, body: {} }))
+        .status,
+    ).toBe(201);
     await gone;
 
     // Ended from A: both sides hear it, then both close.
     ({ s, client, expert } = await pair());
-    const ends = [client, expert].map((x) => Promise.all([nextEvent(x, 'session:ended'), closed(x)]));
+    const ends = [client, expert].map((x) =>
+      Promise.all([nextEvent(x, 'session:ended'), closed(x)]),
+    );
     await request(client, 'session:end', {});
     await Promise.all(ends);
 
@@ -167,7 +206,10 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
 
     // Chat crosses nodes both ways.
     const toExpert = nextEvent(expert.socket, 'chat:messages');
-    const first = await request<ChatMessage>(client.socket, 'chat:send', { clientMsgId: 'c-1', text: 'hello from A' });
+    const first = await request<ChatMessage>(client.socket, 'chat:send', {
+      clientMsgId: 'c-1',
+      text: 'hello from A',
+    });
     expect(first).toMatchObject({ ok: true, data: { seq: 1, from: 'client' } });
     if (first.ok) seen.set(1, first.data);
     expect(await toExpert).toMatchObject([{ seq: 1, text: 'hello from A' }]);
@@ -181,34 +223,65 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
 
     // A message is in flight to A when A dies: its answer may never come.
     const dropped = new Promise((resolve) => client.socket.once('disconnect', resolve));
-    client.socket.emit('chat:send', { clientMsgId: 'c-2', text: 'sent as A died' }, () => undefined);
+    client.socket.emit(
+      'chat:send',
+      { clientMsgId: 'c-2', text: 'sent as A died' },
+      () => undefined,
+    );
     await a.stop('SIGKILL');
     await dropped;
     const lastSeq = Math.max(...seen.keys());
     const lastMinute = Math.max(...charged.map((c) => c.minute));
 
     // While the client is away, the expert keeps writing.
-    for (const id of ['e-2', 'e-3', 'e-4']) expect(await request(expert.socket, 'chat:send', { clientMsgId: id, text: id })).toMatchObject({ ok: true });
+    for (const id of ['e-2', 'e-3', 'e-4'])
+      expect(
+        await request(expert.socket, 'chat:send', { clientMsgId: id, text: id }),
+      ).toMatchObject({ ok: true });
 
     // The client comes back on B: resume by seq, and retry the send whose answer it never had.
     const back = await join(b, s.links.client.token);
-    const resumed = await request<{ messages: ChatMessage[]; more: boolean }>(back.socket, 'resume', { afterSeq: lastSeq });
+    const resumed = await request<{ messages: ChatMessage[]; more: boolean }>(
+      back.socket,
+      'resume',
+      { afterSeq: lastSeq },
+    );
     expect(resumed.ok).toBe(true);
     for (const m of resumed.ok ? resumed.data.messages : []) {
       expect(seen.has(m.seq)).toBe(false);
       seen.set(m.seq, m);
     }
-    const retried = await request<ChatMessage>(back.socket, 'chat:send', { clientMsgId: 'c-2', text: 'sent as A died' });
+    const retried = await request<ChatMessage>(back.socket, 'chat:send', {
+      clientMsgId: 'c-2',
+      text: 'sent as A died',
+    });
     expect(retried.ok).toBe(true);
     if (retried.ok) seen.set(retried.data.seq, retried.data);
 
-    const stored = await database.db.selectFrom('chat_messages').select(['seq', 'client_msg_id']).where('session_id', '=', s.session.id).orderBy('seq').execute();
+    const stored = await database.db
+      .selectFrom('chat_messages')
+      .select(['seq', 'client_msg_id'])
+      .where('session_id', '=', s.session.id)
+      .orderBy('seq')
+      .execute();
     expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
-    expect(stored.map((m) => m.client_msg_id).sort()).toEqual(['c-1', 'c-2', 'e-1', 'e-2', 'e-3', 'e-4']);
+    expect(stored.map((m) => m.client_msg_id).sort()).toEqual([
+      'c-1',
+      'c-2',
+      'e-1',
+      'e-2',
+      'e-3',
+      'e-4',
+    ]);
     expect([...seen.keys()].sort((x, y) => x - y)).toEqual(stored.map((m) => m.seq));
 
     // Billing goes on from B alone, the next minute after the last one the client heard.
-    const next = await nextEvent(back.socket, 'billing:charged', (c) => c.minute > lastMinute, 10_000);
+    const next = await nextEvent(
+      back.socket,
+      'billing:charged',
+      (c) => c.minute > lastMinute,
+      10_000,
+    );
     expect(next.minute).toBeLessThanOrEqual(lastMinute + 2);
 
     // A's heartbeat stops; once it is declared dead its sockets are dropped, and the client,
@@ -221,16 +294,28 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
       },
       { timeout: 15_000, interval: 200 },
     );
-    expect(await database.db.selectFrom('realtime_connections').select('node_id').distinct().execute()).toEqual([{ node_id: bNode }]);
-    expect(await database.db.selectFrom('sessions').select(['state', 'client_away_since', 'paused_at']).where('id', '=', s.session.id).executeTakeFirst())
-      .toEqual({ state: 'live', client_away_since: null, paused_at: null });
+    expect(
+      await database.db.selectFrom('realtime_connections').select('node_id').distinct().execute(),
+    ).toEqual([{ node_id: bNode }]);
+    expect(
+      await database.db
+        .selectFrom('sessions')
+        .select(['state', 'client_away_since', 'paused_at'])
+        .where('id', '=', s.session.id)
+        .executeTakeFirst(),
+    ).toEqual({ state: 'live', client_away_since: null, paused_at: null });
 
     const ended = nextEvent(back.socket, 'session:ended');
     await request(expert.socket, 'session:end', {});
     await ended;
     // Each minute charged once, numbered without gaps, the ledger balanced (L1–L6).
     expect(await ledgerViolations(database.db, deps.config.SPLIT_EXPERT_PERCENT)).toEqual([]);
-    const minutes = await database.db.selectFrom('ledger_transfers').select('id').where('session_id', '=', s.session.id).where('kind', '=', 'charge').execute();
+    const minutes = await database.db
+      .selectFrom('ledger_transfers')
+      .select('id')
+      .where('session_id', '=', s.session.id)
+      .where('kind', '=', 'charge')
+      .execute();
     expect(minutes.length).toBeGreaterThan(lastMinute);
     // Neither node logged an error (a double charge would have been a key violation).
     expect([...a.log, ...b.log].filter((l) => /"level":(50|60)/.test(l))).toEqual([]);

@@ -25,8 +25,15 @@ export function Dashboard({ me }: { me: Me }) {
   return (
     <section data-testid="dashboard">
       <div className="row dash-head">
-        <h2>Hello, <span className="name">{me.user.name}</span></h2>
-        <button className={presence === 'online' ? '' : 'secondary'} data-testid="presence-toggle" data-presence={presence} onClick={() => void toggle()}>
+        <h2>
+          Hello, <span className="name">{me.user.name}</span>
+        </h2>
+        <button
+          className={presence === 'online' ? '' : 'secondary'}
+          data-testid="presence-toggle"
+          data-presence={presence}
+          onClick={() => void toggle()}
+        >
           {presence === 'online' ? 'Online: taking requests' : 'Offline: go online'}
         </button>
       </div>

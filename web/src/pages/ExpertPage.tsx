@@ -23,67 +23,162 @@ export function ExpertPage({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api.call('getExpert', { params: { id } }).then((e) => {
-      setExpert(e);
-      const offered = (['chat', 'voice', 'video'] as const).filter((t) => e.rates[t] !== undefined);
-      if (offered[0]) setType(offered[0]);
-    }, (err: Error) => setError(err.message));
+    api.call('getExpert', { params: { id } }).then(
+      (e) => {
+        setExpert(e);
+        const offered = (['chat', 'voice', 'video'] as const).filter(
+          (t) => e.rates[t] !== undefined,
+        );
+        if (offered[0]) setType(offered[0]);
+      },
+      (err: Error) => setError(err.message),
+    );
   }, [id]);
 
   useEffect(() => {
     setSlots(null);
     setChosen(null);
-    api.call('availability', { params: { id }, query: { date, days: 7, tz: localZone(), duration, type } }).then((a) => setSlots(a.slots), (err: Error) => setError(err.message));
+    api
+      .call('availability', {
+        params: { id },
+        query: { date, days: 7, tz: localZone(), duration, type },
+      })
+      .then(
+        (a) => setSlots(a.slots),
+        (err: Error) => setError(err.message),
+      );
   }, [id, date, duration, type]);
 
   async function book(slot: Slot) {
     setError(null);
     try {
-      setBooked(await api.call('createBooking', { body: { expertId: id, type, startsAt: slot.startsAt, durationMinutes: duration, slotId: slot.slotId, payWith: 'wallet' } }));
+      setBooked(
+        await api.call('createBooking', {
+          body: {
+            expertId: id,
+            type,
+            startsAt: slot.startsAt,
+            durationMinutes: duration,
+            slotId: slot.slotId,
+            payWith: 'wallet',
+          },
+        }),
+      );
     } catch (err) {
       const code = (err as { code?: string }).code;
-      setError(code === 'unauthenticated' ? 'Sign in as a client to book.' : code === 'insufficient_funds' ? 'Your wallet does not cover this session: top it up first.' : (err as Error).message);
+      setError(
+        code === 'unauthenticated'
+          ? 'Sign in as a client to book.'
+          : code === 'insufficient_funds'
+            ? 'Your wallet does not cover this session: top it up first.'
+            : (err as Error).message,
+      );
     }
   }
 
   if (!expert) return error ? <p className="error">{error}</p> : <p className="muted">Loading…</p>;
   const byDay = new Map<string, Slot[]>();
   for (const s of slots ?? []) {
-    const day = new Date(s.startsAt).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+    const day = new Date(s.startsAt).toLocaleDateString(undefined, {
+      weekday: 'short',
+      month: 'short',
+      day: 'numeric',
+    });
     byDay.set(day, [...(byDay.get(day) ?? []), s]);
   }
   return (
     <section data-testid="expert-page">
       <div className="card">
         <h2 data-testid="expert-name">{expert.name}</h2>
-        <p className="bio" data-testid="expert-bio">{expert.bio}</p>
-        <p className="muted">{Object.entries(expert.rates).map(([t, r]) => `${t} ${money(r)}/min`).join(' · ')}</p>
+        <p className="bio" data-testid="expert-bio">
+          {expert.bio}
+        </p>
+        <p className="muted">
+          {Object.entries(expert.rates)
+            .map(([t, r]) => `${t} ${money(r)}/min`)
+            .join(' · ')}
+        </p>
       </div>
       {expert.presence === 'online' && <TalkNow expert={expert} />}
       {booked ? (
         <div className="card" data-testid="booked">
           <h3>Booked</h3>
-          <p>{new Date(booked.session.scheduledAt!).toLocaleString()} · {booked.session.type} · {booked.session.durationMinutes} min · {money(booked.session.price ?? 0)}</p>
-          <p><a href={new URL(booked.link.url).pathname} data-testid="booked-link">Your link to the session</a> — it opens a few minutes before the start.</p>
+          <p>
+            {new Date(booked.session.scheduledAt!).toLocaleString()} · {booked.session.type} ·{' '}
+            {booked.session.durationMinutes} min · {money(booked.session.price ?? 0)}
+          </p>
+          <p>
+            <a href={new URL(booked.link.url).pathname} data-testid="booked-link">
+              Your link to the session
+            </a>{' '}
+            — it opens a few minutes before the start.
+          </p>
         </div>
       ) : (
         <>
           <div className="row filters">
-            <label>Type <select data-testid="type" value={type} onChange={(e) => setType(e.target.value as typeof type)}>
-              {(['chat', 'voice', 'video'] as const).filter((t) => expert.rates[t] !== undefined).map((t) => <option key={t} value={t}>{t}</option>)}
-            </select></label>
-            <label>Length <select data-testid="duration" value={duration} onChange={(e) => setDuration(Number(e.target.value) as typeof duration)}>
-              {DURATIONS.filter((d) => expert.flatPrices[String(d) as `${typeof d}`] !== undefined).map((d) => <option key={d} value={d}>{d} min · {money(expert.flatPrices[String(d) as `${typeof d}`]!)}</option>)}
-            </select></label>
-            <label>From <input type="date" data-testid="date" value={date} onChange={(e) => e.target.value && setDate(e.target.value)} /></label>
+            <label>
+              Type{' '}
+              <select
+                data-testid="type"
+                value={type}
+                onChange={(e) => setType(e.target.value as typeof type)}
+              >
+                {(['chat', 'voice', 'video'] as const)
+                  .filter((t) => expert.rates[t] !== undefined)
+                  .map((t) => (
+                    <option key={t} value={t}>
+                      {t}
+                    </option>
+                  ))}
+              </select>
+            </label>
+            <label>
+              Length{' '}
+              <select
+                data-testid="duration"
+                value={duration}
+                onChange={(e) => setDuration(Number(e.target.value) as typeof duration)}
+              >
+                {DURATIONS.filter(
+                  (d) => expert.flatPrices[String(d) as `${typeof d}`] !== undefined,
+                ).map((d) => (
+                  <option key={d} value={d}>
+                    {d} min · {money(expert.flatPrices[String(d) as `${typeof d}`]!)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              From{' '}
+              <input
+                type="date"
+                data-testid="date"
+                value={date}
+                onChange={(e) => e.target.value && setDate(e.target.value)}
+              />
+            </label>
           </div>
-          {slots === null ? <p className="muted">Loading times…</p> : slots.length === 0 ? <p className="muted" data-testid="no-slots">No open times in these 7 days.</p> : (
+          {slots === null ? (
+            <p className="muted">Loading times…</p>
+          ) : slots.length === 0 ? (
+            <p className="muted" data-testid="no-slots">
+              No open times in these 7 days.
+            </p>
+          ) : (
             [...byDay].map(([day, list]) => (
               <div key={day} className="day">
                 <h4>{day}</h4>
                 <div className="row">
                   {list.map((s) => (
-                    <button key={s.startsAt + (s.slotId ?? '')} className={chosen === s ? '' : 'secondary'} data-testid="slot" onClick={() => setChosen(s)}>{s.localStart}</button>
+                    <button
+                      key={s.startsAt + (s.slotId ?? '')}
+                      className={chosen === s ? '' : 'secondary'}
+                      data-testid="slot"
+                      onClick={() => setChosen(s)}
+                    >
+                      {s.localStart}
+                    </button>
                   ))}
                 </div>
               </div>
@@ -91,13 +186,22 @@ export function ExpertPage({ id }: { id: string }) {
           )}
           {chosen && (
             <div className="card confirm" data-testid="confirm">
-              <p>{new Date(chosen.startsAt).toLocaleString()} · {type} · {duration} min · <strong>{money(chosen.price)}</strong></p>
-              <button data-testid="book" onClick={() => void book(chosen)}>Book and pay from wallet</button>
+              <p>
+                {new Date(chosen.startsAt).toLocaleString()} · {type} · {duration} min ·{' '}
+                <strong>{money(chosen.price)}</strong>
+              </p>
+              <button data-testid="book" onClick={() => void book(chosen)}>
+                Book and pay from wallet
+              </button>
             </div>
           )}
         </>
       )}
-      {error && <p className="error" data-testid="book-error">{error}</p>}
+      {error && (
+        <p className="error" data-testid="book-error">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

@@ -11,7 +11,10 @@ export function Experts() {
   const [experts, setExperts] = useState<Expert[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.call('listExperts', { query: { limit: 100 } }).then((p) => setExperts(p.items), (err: Error) => setError(err.message));
+    api.call('listExperts', { query: { limit: 100 } }).then(
+      (p) => setExperts(p.items),
+      (err: Error) => setError(err.message),
+    );
   }, []);
   if (error) return <p className="error">{error}</p>;
   if (!experts) return <p className="muted">Loading…</p>;
@@ -19,14 +22,30 @@ export function Experts() {
     <section data-testid="experts">
       <h2>Experts</h2>
       {experts.map((e) => (
-        <a key={e.id} className="card expert-card" href={`/experts/${e.id}`} onClick={(ev) => go(ev, `/experts/${e.id}`)} data-testid="expert-card">
+        <a
+          key={e.id}
+          className="card expert-card"
+          href={`/experts/${e.id}`}
+          onClick={(ev) => go(ev, `/experts/${e.id}`)}
+          data-testid="expert-card"
+        >
           <div className="row">
             <strong data-testid="expert-name">{e.name}</strong>
-            <span className={`badge ${e.presence === 'online' ? 'ok' : ''}`}>{presenceLabel[e.presence]}</span>
-            {e.ratingAvg !== null && <span className="muted">★ {e.ratingAvg.toFixed(1)} ({e.ratingCount})</span>}
+            <span className={`badge ${e.presence === 'online' ? 'ok' : ''}`}>
+              {presenceLabel[e.presence]}
+            </span>
+            {e.ratingAvg !== null && (
+              <span className="muted">
+                ★ {e.ratingAvg.toFixed(1)} ({e.ratingCount})
+              </span>
+            )}
           </div>
           <p className="muted bio">{e.bio}</p>
-          <p className="muted">{Object.entries(e.rates).map(([t, r]) => `${t} ${money(r)}/min`).join(' · ')}</p>
+          <p className="muted">
+            {Object.entries(e.rates)
+              .map(([t, r]) => `${t} ${money(r)}/min`)
+              .join(' · ')}
+          </p>
         </a>
       ))}
     </section>

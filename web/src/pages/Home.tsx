@@ -12,10 +12,13 @@ export function Home() {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     try {
-      const r = await api.call('login', { body: { email: String(form.get('email')), password: String(form.get('password')) } });
+      const r = await api.call('login', {
+        body: { email: String(form.get('email')), password: String(form.get('password')) },
+      });
       refreshMe();
       // A page that asked for sign-in (/wallet, /sessions, /dashboard, /admin) shows itself now; home goes on by role.
-      if (location.pathname === '/') go(null, { expert: '/dashboard', admin: '/admin', client: '/experts' }[r.user.role]);
+      if (location.pathname === '/')
+        go(null, { expert: '/dashboard', admin: '/admin', client: '/experts' }[r.user.role]);
     } catch (err) {
       setError((err as Error).message);
     }
@@ -25,15 +28,43 @@ export function Home() {
   if (me) {
     return (
       <div className="card">
-        <h2>Signed in as <span className="name">{me.user.name}</span></h2>
-        <p className="muted">{me.user.role} · {me.user.email}</p>
-        {me.user.role === 'admin' && <p><a href="/admin" onClick={(e) => go(e, '/admin')}>Operations</a>: live sessions and their audit trails, escrow, refunds.</p>}
+        <h2>
+          Signed in as <span className="name">{me.user.name}</span>
+        </h2>
+        <p className="muted">
+          {me.user.role} · {me.user.email}
+        </p>
+        {me.user.role === 'admin' && (
+          <p>
+            <a href="/admin" onClick={(e) => go(e, '/admin')}>
+              Operations
+            </a>
+            : live sessions and their audit trails, escrow, refunds.
+          </p>
+        )}
         {me.user.role === 'admin' ? null : me.user.role === 'expert' ? (
-          <p><a href="/dashboard" onClick={(e) => go(e, '/dashboard')}>Your dashboard</a>: requests, upcoming sessions, earnings and availability.</p>
+          <p>
+            <a href="/dashboard" onClick={(e) => go(e, '/dashboard')}>
+              Your dashboard
+            </a>
+            : requests, upcoming sessions, earnings and availability.
+          </p>
         ) : (
           <>
-            <p><a href="/experts" onClick={(e) => go(e, '/experts')} data-testid="to-experts">Find an expert and book a session</a></p>
-            <p><a href="/sessions" onClick={(e) => go(e, '/sessions')}>Your sessions</a> · <a href="/wallet" onClick={(e) => go(e, '/wallet')}>Your wallet</a></p>
+            <p>
+              <a href="/experts" onClick={(e) => go(e, '/experts')} data-testid="to-experts">
+                Find an expert and book a session
+              </a>
+            </p>
+            <p>
+              <a href="/sessions" onClick={(e) => go(e, '/sessions')}>
+                Your sessions
+              </a>{' '}
+              ·{' '}
+              <a href="/wallet" onClick={(e) => go(e, '/wallet')}>
+                Your wallet
+              </a>
+            </p>
           </>
         )}
       </div>
@@ -44,7 +75,13 @@ export function Home() {
       <form className="card" onSubmit={(e) => void signIn(e)} data-testid="sign-in">
         <h2>Sign in</h2>
         <input name="email" type="email" placeholder="email" autoComplete="username" required />
-        <input name="password" type="password" placeholder="password" autoComplete="current-password" required />
+        <input
+          name="password"
+          type="password"
+          placeholder="password"
+          autoComplete="current-password"
+          required
+        />
         <button type="submit">Sign in</button>
         {error && <p className="error">{error}</p>}
       </form>

@@ -33,7 +33,9 @@ export function SessionList({ only }: { only?: 'upcoming' }) {
 
   async function load(after: string | null) {
     try {
-      const page = await api.call('mySessions', { query: { limit: 50, ...(after && { cursor: after }) } });
+      const page = await api.call('mySessions', {
+        query: { limit: 50, ...(after && { cursor: after }) },
+      });
       if (page.items[0]) setOffset(offsetFrom(page.items[0].serverNow));
       setItems((prev) => [...(after ? (prev ?? []) : []), ...page.items]);
       setCursor(page.nextCursor);
@@ -58,30 +60,51 @@ export function SessionList({ only }: { only?: 'upcoming' }) {
   const now = Date.now() + offset;
   const at = (s: MySession) => Date.parse(s.scheduledAt ?? s.createdAt);
   // On the expert's dashboard, requests have their own panel with accept and decline.
-  const coming = items.filter((s) => ahead.includes(s.state) && !(only === 'upcoming' && s.state === 'requested')).sort((a, b) => at(a) - at(b));
+  const coming = items
+    .filter((s) => ahead.includes(s.state) && !(only === 'upcoming' && s.state === 'requested'))
+    .sort((a, b) => at(a) - at(b));
   const past = items.filter((s) => !ahead.includes(s.state));
   return (
     <>
-      {coming.length === 0 && <p className="muted" data-testid="no-upcoming">Nothing coming up.</p>}
+      {coming.length === 0 && (
+        <p className="muted" data-testid="no-upcoming">
+          Nothing coming up.
+        </p>
+      )}
       <ul className="list">
-        {coming.map((s) => <Upcoming key={s.id} s={s} now={now} onStart={() => void start(s)} />)}
+        {coming.map((s) => (
+          <Upcoming key={s.id} s={s} now={now} onStart={() => void start(s)} />
+        ))}
       </ul>
-      {error && <p className="error" data-testid="sessions-error">{error}</p>}
+      {error && (
+        <p className="error" data-testid="sessions-error">
+          {error}
+        </p>
+      )}
       {only !== 'upcoming' && past.length > 0 && (
         <>
           <h3>Past</h3>
           <ul className="list">
             {past.map((s) => (
               <li key={s.id} className="card" data-testid="past-session">
-                <strong>{typeName[s.type]}</strong> with <span className="name">{s.counterpart.name}</span>
+                <strong>{typeName[s.type]}</strong> with{' '}
+                <span className="name">{s.counterpart.name}</span>
                 <span className="muted"> · {when(s.scheduledAt ?? s.createdAt)} · </span>
-                <span className="badge">{s.state === 'ended' ? (s.endReason ?? 'ended').replaceAll('_', ' ') : s.state.replace('_', ' ')}</span>
+                <span className="badge">
+                  {s.state === 'ended'
+                    ? (s.endReason ?? 'ended').replaceAll('_', ' ')
+                    : s.state.replace('_', ' ')}
+                </span>
               </li>
             ))}
           </ul>
         </>
       )}
-      {cursor && <button className="secondary" onClick={() => void load(cursor)}>Older sessions</button>}
+      {cursor && (
+        <button className="secondary" onClick={() => void load(cursor)}>
+          Older sessions
+        </button>
+      )}
     </>
   );
 }
@@ -89,11 +112,17 @@ export function SessionList({ only }: { only?: 'upcoming' }) {
 function Upcoming({ s, now, onStart }: { s: MySession; now: number; onStart: () => void }) {
   const w = s.startWindow;
   const inWindow = w !== null && now >= Date.parse(w.opensAt) && now <= Date.parse(w.closesAt);
-  const startable = s.state === 'live' || s.state === 'accepted' || ((s.state === 'booked' || s.state === 'open') && inWindow);
+  const startable =
+    s.state === 'live' ||
+    s.state === 'accepted' ||
+    ((s.state === 'booked' || s.state === 'open') && inWindow);
   const startsIn = s.scheduledAt ? Date.parse(s.scheduledAt) - now : null;
   let status: string;
   if (s.state === 'live') status = 'Live now';
-  else if (s.state === 'requested') status = s.requestExpiresAt ? `Waiting for the expert · ${until(Date.parse(s.requestExpiresAt) - now)} left` : 'Waiting for the expert';
+  else if (s.state === 'requested')
+    status = s.requestExpiresAt
+      ? `Waiting for the expert · ${until(Date.parse(s.requestExpiresAt) - now)} left`
+      : 'Waiting for the expert';
   else if (s.state === 'accepted') status = 'Accepted: join now';
   else if (startsIn !== null && startsIn > 0) status = `Starts in ${until(startsIn)}`;
   else if (inWindow) status = 'Open now';
@@ -101,16 +130,35 @@ function Upcoming({ s, now, onStart }: { s: MySession; now: number; onStart: () 
   return (
     <li className="card session-row" data-testid="upcoming-session" data-id={s.id}>
       <div>
-        <strong>{typeName[s.type]}</strong> with <span className="name" data-testid="counterpart-name">{s.counterpart.name}</span>
+        <strong>{typeName[s.type]}</strong> with{' '}
+        <span className="name" data-testid="counterpart-name">
+          {s.counterpart.name}
+        </span>
         <div className="muted">
           {s.scheduledAt ? when(s.scheduledAt) : 'On demand'}
           {s.durationMinutes ? ` · ${s.durationMinutes} min` : ''}
-          {s.price !== null ? ` · ${money(s.price)}` : s.ratePerMinute !== null ? ` · ${money(s.ratePerMinute)}/min` : ''}
+          {s.price !== null
+            ? ` · ${money(s.price)}`
+            : s.ratePerMinute !== null
+              ? ` · ${money(s.ratePerMinute)}/min`
+              : ''}
         </div>
-        <div className="countdown" data-testid="countdown">{status}</div>
-        {w && !inWindow && startsIn !== null && startsIn > 0 && <div className="muted small">Start opens at {new Date(w.opensAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}</div>}
+        <div className="countdown" data-testid="countdown">
+          {status}
+        </div>
+        {w && !inWindow && startsIn !== null && startsIn > 0 && (
+          <div className="muted small">
+            Start opens at{' '}
+            {new Date(w.opensAt).toLocaleTimeString(undefined, {
+              hour: '2-digit',
+              minute: '2-digit',
+            })}
+          </div>
+        )}
       </div>
-      <button data-testid="start" disabled={!startable} onClick={onStart}>Start</button>
+      <button data-testid="start" disabled={!startable} onClick={onStart}>
+        Start
+      </button>
     </li>
   );
 }

@@ -18,7 +18,9 @@ const refusal: Record<string, string> = {
  * the client goes straight into the room with the link the request returned.
  */
 export function TalkNow({ expert }: { expert: Expert }) {
-  const offered = (['chat', 'voice', 'video'] as const).filter((t) => expert.rates[t] !== undefined);
+  const offered = (['chat', 'voice', 'video'] as const).filter(
+    (t) => expert.rates[t] !== undefined,
+  );
   const [type, setType] = useState(offered[0] ?? 'chat');
   const [asked, setAsked] = useState<(Asked & { offset: number }) | null>(null);
   const [channel, setChannel] = useState<UserChannel | null>(null);
@@ -42,14 +44,20 @@ export function TalkNow({ expert }: { expert: Expert }) {
     const early = new Map<string, string>();
     let mine: string | null = null;
     let settle = (_state: string) => {};
-    ch.on('answered', (a) => (mine === null ? early.set(a.sessionId, a.state) : a.sessionId === mine && settle(a.state)));
+    ch.on('answered', (a) =>
+      mine === null ? early.set(a.sessionId, a.state) : a.sessionId === mine && settle(a.state),
+    );
     try {
       const r = await api.call('requestSession', { body: { expertId: expert.id, type } });
       setAsked({ ...r, offset: offsetFrom(r.session.serverNow) });
       settle = (state) => {
         if (state === 'accepted') return go(null, new URL(r.link.url).pathname);
         setAsked(null);
-        setMessage(state === 'declined' ? `${expert.name} cannot take it now.` : `${expert.name} did not answer in time.`);
+        setMessage(
+          state === 'declined'
+            ? `${expert.name} cannot take it now.`
+            : `${expert.name} did not answer in time.`,
+        );
       };
       mine = r.session.id;
       const answered = early.get(mine);
@@ -64,18 +72,35 @@ export function TalkNow({ expert }: { expert: Expert }) {
     const left = Date.parse(asked.expiresAt) - (Date.now() + asked.offset);
     return (
       <div className="card" data-testid="talk-waiting">
-        <p>Waiting for <span className="name">{expert.name}</span> to answer… <span className="countdown">{until(left)}</span></p>
+        <p>
+          Waiting for <span className="name">{expert.name}</span> to answer…{' '}
+          <span className="countdown">{until(left)}</span>
+        </p>
       </div>
     );
   }
   return (
     <div className="card row talk-now" data-testid="talk-now">
       <strong>Online now.</strong>
-      <select aria-label="Type" value={type} onChange={(e) => setType(e.target.value as typeof type)}>
-        {offered.map((t) => <option key={t} value={t}>{t} · {money(expert.rates[t]!)}/min</option>)}
+      <select
+        aria-label="Type"
+        value={type}
+        onChange={(e) => setType(e.target.value as typeof type)}
+      >
+        {offered.map((t) => (
+          <option key={t} value={t}>
+            {t} · {money(expert.rates[t]!)}/min
+          </option>
+        ))}
       </select>
-      <button data-testid="talk-now-ask" onClick={() => void ask()}>Talk now</button>
-      {message && <p className="error" data-testid="talk-message">{message}</p>}
+      <button data-testid="talk-now-ask" onClick={() => void ask()}>
+        Talk now
+      </button>
+      {message && (
+        <p className="error" data-testid="talk-message">
+          {message}
+        </p>
+      )}
     </div>
   );
 }

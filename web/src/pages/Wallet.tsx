@@ -8,8 +8,14 @@ type Entry = ResponseOf<'walletHistory'>['items'][number];
 
 /** What each kind of movement is called in a client's history (docs/LEDGER.md, Transfers). */
 const kindName: Record<string, string> = {
-  top_up: 'Top-up', admin_credit: 'Credit', charge: 'Per-minute charge', escrow_hold: 'Booking (held)',
-  escrow_refund: 'Refund', extension: 'Extension', provider_refund: 'Refund to card', void: 'Refund to card returned',
+  top_up: 'Top-up',
+  admin_credit: 'Credit',
+  charge: 'Per-minute charge',
+  escrow_hold: 'Booking (held)',
+  escrow_refund: 'Refund',
+  extension: 'Extension',
+  provider_refund: 'Refund to card',
+  void: 'Refund to card returned',
 };
 
 /** E1: the client's wallet — balance, top-up, and the history of every movement, newest first. */
@@ -21,7 +27,10 @@ export function Wallet() {
 
   async function load(after: string | null) {
     try {
-      const [w, page] = await Promise.all([api.call('wallet'), api.call('walletHistory', { query: { limit: 20, ...(after && { cursor: after }) } })]);
+      const [w, page] = await Promise.all([
+        api.call('wallet'),
+        api.call('walletHistory', { query: { limit: 20, ...(after && { cursor: after }) } }),
+      ]);
       setWallet(w);
       setEntries((prev) => [...(after ? prev : []), ...page.items]);
       setCursor(page.nextCursor);
@@ -31,30 +40,46 @@ export function Wallet() {
   }
   useEffect(() => void load(null), []);
 
-  if (error) return <p className="error" data-testid="wallet-error">{error}</p>;
+  if (error)
+    return (
+      <p className="error" data-testid="wallet-error">
+        {error}
+      </p>
+    );
   if (!wallet) return <p className="muted">Loading…</p>;
   return (
     <section data-testid="wallet-page">
       <div className="card">
         <p className="muted">Balance</p>
-        <p className="balance" data-testid="balance" data-minor={wallet.balance}>{money(wallet.balance, wallet.currency)}</p>
+        <p className="balance" data-testid="balance" data-minor={wallet.balance}>
+          {money(wallet.balance, wallet.currency)}
+        </p>
         <TopUp client={api} onDone={() => void load(null)} />
       </div>
       <h3>History</h3>
-      {entries.length === 0 ? <p className="muted">No movements yet.</p> : (
+      {entries.length === 0 ? (
+        <p className="muted">No movements yet.</p>
+      ) : (
         <table className="history" data-testid="history">
           <tbody>
             {entries.map((e) => (
               <tr key={e.id} data-testid="history-row" data-kind={e.kind}>
                 <td>{when(e.at)}</td>
                 <td>{kindName[e.kind] ?? e.kind}</td>
-                <td className={`amount ${e.amount < 0 ? 'out' : 'in'}`}>{e.amount > 0 ? '+' : '−'}{money(Math.abs(e.amount), wallet.currency)}</td>
+                <td className={`amount ${e.amount < 0 ? 'out' : 'in'}`}>
+                  {e.amount > 0 ? '+' : '−'}
+                  {money(Math.abs(e.amount), wallet.currency)}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {cursor && <button className="secondary" onClick={() => void load(cursor)}>Older</button>}
+      {cursor && (
+        <button className="secondary" onClick={() => void load(cursor)}>
+          Older
+        </button>
+      )}
     </section>
   );
 }

@@ -3,7 +3,6 @@ import type { SessionRoom } from '@hourglass/sdk';
 import { asParticipant } from '../api.ts';
 import { money } from '../format.ts';
 
-
 /**
  * E6, the client's side: more minutes at the expert's rate, from the wallet at once, or by card
  * on the provider's page in a new tab (the room stays open; the deadline moves when paid).
@@ -31,7 +30,11 @@ export function Extend({ room, token }: { room: SessionRoom; token: string }) {
       } else setNote(`${minutes} minutes added (${money(r.extension.amount)}).`);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      setNote(code === 'insufficient_funds' ? 'Your wallet does not cover it — pay by card instead.' : (err as Error).message);
+      setNote(
+        code === 'insufficient_funds'
+          ? 'Your wallet does not cover it — pay by card instead.'
+          : (err as Error).message,
+      );
       if (code === 'insufficient_funds') setCheckout('');
     } finally {
       setBusy(false);
@@ -43,13 +46,38 @@ export function Extend({ room, token }: { room: SessionRoom; token: string }) {
     <div className="extend" data-testid="extend">
       <span className="muted">More time:</span>
       {lengths.map((m) => (
-        <button key={m} className="secondary" disabled={busy} data-testid={`extend-${m}`} onClick={() => void buy(m, 'wallet')}>+{m} min</button>
+        <button
+          key={m}
+          className="secondary"
+          disabled={busy}
+          data-testid={`extend-${m}`}
+          onClick={() => void buy(m, 'wallet')}
+        >
+          +{m} min
+        </button>
       ))}
-      {checkout === '' && lengths.map((m) => (
-        <button key={`card-${m}`} className="secondary" disabled={busy} data-testid={`extend-card-${m}`} onClick={() => void buy(m, 'checkout')}>+{m} min by card</button>
-      ))}
-      {checkout && <a href={checkout} target="_blank" rel="noopener noreferrer" data-testid="checkout-link">Complete the payment</a>}
-      {note && <span className="muted" data-testid="extend-note">{note}</span>}
+      {checkout === '' &&
+        lengths.map((m) => (
+          <button
+            key={`card-${m}`}
+            className="secondary"
+            disabled={busy}
+            data-testid={`extend-card-${m}`}
+            onClick={() => void buy(m, 'checkout')}
+          >
+            +{m} min by card
+          </button>
+        ))}
+      {checkout && (
+        <a href={checkout} target="_blank" rel="noopener noreferrer" data-testid="checkout-link">
+          Complete the payment
+        </a>
+      )}
+      {note && (
+        <span className="muted" data-testid="extend-note">
+          {note}
+        </span>
+      )}
     </div>
   );
 }

@@ -7,7 +7,15 @@ import { when } from '../format.ts';
  * demand; writing again replaces it). The client's side: the summary, shown once written —
  * asked for again every few seconds while there is none, since the expert writes it now.
  */
-export function SessionSummary({ token, sessionId, you }: { token: string; sessionId: string; you: 'client' | 'expert' }) {
+export function SessionSummary({
+  token,
+  sessionId,
+  you,
+}: {
+  token: string;
+  sessionId: string;
+  you: 'client' | 'expert';
+}) {
   const client = asParticipant(token);
   const [text, setText] = useState('');
   const [savedAt, setSavedAt] = useState<string | null>(null);
@@ -16,12 +24,18 @@ export function SessionSummary({ token, sessionId, you }: { token: string; sessi
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = () => asParticipant(token).call('getSummary', { params: { id: sessionId } }).then((n) => {
-      if (!live) return;
-      setText(n.text);
-      setSavedAt(n.updatedAt);
-      if (you === 'client' && !n.updatedAt) timer = setTimeout(load, 3000);
-    }, (err: Error) => live && setError(err.message));
+    const load = () =>
+      asParticipant(token)
+        .call('getSummary', { params: { id: sessionId } })
+        .then(
+          (n) => {
+            if (!live) return;
+            setText(n.text);
+            setSavedAt(n.updatedAt);
+            if (you === 'client' && !n.updatedAt) timer = setTimeout(load, 3000);
+          },
+          (err: Error) => live && setError(err.message),
+        );
     void load();
     return () => {
       live = false;
@@ -43,7 +57,13 @@ export function SessionSummary({ token, sessionId, you }: { token: string; sessi
     return (
       <section className="summary-text" data-testid="session-summary">
         <h3>The expert’s summary</h3>
-        {savedAt ? <p className="bio" data-testid="summary-text">{text}</p> : <p className="muted">Not written yet.</p>}
+        {savedAt ? (
+          <p className="bio" data-testid="summary-text">
+            {text}
+          </p>
+        ) : (
+          <p className="muted">Not written yet.</p>
+        )}
         {error && <p className="error">{error}</p>}
       </section>
     );
@@ -51,10 +71,22 @@ export function SessionSummary({ token, sessionId, you }: { token: string; sessi
   return (
     <section className="summary-text" data-testid="session-summary">
       <h3>Your summary for the client</h3>
-      <textarea data-testid="summary-input" maxLength={10_000} value={text} placeholder="What you covered, what to do next…" onChange={(e) => setText(e.target.value)} />
+      <textarea
+        data-testid="summary-input"
+        maxLength={10_000}
+        value={text}
+        placeholder="What you covered, what to do next…"
+        onChange={(e) => setText(e.target.value)}
+      />
       <div className="row">
-        <button data-testid="summary-save" onClick={() => void save()}>Save summary</button>
-        {savedAt && <span className="muted" data-testid="summary-saved">Saved {when(savedAt)}</span>}
+        <button data-testid="summary-save" onClick={() => void save()}>
+          Save summary
+        </button>
+        {savedAt && (
+          <span className="muted" data-testid="summary-saved">
+            Saved {when(savedAt)}
+          </span>
+        )}
       </div>
       {error && <p className="error">{error}</p>}
     </section>
@@ -68,27 +100,57 @@ export function PrivateNotes({ token, sessionId }: { token: string; sessionId: s
   // Open at first when there are notes already; then as the reader leaves it.
   const [open, setOpen] = useState(false);
   useEffect(() => {
-    asParticipant(token).call('getMyNotes', { params: { id: sessionId } }).then((n) => {
-      setText(n.text);
-      setOpen(n.text !== '');
-    }, () => setText(''));
+    asParticipant(token)
+      .call('getMyNotes', { params: { id: sessionId } })
+      .then(
+        (n) => {
+          setText(n.text);
+          setOpen(n.text !== '');
+        },
+        () => setText(''),
+      );
   }, [token, sessionId]);
   if (text === null) return null;
   async function save() {
     try {
-      await asParticipant(token).call('putMyNotes', { params: { id: sessionId }, body: { text: text ?? '' } });
+      await asParticipant(token).call('putMyNotes', {
+        params: { id: sessionId },
+        body: { text: text ?? '' },
+      });
       setState('saved');
     } catch (err) {
       setState((err as Error).message);
     }
   }
   return (
-    <details className="notes" data-testid="private-notes" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+    <details
+      className="notes"
+      data-testid="private-notes"
+      open={open}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+    >
       <summary>My private notes</summary>
-      <textarea data-testid="notes-input" maxLength={10_000} value={text} placeholder="Only you can read these." onChange={(e) => { setText(e.target.value); setState('idle'); }} />
+      <textarea
+        data-testid="notes-input"
+        maxLength={10_000}
+        value={text}
+        placeholder="Only you can read these."
+        onChange={(e) => {
+          setText(e.target.value);
+          setState('idle');
+        }}
+      />
       <div className="row">
-        <button className="secondary" data-testid="notes-save" onClick={() => void save()}>Save notes</button>
-        {state === 'saved' ? <span className="ok" data-testid="notes-saved">Saved</span> : state !== 'idle' && <span className="error">{state}</span>}
+        <button className="secondary" data-testid="notes-save" onClick={() => void save()}>
+          Save notes
+        </button>
+        {state === 'saved' ? (
+          <span className="ok" data-testid="notes-saved">
+            Saved
+          </span>
+        ) : (
+          state !== 'idle' && <span className="error">{state}</span>
+        )}
       </div>
     </details>
   );

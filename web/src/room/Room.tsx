@@ -27,7 +27,9 @@ export function Room({ token }: { token: string }) {
   const [joined, setJoined] = useState(false);
   const [devices, setDevices] = useState<MediaStream | null>(null);
   useEffect(() => {
-    asParticipant(token).call('validateToken', { query: { token } }).then(setCheck, (err: Error) => setError(err.message));
+    asParticipant(token)
+      .call('validateToken', { query: { token } })
+      .then(setCheck, (err: Error) => setError(err.message));
   }, [token]);
   const joinable = !!check?.canJoinNow && check.session.state !== 'ended';
   const [session, setSession] = useState<Prepared | null>(null);
@@ -38,11 +40,27 @@ export function Room({ token }: { token: string }) {
     return () => prepared.close();
   }, [token, joinable]); // check matters only through joinable (it is loaded once)
 
-  if (error) return <div className="card"><h2>This link does not work</h2><p className="error" data-testid="link-error">{error}</p></div>;
+  if (error)
+    return (
+      <div className="card">
+        <h2>This link does not work</h2>
+        <p className="error" data-testid="link-error">
+          {error}
+        </p>
+      </div>
+    );
   if (!check) return <p className="muted">Loading…</p>;
   // Back after the end (a reload, the link again): the end page — rating, summary, files, notes.
   if (check.session.state === 'ended') {
-    return <Summary token={token} sessionId={check.session.id} you={check.participant.role} reason={check.session.endReason} counterpart={check.counterpart.name} />;
+    return (
+      <Summary
+        token={token}
+        sessionId={check.session.id}
+        you={check.participant.role}
+        reason={check.session.endReason}
+        counterpart={check.counterpart.name}
+      />
+    );
   }
   if (!joined) {
     const w = check.startWindow;
@@ -55,13 +73,25 @@ export function Room({ token }: { token: string }) {
     };
     return (
       <div className="card" data-testid="lobby">
-        <h2>{typeName[check.session.type]} with <span data-testid="counterpart">{check.counterpart.name}</span></h2>
-        <p className="muted">You join as the {check.participant.role}, {check.participant.name}.</p>
-        {w && <p className="muted">It can be joined from {new Date(w.opensAt).toLocaleString()} to {new Date(w.closesAt).toLocaleString()}.</p>}
+        <h2>
+          {typeName[check.session.type]} with{' '}
+          <span data-testid="counterpart">{check.counterpart.name}</span>
+        </h2>
+        <p className="muted">
+          You join as the {check.participant.role}, {check.participant.name}.
+        </p>
+        {w && (
+          <p className="muted">
+            It can be joined from {new Date(w.opensAt).toLocaleString()} to{' '}
+            {new Date(w.closesAt).toLocaleString()}.
+          </p>
+        )}
         {!check.canJoinNow ? (
           <p className="muted">Not open now.</p>
         ) : check.session.type === 'chat' ? (
-          <button data-testid="join" onClick={() => join(null)}>Join</button>
+          <button data-testid="join" onClick={() => join(null)}>
+            Join
+          </button>
         ) : (
           <Preflight
             kind={check.session.type}
@@ -95,22 +125,41 @@ interface Prepared {
 function prepare(token: string, check: Check): Prepared {
   const room = new SessionRoom({ baseUrl: location.origin, token });
   room.prepare();
-  const fetchIce = () => asParticipant(token).call('iceServers', { params: { id: check.session.id } });
+  const fetchIce = () =>
+    asParticipant(token).call('iceServers', { params: { id: check.session.id } });
   const early = check.session.type === 'chat' ? null : fetchIce();
   early?.catch(() => undefined);
-  const expiring = (expiresAt: string | null) => !!expiresAt && Date.parse(expiresAt) - Date.now() < 60_000;
+  const expiring = (expiresAt: string | null) =>
+    !!expiresAt && Date.parse(expiresAt) - Date.now() < 60_000;
   async function iceServers() {
     const got = await early?.catch(() => null);
     // Asked again if that failed, or if its TURN credential is within a minute of expiring.
     return got && !expiring(got.expiresAt) ? got : fetchIce();
   }
-  let made: { devices: MediaStream | null; servers: Promise<IceServers>; media: Promise<MediaSession> } | null = null;
-  const close = (m: Promise<MediaSession>) => void m.then((x) => x.close(), () => undefined);
+  let made: {
+    devices: MediaStream | null;
+    servers: Promise<IceServers>;
+    media: Promise<MediaSession>;
+  } | null = null;
+  const close = (m: Promise<MediaSession>) =>
+    void m.then(
+      (x) => x.close(),
+      () => undefined,
+    );
   return {
     room,
     async media(devices) {
       // Made again with other devices, or if it waited in the lobby until its TURN credential is about to expire.
-      if (made?.devices === devices && !expiring(await made.servers.then((got) => got.expiresAt, () => null))) return made.media;
+      if (
+        made?.devices === devices &&
+        !expiring(
+          await made.servers.then(
+            (got) => got.expiresAt,
+            () => null,
+          ),
+        )
+      )
+        return made.media;
       if (made) close(made.media);
       const kind = check.session.type as 'voice' | 'video';
       const servers = iceServers();
@@ -129,7 +178,17 @@ function prepare(token: string, check: Check): Prepared {
   };
 }
 
-function LiveRoom({ session, token, check, devices }: { session: Prepared; token: string; check: Check; devices: MediaStream | null }) {
+function LiveRoom({
+  session,
+  token,
+  check,
+  devices,
+}: {
+  session: Prepared;
+  token: string;
+  check: Check;
+  devices: MediaStream | null;
+}) {
   const room = session.room;
   const [media, setMedia] = useState<MediaSession | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -139,7 +198,10 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
 
   useEffect(() => {
     let cancelled = false;
-    const offs = [room.on('failed', (e) => setFailure(e.message)), room.on('lowBalance', (p) => setLowBalance(p.minutesLeft))];
+    const offs = [
+      room.on('failed', (e) => setFailure(e.message)),
+      room.on('lowBalance', (p) => setLowBalance(p.minutesLeft)),
+    ];
     const failed = (err: Error) => !cancelled && setFailure(err.message);
     // The call's stage is drawn while the handshake is on its way (its media was made in the
     // lobby): the page's heaviest rendering is then done before the call is negotiated, not
@@ -159,10 +221,27 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
     };
   }, [session]); // room is session.room; check and devices are fixed once the room is joined
 
-  if (failure) return <div className="card"><h2>Could not join</h2><p className="error" data-testid="room-error">{failure}</p></div>;
+  if (failure)
+    return (
+      <div className="card">
+        <h2>Could not join</h2>
+        <p className="error" data-testid="room-error">
+          {failure}
+        </p>
+      </div>
+    );
   // The room object holds the truth; its first state is what "joined" means.
   const s = room.state;
-  if (s?.state === 'ended') return <Summary token={token} sessionId={s.sessionId} you={s.you} reason={s.endReason} counterpart={check.counterpart.name} />;
+  if (s?.state === 'ended')
+    return (
+      <Summary
+        token={token}
+        sessionId={s.sessionId}
+        you={s.you}
+        reason={s.endReason}
+        counterpart={check.counterpart.name}
+      />
+    );
   const type = check.session.type;
   const other = s?.participants.find((p) => p.role !== s.you);
   const offline = room.status === 'reconnecting';
@@ -171,20 +250,37 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
     <div className="room" data-testid={s ? 'room' : 'room-joining'} data-type={type}>
       {offline && (
         <div className="banner" data-testid="reconnect-banner" role="status">
-          Connection lost — reconnecting… <button className="link" onClick={() => room.reconnectNow()}>Retry now</button>
+          Connection lost — reconnecting…{' '}
+          <button className="link" onClick={() => room.reconnectNow()}>
+            Retry now
+          </button>
         </div>
       )}
       {s && lowBalance !== null && s.you === 'client' && (
         <div className="banner" data-testid="low-balance" role="status">
-          Your balance covers about {lowBalance} more minute{lowBalance === 1 ? '' : 's'}. Add money without leaving:
-          <TopUp client={asParticipant(token)} compact onDone={(w) => w.balance >= 2 * (s.ratePerMinute ?? 0) && setLowBalance(null)} />
+          Your balance covers about {lowBalance} more minute{lowBalance === 1 ? '' : 's'}. Add money
+          without leaving:
+          <TopUp
+            client={asParticipant(token)}
+            compact
+            onDone={(w) => w.balance >= 2 * (s.ratePerMinute ?? 0) && setLowBalance(null)}
+          />
         </div>
       )}
       {s ? (
         <div className="room-head">
           <div>
             <strong data-testid="counterpart">{check.counterpart.name}</strong>{' '}
-            <span className={`badge ${other?.status === 'present' ? 'ok' : ''}`} data-testid="presence">{other?.status === 'present' ? 'here' : other?.status === 'away' ? 'away' : 'not joined yet'}</span>
+            <span
+              className={`badge ${other?.status === 'present' ? 'ok' : ''}`}
+              data-testid="presence"
+            >
+              {other?.status === 'present'
+                ? 'here'
+                : other?.status === 'away'
+                  ? 'away'
+                  : 'not joined yet'}
+            </span>
           </div>
           <Timer room={room} />
         </div>
@@ -192,16 +288,37 @@ function LiveRoom({ session, token, check, devices }: { session: Prepared; token
         <p className="muted">Joining…</p>
       )}
       {type === 'chat' && s && <Chat room={room} disabled={offline} />}
-      {type === 'voice' && (media ? <Voice media={media} counterpart={check.counterpart.name} /> : <p className="muted">Starting the microphone…</p>)}
-      {type === 'video' && (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
+      {type === 'voice' &&
+        (media ? (
+          <Voice media={media} counterpart={check.counterpart.name} />
+        ) : (
+          <p className="muted">Starting the microphone…</p>
+        ))}
+      {type === 'video' &&
+        (media ? <Video media={media} /> : <p className="muted">Starting the camera…</p>)}
       {s && (
         <>
-          {s.you === 'client' && s.state === 'live' && s.timer.endsAt && <Extend room={room} token={token} />}
+          {s.you === 'client' && s.state === 'live' && s.timer.endsAt && (
+            <Extend room={room} token={token} />
+          )}
           <Files token={token} sessionId={s.sessionId} room={room} />
           <PrivateNotes token={token} sessionId={s.sessionId} />
           <div className="row end-row">
-            {endError && <span className="error" data-testid="end-error">{endError}</span>}
-            <button className="secondary" data-testid="end" onClick={() => { setEndError(null); void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`)); }}>End session</button>
+            {endError && (
+              <span className="error" data-testid="end-error">
+                {endError}
+              </span>
+            )}
+            <button
+              className="secondary"
+              data-testid="end"
+              onClick={() => {
+                setEndError(null);
+                void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`));
+              }}
+            >
+              End session
+            </button>
           </div>
         </>
       )}

@@ -9,11 +9,30 @@ export function Timer({ room }: { room: SessionRoom }) {
   const deadline = room.state?.timer.endsAt ?? room.state?.timer.paidUntil ?? '';
   return (
     <div className="timer-row" data-testid="timer">
-      <div><span className="muted">Elapsed</span> <span className="timer" data-testid="elapsed">{mmss(t.elapsedMs)}</span></div>
+      <div>
+        <span className="muted">Elapsed</span>{' '}
+        <span className="timer" data-testid="elapsed">
+          {mmss(t.elapsedMs)}
+        </span>
+      </div>
       {t.remainingMs !== null && (
-        <div><span className="muted">Remaining</span> <span className="timer" data-testid="remaining" data-ms={t.remainingMs} data-deadline={deadline}>{mmss(t.remainingMs)}</span></div>
+        <div>
+          <span className="muted">Remaining</span>{' '}
+          <span
+            className="timer"
+            data-testid="remaining"
+            data-ms={t.remainingMs}
+            data-deadline={deadline}
+          >
+            {mmss(t.remainingMs)}
+          </span>
+        </div>
       )}
-      {t.paused && <span className="badge" data-testid="paused">Paused — the other side is away</span>}
+      {t.paused && (
+        <span className="badge" data-testid="paused">
+          Paused — the other side is away
+        </span>
+      )}
     </div>
   );
 }

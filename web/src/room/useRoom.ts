@@ -9,7 +9,9 @@ import type { SessionRoom } from '@hourglass/sdk';
 export function useRoomUpdates(room: SessionRoom) {
   const [, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
-    const offs = (['state', 'messages', 'connection', 'timer', 'ended'] as const).map((e) => room.on(e, bump));
+    const offs = (['state', 'messages', 'connection', 'timer', 'ended'] as const).map((e) =>
+      room.on(e, bump),
+    );
     bump();
     return () => offs.forEach((off) => off());
   }, [room]);

@@ -10,7 +10,15 @@ const AMOUNTS = [1000, 2500, 5000];
  * retry of the same amount, so a double click or a network retry credits once. With a card
  * provider the checkout opens in a new tab: the page it is on (the room) stays where it is.
  */
-export function TopUp({ client, onDone, compact = false }: { client: HourglassClient; onDone: (w: Wallet) => void; compact?: boolean }) {
+export function TopUp({
+  client,
+  onDone,
+  compact = false,
+}: {
+  client: HourglassClient;
+  onDone: (w: Wallet) => void;
+  compact?: boolean;
+}) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [attempt, setAttempt] = useState<{ amount: number; key: string } | null>(null);
@@ -25,7 +33,10 @@ export function TopUp({ client, onDone, compact = false }: { client: HourglassCl
       setAttempt(null);
       if (t.status === 'pending' && t.checkoutUrl) {
         window.open(t.checkoutUrl, '_blank', 'noopener');
-        setMessage({ ok: true, text: 'Finish the payment in the new tab: the balance updates when it is paid.' });
+        setMessage({
+          ok: true,
+          text: 'Finish the payment in the new tab: the balance updates when it is paid.',
+        });
       } else {
         setMessage({ ok: true, text: `Added ${money(amount, t.wallet.currency)}.` });
       }
@@ -40,7 +51,8 @@ export function TopUp({ client, onDone, compact = false }: { client: HourglassCl
   function custom(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const value = Number(new FormData(e.currentTarget).get('amount'));
-    if (!Number.isFinite(value) || value <= 0) return setMessage({ ok: false, text: 'Enter an amount.' });
+    if (!Number.isFinite(value) || value <= 0)
+      return setMessage({ ok: false, text: 'Enter an amount.' });
     void pay(Math.round(value * 100));
   }
 
@@ -48,16 +60,38 @@ export function TopUp({ client, onDone, compact = false }: { client: HourglassCl
     <div className="top-up" data-testid="top-up">
       <div className="row">
         {AMOUNTS.map((a) => (
-          <button key={a} className="secondary" disabled={busy} data-testid={`top-up-${a}`} onClick={() => void pay(a)}>+{money(a)}</button>
+          <button
+            key={a}
+            className="secondary"
+            disabled={busy}
+            data-testid={`top-up-${a}`}
+            onClick={() => void pay(a)}
+          >
+            +{money(a)}
+          </button>
         ))}
       </div>
       {!compact && (
         <form className="row custom" onSubmit={custom}>
-          <input name="amount" type="number" min="1" step="0.01" placeholder="Other amount" aria-label="Other amount" data-testid="top-up-amount" />
-          <button type="submit" disabled={busy} data-testid="top-up-custom">Add</button>
+          <input
+            name="amount"
+            type="number"
+            min="1"
+            step="0.01"
+            placeholder="Other amount"
+            aria-label="Other amount"
+            data-testid="top-up-amount"
+          />
+          <button type="submit" disabled={busy} data-testid="top-up-custom">
+            Add
+          </button>
         </form>
       )}
-      {message && <p className={message.ok ? 'ok' : 'error'} data-testid="top-up-message">{message.text}</p>}
+      {message && (
+        <p className={message.ok ? 'ok' : 'error'} data-testid="top-up-message">
+          {message.text}
+        </p>
+      )}
     </div>
   );
 }
