@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
 import type { TestProject } from 'vitest/node';
 import { chromiumPath } from './chromium-path.ts';
+import { connectPglite } from '../server/src/db/connect.ts';
+import { migrate } from '../server/src/db/migrate.ts';
 
 /**
  * Decides which real services the suite runs against and says so loudly. With
@@ -52,8 +57,18 @@ export default async function setup(project: TestProject) {
   if (required && skipped.length)
     throw new Error(`HG_REQUIRE_ALL=1 but these would be skipped:\n- ${skipped.join('\n- ')}`);
   project.provide('hgRunId', runId);
+  // One migrated embedded database for the whole run: each test file starts from a copy of it
+  // (≈ 1 s) instead of creating and migrating its own (≈ 4.5 s).
+  const templateDir = await mkdtemp(join(tmpdir(), 'hg-pglite-'));
+  const template = join(templateDir, 'migrated.tar');
+  const lite = await connectPglite();
+  await migrate(lite.db);
+  await writeFile(template, Buffer.from(await (await lite.dump()).arrayBuffer()));
+  await lite.close();
+  project.provide('hgPgliteTemplate', template);
 
   return async () => {
+    await rm(templateDir, { recursive: true, force: true });
     if (!url) return;
     // Test files drop their own databases; this sweeps up after any that crashed.
     const client = new pg.Client({ connectionString: url });
@@ -70,5 +85,7 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     hgRunId: string;
+    /** A migrated PGlite data folder, dumped (test-support/databases.ts starts each PGlite from it). */
+    hgPgliteTemplate: string;
   }
 }

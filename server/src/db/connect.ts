@@ -31,16 +31,23 @@ export function connectPostgres(
 }
 
 /**
- * The embedded database: PGlite in-process, data in `dir` (or in memory when `dir` is absent).
+ * The embedded database: PGlite in-process, data in `dir` (or in memory when `dir` is absent;
+ * `from`: the contents of a data folder to start with, as `dumpPglite` made them).
  * PGlite has one connection, so transactions run one at a time; fsync is off (not crash-safe).
  */
-export async function connectPglite(dir?: string): Promise<DatabaseHandle> {
+export async function connectPglite(
+  dir?: string,
+  from?: Blob,
+): Promise<DatabaseHandle & { dump(): Promise<Blob> }> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   if (dir) mkdirSync(dir, { recursive: true });
   // btree_gist: the booking constraint (migration 010) is an exclusion over (expert, time range).
   const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
-  const lite = await PGlite.create(dir, { extensions: { btree_gist } });
+  const lite = await PGlite.create(dir, {
+    extensions: { btree_gist },
+    ...(from && { loadDataDir: from }),
+  });
   const pool = new pg.Pool({ ...createPgConfig(lite), max: 1, Client: PreparingClient });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -50,5 +57,7 @@ export async function connectPglite(dir?: string): Promise<DatabaseHandle> {
       await db.destroy();
       await lite.close();
     },
+    /** The data folder's contents, uncompressed: a new embedded database starts from them in ≈ 1 s instead of ≈ 4. */
+    dump: () => lite.dumpDataDir('none'),
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildClient, buildSignedIn, fund } from '../../../test-support/factories.ts';
-import { testScale } from '../../../test-support/scale.ts';
+import { scaled } from '../../../test-support/scale.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { bookSlot } from '../../src/booking/book.ts';
 import { putSchedule } from '../../src/booking/schedule.ts';
@@ -9,7 +9,7 @@ import type { Principal } from '../../src/platform/context.ts';
 import { inTransaction } from '../../src/platform/transaction.ts';
 import { insertSession } from '../../src/sessions/service.ts';
 
-const ROUNDS = 100 * testScale;
+const ROUNDS = scaled(100);
 const CONTENDERS = 100;
 
 /** B3: booking an open slot — paid into escrow and booked in one transaction, one booking per time. */

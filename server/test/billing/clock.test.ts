@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSession, joinBoth } from '../../../test-support/factories.ts';
-import { seed, testScale } from '../../../test-support/scale.ts';
+import { scaled, scaledTimeout, seed } from '../../../test-support/scale.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { endSession } from '../../src/sessions/service.ts';
 import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
-const RUNS = 25 * testScale;
+const RUNS = scaled(25);
 
 /**
  * The clock test: the injected clock jumps forward and back at random while sessions are
@@ -87,6 +87,6 @@ describeOnDatabases('billing under a clock that moves forward and back', (target
         { numRuns: RUNS, seed },
       );
     },
-    60_000 * testScale,
+    scaledTimeout(60_000),
   );
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLiveSession } from '../../../test-support/factories.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
 import { START_MS, withStarts } from '../../../test-support/budgets.ts';
-import { seed, testScale } from '../../../test-support/scale.ts';
+import { scaled, seed } from '../../../test-support/scale.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connectPostgres, type DatabaseHandle } from '../../src/db/connect.ts';
@@ -16,7 +16,7 @@ import type { Deps } from '../../src/platform/context.ts';
 import { randomIds } from '../../src/platform/ids.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
-const CYCLES = 30 * testScale;
+const CYCLES = scaled(30);
 const SESSIONS = 20;
 /** One real second is one billed minute. */
 const SPEEDUP = 60;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
-import { seed, testScale } from '../../../test-support/scale.ts';
+import { scaled, scaledTimeout, seed } from '../../../test-support/scale.ts';
 import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { startPayout } from '../../src/billing/earnings.ts';
 import { holdEscrow, refundEscrow, releaseEscrow } from '../../src/billing/escrow.ts';
@@ -19,7 +19,7 @@ import { patchSession } from '../../src/sessions/lifecycle.ts';
 import { sessionsRepo, type SessionRow } from '../../src/sessions/repository.ts';
 
 /** Sequences per database: HG_TEST_SCALE=10 gives the 10,000 of the issue (see docs/LEDGER.md). */
-const SEQUENCES = 1000 * testScale;
+const SEQUENCES = scaled(1000);
 const PCT = 70;
 
 type Command =
@@ -339,6 +339,6 @@ describeOnDatabases('ledger property test', (target) => {
         `[ledger property] ${target.name}: ${SEQUENCES} sequences, ${commands} commands, seed ${seed}`,
       );
     },
-    120_000 * testScale,
+    scaledTimeout(120_000),
   );
 });

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { scaled } from '../../../test-support/scale.ts';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildClient } from '../../../test-support/factories.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
@@ -8,7 +9,7 @@ import { ledgerViolations } from '../../src/ledger/invariants.ts';
 const SECRET = 'whsec_hourglass_test_secret';
 // The official SDK signs the test payloads, exactly as Stripe signs deliveries.
 const stripe = new Stripe('sk_test_unused');
-const EVENTS = 1000;
+const EVENTS = scaled(1000);
 
 /** Issue 7, point 2: webhook deliveries verified over the raw body and applied exactly once. */
 describeOnDatabases('stripe webhooks', (target) => {
