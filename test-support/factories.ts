@@ -6,6 +6,7 @@ import type { Deps, Principal } from '../server/src/platform/context.ts';
 import { createSession, joinSession } from '../server/src/sessions/service.ts';
 import { adminCredit } from '../server/src/billing/wallet.ts';
 import { randomIds } from '../server/src/platform/ids.ts';
+import { clientFor } from './clients.ts';
 import { call, type TestServer } from './server.ts';
 
 /** A host platform's backend (an API key): trusted with any object. */
@@ -117,6 +118,7 @@ export async function signIn(server: TestServer, email: string, password: string
 
 export const PASSWORD = 'correct horse battery';
 
+/** A signed-in user: who, the headers a raw request needs, and the SDK's client as them (`api`). */
 export async function buildSignedIn(server: TestServer, role: 'client' | 'expert' | 'admin') {
   const deps = server.deps;
   const user =
@@ -125,7 +127,8 @@ export async function buildSignedIn(server: TestServer, role: 'client' | 'expert
       : role === 'expert'
         ? await buildExpert(deps, { password: PASSWORD })
         : await buildClient(deps, { password: PASSWORD });
-  return { user, headers: await signIn(server, user.email, PASSWORD) };
+  const headers = await signIn(server, user.email, PASSWORD);
+  return { user, headers, api: clientFor(server.url, headers) };
 }
 
 /** Both participants join `s` with their own principal (as their join links would). */

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSignedIn, fund } from '../../../test-support/factories.ts';
 import { connectUser, nextEvent } from '../../../test-support/realtime.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import type { DomainEvent } from '../../src/platform/events.ts';
 import { runSweeps } from '../../src/sweeps/sweeper.ts';
 
@@ -13,27 +14,17 @@ describeOnDatabases('on-demand requests', (target) => {
   let server: TestServer;
   const events: DomainEvent[] = [];
   type SignedIn = Awaited<ReturnType<typeof buildSignedIn>>;
-  const online = async (expert: SignedIn, presence: 'online' | 'offline' = 'online') =>
-    expect(
-      (
-        await call(server.url, 'PATCH', '/api/experts/me', {
-          headers: expert.headers,
-          body: { presence },
-        })
-      ).status,
-    ).toBe(200);
-  const request = (client: SignedIn, expert: SignedIn, type = 'chat') =>
-    call(server.url, 'POST', '/api/requests', {
-      headers: client.headers,
-      body: { expertId: expert.user.id, type },
-    });
+  const online = (expert: SignedIn, presence: 'online' | 'offline' = 'online') =>
+    expert.api.call('updateMyExpertProfile', { body: { presence } });
+  const request = (client: SignedIn, expert: SignedIn, type: 'chat' | 'voice' | 'video' = 'chat') =>
+    client.api.call('requestSession', { body: { expertId: expert.user.id, type } });
   const answer = (expert: SignedIn, id: string, how: 'accept' | 'decline') =>
-    call(server.url, 'POST', `/api/requests/${id}/${how}`, { headers: expert.headers, body: {} });
-  const join = (token: string, id: string) =>
-    call(server.url, 'POST', `/api/sessions/${id}/join`, {
-      headers: { 'x-join-token': token },
+    expert.api.call(how === 'accept' ? 'acceptRequest' : 'declineRequest', {
+      params: { id },
       body: {},
     });
+  const join = (token: string, id: string) =>
+    clientFor(server.url, { joinToken: token }).call('joinSession', { params: { id }, body: {} });
   async function pair(credit = 10_000) {
     const client = await buildSignedIn(server, 'client');
     const expert = await buildSignedIn(server, 'expert');
@@ -51,13 +42,12 @@ describeOnDatabases('on-demand requests', (target) => {
   it('a client asks an online expert; the expert is told, accepts, and both join with their links', async () => {
     const { client, expert } = await pair();
     const r = await request(client, expert);
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({
+    expect(r).toMatchObject({
       session: { kind: 'on_demand', state: 'requested', ratePerMinute: 100 },
       link: { role: 'client' },
       expiresAt: new Date(T0 + 60_000).toISOString(),
     });
-    const id = r.body.session.id;
+    const id = r.session.id;
     expect(events).toContainEqual({
       type: 'request.created',
       sessionId: id,
@@ -68,10 +58,9 @@ describeOnDatabases('on-demand requests', (target) => {
       expiresAt: new Date(T0 + 60_000).toISOString(),
     });
     // Not joinable before the answer.
-    expect(errorCode(await join(r.body.link.token, id))).toBe('invalid_transition');
+    expect((await refusal(join(r.link.token, id))).code).toBe('invalid_transition');
     const a = await answer(expert, id, 'accept');
-    expect(a.status, JSON.stringify(a.body)).toBe(200);
-    expect(a.body).toMatchObject({ session: { state: 'accepted' }, link: { role: 'expert' } });
+    expect(a).toMatchObject({ session: { state: 'accepted' }, link: { role: 'expert' } });
     expect(events).toContainEqual(
       expect.objectContaining({
         type: 'request.answered',
@@ -80,17 +69,20 @@ describeOnDatabases('on-demand requests', (target) => {
         state: 'accepted',
       }),
     );
-    await join(r.body.link.token, id);
-    expect((await join(a.body.link.token, id)).body.state).toBe('live');
+    await join(r.link.token, id);
+    expect((await join(a.link!.token, id)).state).toBe('live');
     // Live: the expert shows as busy, and is not offered to others.
-    expect((await call(server.url, 'GET', `/api/experts/${expert.user.id}`)).body.presence).toBe(
+    const anyone = clientFor(server.url);
+    expect((await anyone.call('getExpert', { params: { id: expert.user.id } })).presence).toBe(
       'busy',
     );
-    const available = await call(server.url, 'GET', '/api/experts?available=true&limit=100');
-    expect(available.body.items.map((e: { id: string }) => e.id)).not.toContain(expert.user.id);
+    const available = await anyone.call('listExperts', {
+      query: { available: 'true', limit: 100 },
+    });
+    expect(available.items.map((e) => e.id)).not.toContain(expert.user.id);
     const other = await buildSignedIn(server, 'client');
     await fund(server.deps, other.user.id, 10_000);
-    expect(errorCode(await request(other, expert))).toBe('expert_unavailable');
+    expect((await refusal(request(other, expert))).code).toBe('expert_unavailable');
   });
 
   it("the expert's user channel hears the request live; the client's hears the answer", async () => {
@@ -101,14 +93,14 @@ describeOnDatabases('on-demand requests', (target) => {
       const heard = nextEvent(expertChannel, 'request:new');
       const r = await request(client, expert, 'voice');
       expect(await heard).toEqual({
-        sessionId: r.body.session.id,
+        sessionId: r.session.id,
         clientId: client.user.id,
         type: 'voice',
         expiresAt: new Date(T0 + 60_000).toISOString(),
       });
       const answered = nextEvent(clientChannel, 'request:answered');
-      await answer(expert, r.body.session.id, 'decline');
-      expect(await answered).toEqual({ sessionId: r.body.session.id, state: 'declined' });
+      await answer(expert, r.session.id, 'decline');
+      expect(await answered).toEqual({ sessionId: r.session.id, state: 'declined' });
     } finally {
       expertChannel.close();
       clientChannel.close();
@@ -128,13 +120,14 @@ describeOnDatabases('on-demand requests', (target) => {
       .selectFrom('sessions')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    const short = await request(client, expert);
-    expect(errorCode(short)).toBe('insufficient_funds');
-    expect(short.body.error.details).toEqual({ required: 300, balance: 299 });
+    expect(await refusal(request(client, expert))).toMatchObject({
+      code: 'insufficient_funds',
+      details: { required: 300, balance: 299 },
+    });
     await fund(server.deps, client.user.id, 1);
     await online(expert, 'offline');
-    expect(errorCode(await request(client, expert))).toBe('expert_unavailable');
-    expect(errorCode(await request(expert, expert))).toBe('forbidden');
+    expect((await refusal(request(client, expert))).code).toBe('expert_unavailable');
+    expect((await refusal(request(expert, expert))).code).toBe('forbidden');
     expect(
       await server.deps.db
         .selectFrom('sessions')
@@ -142,36 +135,29 @@ describeOnDatabases('on-demand requests', (target) => {
         .executeTakeFirstOrThrow(),
     ).toEqual(before);
     await online(expert);
-    await call(server.url, 'PATCH', '/api/experts/me', {
-      headers: expert.headers,
-      body: { rates: { chat: 100 } },
-    });
-    expect(errorCode(await request(client, expert, 'video'))).toBe('validation_failed');
+    await expert.api.call('updateMyExpertProfile', { body: { rates: { chat: 100 } } });
+    expect((await refusal(request(client, expert, 'video'))).code).toBe('validation_failed');
     expect(
       await server.deps.db
         .selectFrom('sessions')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow(),
     ).toEqual(before);
-    expect((await request(client, expert)).status).toBe(201);
+    expect((await request(client, expert)).session.state).toBe('requested');
   });
 
   it('the expert declines; only that expert may answer', async () => {
     const { client, expert } = await pair();
     const r = await request(client, expert);
     const stranger = await buildSignedIn(server, 'expert');
-    expect(errorCode(await answer(stranger, r.body.session.id, 'accept'))).toBe('forbidden');
+    expect((await refusal(answer(stranger, r.session.id, 'accept'))).code).toBe('forbidden');
     expect(
-      errorCode(
-        await call(server.url, 'POST', `/api/requests/${r.body.session.id}/accept`, {
-          headers: client.headers,
-          body: {},
-        }),
-      ),
+      (await refusal(client.api.call('acceptRequest', { params: { id: r.session.id }, body: {} })))
+        .code,
     ).toBe('forbidden');
-    const d = await answer(expert, r.body.session.id, 'decline');
-    expect(d.body).toMatchObject({ session: { state: 'declined' }, link: null });
-    expect(errorCode(await join(r.body.link.token, r.body.session.id))).toBe('invalid_transition');
+    const d = await answer(expert, r.session.id, 'decline');
+    expect(d).toMatchObject({ session: { state: 'declined' }, link: null });
+    expect((await refusal(join(r.link.token, r.session.id))).code).toBe('invalid_transition');
   });
 
   it('unanswered for REQUEST_TTL_S, a request expires — by the sweep, or when the expert answers too late', async () => {
@@ -179,10 +165,11 @@ describeOnDatabases('on-demand requests', (target) => {
     const swept = await request(client, expert);
     const late = await request(client, expert);
     server.clock.set(new Date(T0 + 61_000));
-    const answered = await answer(expert, late.body.session.id, 'accept');
-    expect(errorCode(answered)).toBe('invalid_transition');
+    expect((await refusal(answer(expert, late.session.id, 'accept'))).code).toBe(
+      'invalid_transition',
+    );
     await runSweeps(server.deps);
-    for (const id of [swept.body.session.id, late.body.session.id]) {
+    for (const id of [swept.session.id, late.session.id]) {
       const s = await server.deps.db
         .selectFrom('sessions')
         .select('state')
@@ -193,7 +180,7 @@ describeOnDatabases('on-demand requests', (target) => {
     const trail = await server.deps.db
       .selectFrom('session_events')
       .select(['kind', 'at'])
-      .where('session_id', '=', swept.body.session.id)
+      .where('session_id', '=', swept.session.id)
       .where('kind', '=', 'expired')
       .executeTakeFirstOrThrow();
     expect(trail.at).toEqual(new Date(T0 + 60_000));
