@@ -23,6 +23,16 @@ export default defineConfig({
           env: { TZ: 'Pacific/Chatham' },
         },
       },
+      // Components of the web app without a browser (happy-dom), on the real SDK and server.
+      {
+        extends: true,
+        test: {
+          name: 'components',
+          include: ['web/test/components/**/*.test.tsx'],
+          environment: 'happy-dom',
+          env: { TZ: 'UTC' },
+        },
+      },
       // Real Chromium with real media: after everything else (groupOrder), one file at a time, so
       // two call-making browsers never compete with each other or the database suites for two cores.
       {

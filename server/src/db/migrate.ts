@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 
-const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
-const functionsDir = fileURLToPath(new URL('./functions/', import.meta.url));
+// Paths from import.meta.dirname, not `new URL(…, import.meta.url)`: a test environment with a
+// DOM (the web app's component tests) replaces the global URL with one Node's fileURLToPath refuses.
+const migrationsDir = join(import.meta.dirname, 'migrations', sep);
+const functionsDir = join(import.meta.dirname, 'functions', sep);
 
 export interface Migration {
   version: number;

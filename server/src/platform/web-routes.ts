@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-const webRoot = fileURLToPath(new URL('../../../web/', import.meta.url));
+const webRoot = join(import.meta.dirname, '..', '..', '..', 'web', sep);
 /** The web app's client-side routes (web/src/App.tsx): each is answered with index.html. */
 const pages = [
   '/session/:token',

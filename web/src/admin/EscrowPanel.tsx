@@ -1,38 +1,31 @@
-import { useEffect, useState } from 'react';
-import type { ResponseOf } from '@hourglass/sdk';
+import { useState } from 'react';
 import { api } from '../api.ts';
+import { useQuery } from '../useQuery.ts';
 import { money, until, when } from '../format.ts';
-
-type Row = ResponseOf<'adminEscrow'>['items'][number];
-type Stats = ResponseOf<'escrowStats'>;
 
 /** E5/G7: escrow held (and when each is due), disputed (with the client's reason); release or refund. */
 export function EscrowPanel() {
   const [state, setState] = useState<'held' | 'disputed'>('disputed');
-  const [rows, setRows] = useState<Row[] | null>(null);
-  const [stats, setStats] = useState<Stats | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = () =>
-    Promise.all([
+  const [settleError, setSettleError] = useState<string | null>(null);
+  const escrow = useQuery(async () => {
+    const [p, stats] = await Promise.all([
       api.call('adminEscrow', { query: { state, limit: 50 } }),
       api.call('escrowStats'),
-    ]).then(
-      ([p, s]) => {
-        setRows(p.items);
-        setStats(s);
-      },
-      (e: Error) => setError(e.message),
-    );
-  useEffect(() => void load(), [state]);
+    ]);
+    return { rows: p.items, stats };
+  }, [state]);
+  const rows = escrow.data?.rows;
+  const stats = escrow.data?.stats;
+  const error = settleError ?? escrow.error;
 
   async function settle(id: string, how: 'release' | 'refund') {
-    setError(null);
+    setSettleError(null);
     try {
       if (how === 'release') await api.call('releaseEscrow', { params: { id }, body: {} });
       else await api.call('refundEscrow', { params: { id }, body: {} });
-      await load();
+      escrow.reload();
     } catch (e) {
-      setError((e as Error).message);
+      setSettleError((e as Error).message);
     }
   }
 

@@ -1,30 +1,16 @@
-import { useEffect, useState } from 'react';
-import type { ResponseOf } from '@hourglass/sdk';
+import { useState } from 'react';
 import { api } from '../api.ts';
 import { money, when } from '../format.ts';
-
-type Row = ResponseOf<'adminSessions'>['items'][number];
-type Event = ResponseOf<'sessionEvents'>['items'][number];
+import { useQuery } from '../useQuery.ts';
 
 /** G7: the sessions live now (refreshed every 5 s), each with its audit trail on demand. */
 export function LiveSessions() {
-  const [rows, setRows] = useState<Row[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    const load = () =>
-      api.call('adminSessions', { query: { state: 'live', limit: 50 } }).then(
-        (p) => live && setRows(p.items),
-        (e: Error) => live && setError(e.message),
-      );
-    void load();
-    const timer = setInterval(() => void load(), 5000);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, []);
+  const { data: rows, error } = useQuery(
+    async () => (await api.call('adminSessions', { query: { state: 'live', limit: 50 } })).items,
+    [],
+    { refreshMs: 5000 },
+  );
   if (error) return <p className="error">{error}</p>;
   if (!rows) return <p className="muted">Loading…</p>;
   return (
@@ -76,15 +62,11 @@ export function LiveSessions() {
 
 /** D10: every event of a session, with its time and actor. */
 export function AuditTrail({ sessionId }: { sessionId: string }) {
-  const [events, setEvents] = useState<Event[] | null>(null);
-  useEffect(
-    () =>
-      void api.call('sessionEvents', { params: { id: sessionId } }).then(
-        (r) => setEvents(r.items),
-        () => setEvents([]),
-      ),
+  const { data: events, error } = useQuery(
+    async () => (await api.call('sessionEvents', { params: { id: sessionId } })).items,
     [sessionId],
   );
+  if (error) return <p className="error">{error}</p>;
   if (!events) return <p className="muted">Loading…</p>;
   return (
     <ol className="list audit" data-testid="audit-trail">

@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'react';
 import type { ResponseOf } from '@hourglass/sdk';
 import { api } from '../api.ts';
 import { money, when } from '../format.ts';
+import { useQuery } from '../useQuery.ts';
 
-type Totals = ResponseOf<'myEarnings'>;
 type PerSession = ResponseOf<'myEarningsBySession'>['items'][number];
 const DAYS = 30;
 
@@ -25,29 +24,24 @@ export function byDay(items: PerSession[], now = new Date()): { day: string; net
 
 /** E5 for the expert: totals (gross, the platform's part, net, paid out, available) and a chart of the last 30 days. */
 export function Earnings() {
-  const [totals, setTotals] = useState<Totals | null>(null);
-  const [items, setItems] = useState<PerSession[]>([]);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    (async () => {
-      const t = await api.call('myEarnings');
-      setTotals(t);
-      // Newest first: page until the rows are older than the chart (or there are no more).
-      const since = Date.parse(t.serverNow) - DAYS * 86_400_000;
-      const all: PerSession[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: ResponseOf<'myEarningsBySession'> = await api.call('myEarningsBySession', {
-          query: { limit: 100, ...(cursor && { cursor }) },
-        });
-        all.push(...page.items);
-        cursor =
-          page.items.length && Date.parse(page.items.at(-1)!.at) >= since ? page.nextCursor : null;
-      } while (cursor);
-      setItems(all);
-    })().catch((err: Error) => setError(err.message));
+  const { data, error } = useQuery(async () => {
+    const totals = await api.call('myEarnings');
+    // Newest first: page until the rows are older than the chart (or there are no more).
+    const since = Date.parse(totals.serverNow) - DAYS * 86_400_000;
+    const items: PerSession[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ResponseOf<'myEarningsBySession'> = await api.call('myEarningsBySession', {
+        query: { limit: 100, ...(cursor && { cursor }) },
+      });
+      items.push(...page.items);
+      cursor =
+        page.items.length && Date.parse(page.items.at(-1)!.at) >= since ? page.nextCursor : null;
+    } while (cursor);
+    return { totals, items };
   }, []);
+  const totals = data?.totals;
+  const items = data?.items ?? [];
 
   if (error)
     return (

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
-import type { Expert, ResponseOf } from '@hourglass/sdk';
+import { useState } from 'react';
+import type { ResponseOf } from '@hourglass/sdk';
 import { api } from '../api.ts';
+import { useQuery } from '../useQuery.ts';
 import { localZone, money, today } from '../format.ts';
 import { TalkNow } from './TalkNow.tsx';
 
@@ -13,41 +14,32 @@ const DURATIONS = [15, 30, 45, 60] as const;
  * chosen type and length; a signed-in client books one (paid from the wallet into escrow).
  */
 export function ExpertPage({ id }: { id: string }) {
-  const [expert, setExpert] = useState<Expert | null>(null);
   const [type, setType] = useState<'chat' | 'voice' | 'video'>('chat');
   const [duration, setDuration] = useState<(typeof DURATIONS)[number]>(30);
   const [date, setDate] = useState(today());
-  const [slots, setSlots] = useState<Slot[] | null>(null);
   const [chosen, setChosen] = useState<Slot | null>(null);
   const [booked, setBooked] = useState<Booking | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [bookError, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    api.call('getExpert', { params: { id } }).then(
-      (e) => {
-        setExpert(e);
-        const offered = (['chat', 'voice', 'video'] as const).filter(
-          (t) => e.rates[t] !== undefined,
-        );
-        if (offered[0]) setType(offered[0]);
-      },
-      (err: Error) => setError(err.message),
-    );
+  const profile = useQuery(async () => {
+    const e = await api.call('getExpert', { params: { id } });
+    const offered = (['chat', 'voice', 'video'] as const).filter((t) => e.rates[t] !== undefined);
+    if (offered[0]) setType(offered[0]);
+    return e;
   }, [id]);
-
-  useEffect(() => {
-    setSlots(null);
+  const expert = profile.data;
+  const open = useQuery(async () => {
     setChosen(null);
-    api
-      .call('availability', {
+    return (
+      await api.call('availability', {
         params: { id },
         query: { date, days: 7, tz: localZone(), duration, type },
       })
-      .then(
-        (a) => setSlots(a.slots),
-        (err: Error) => setError(err.message),
-      );
+    ).slots;
   }, [id, date, duration, type]);
+  // The slots of the question asked now: while the next answer loads, none.
+  const slots = open.loading ? null : (open.data ?? null);
+  const error = bookError ?? profile.error ?? open.error;
 
   async function book(slot: Slot) {
     setError(null);

@@ -1,21 +1,16 @@
-import { useEffect, useState } from 'react';
-import type { Expert } from '@hourglass/sdk';
 import { api } from '../api.ts';
 import { go } from '../nav.ts';
 import { money } from '../format.ts';
+import { useQuery } from '../useQuery.ts';
 
 const presenceLabel = { online: 'online', busy: 'in a session', offline: 'offline' } as const;
 
 /** B-directory: every expert with presence and per-minute rates. Names and bios are text, never HTML. */
 export function Experts() {
-  const [experts, setExperts] = useState<Expert[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api.call('listExperts', { query: { limit: 100 } }).then(
-      (p) => setExperts(p.items),
-      (err: Error) => setError(err.message),
-    );
-  }, []);
+  const { data: experts, error } = useQuery(
+    async () => (await api.call('listExperts', { query: { limit: 100 } })).items,
+    [],
+  );
   if (error) return <p className="error">{error}</p>;
   if (!experts) return <p className="muted">Loading…</p>;
   return (
