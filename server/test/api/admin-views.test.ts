@@ -7,7 +7,10 @@ import {
   buildSignedIn,
   operator,
 } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import type { ResponseOf } from '@hourglass/protocol';
+import type { HourglassClient } from '../../../sdk/src/client.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { openDispute, settleEscrow } from '../../src/billing/escrow-service.ts';
 import { cancelSession, endSession } from '../../src/sessions/service.ts';
 
@@ -20,11 +23,14 @@ describeOnDatabases('admin views', (target) => {
     key = await buildApiKey(server.deps);
   });
   afterAll(() => server?.close());
-  const get = async (path: string) => {
-    const r = await call(server.url, 'GET', path, { headers: { authorization: `Bearer ${key}` } });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body;
-  };
+  type View = 'adminSessions' | 'adminEscrow' | 'adminRefunds';
+  /** An operator's view, asked with the query string the admin pages build. */
+  const view = <N extends View>(
+    name: N,
+    query = '',
+    as: HourglassClient = clientFor(server.url, { apiKey: key }),
+  ): Promise<ResponseOf<N>> =>
+    as.call(name, { query: Object.fromEntries(new URLSearchParams(query)) } as never);
   const participant = (s: Awaited<ReturnType<typeof buildSession>>, role: 'client' | 'expert') =>
     ({
       kind: 'participant',
@@ -39,7 +45,7 @@ describeOnDatabases('admin views', (target) => {
       await buildLiveSession(server.deps),
     ];
     const waiting = await buildSession(server.deps);
-    const live = await get('/api/admin/sessions');
+    const live = await view('adminSessions');
     const ours = live.items.filter((s: { id: string }) =>
       [a.session.id, b.session.id].includes(s.id),
     );
@@ -55,25 +61,21 @@ describeOnDatabases('admin views', (target) => {
       startedAt: expect.any(String),
     });
     expect(
-      (await get('/api/admin/sessions?state=accepted')).items.map((s: { id: string }) => s.id),
+      (await view('adminSessions', 'state=accepted')).items.map((s: { id: string }) => s.id),
     ).toContain(waiting.session.id);
-    const first = await get('/api/admin/sessions?limit=1');
+    const first = await view('adminSessions', 'limit=1');
     expect(first.items).toHaveLength(1);
-    const second = await get(`/api/admin/sessions?limit=1&cursor=${first.nextCursor}`);
-    expect(second.items[0].id).not.toBe(first.items[0].id);
+    const second = await view('adminSessions', `limit=1&cursor=${first.nextCursor}`);
+    expect(second.items[0]!.id).not.toBe(first.items[0]!.id);
     // The audit trail of any session is the operator's to read.
     expect(
-      (await get(`/api/sessions/${a.session.id}/events`)).items.map(
-        (e: { kind: string }) => e.kind,
-      ),
+      (
+        await clientFor(server.url, { apiKey: key }).call('sessionEvents', {
+          params: { id: a.session.id },
+        })
+      ).items.map((e) => e.kind),
     ).toEqual(expect.arrayContaining(['created', 'both_joined', 'started', 'charged']));
-    expect(
-      errorCode(
-        await call(server.url, 'GET', '/api/admin/sessions?state=sleeping', {
-          headers: { authorization: `Bearer ${key}` },
-        }),
-      ),
-    ).toBe('validation_failed');
+    expect((await refusal(view('adminSessions', 'state=sleeping'))).code).toBe('validation_failed');
   });
 
   it('escrow held (and when it is due), disputed with the reason, refunded; refunds to wallets and cards, newest first', async () => {
@@ -86,7 +88,7 @@ describeOnDatabases('admin views', (target) => {
       scheduledAt: new Date('2026-03-02T12:03:00Z'),
     });
     await endSession(server.deps, operator, done.session.id, undefined);
-    const held = (await get('/api/admin/escrow')).items;
+    const held = (await view('adminEscrow')).items;
     expect(
       held.find((e: { sessionId: string }) => e.sessionId === booked.session.id),
     ).toMatchObject({
@@ -107,7 +109,7 @@ describeOnDatabases('admin views', (target) => {
       done.session.id,
       'The expert left after 10 minutes.',
     );
-    expect((await get('/api/admin/escrow?state=disputed')).items).toEqual([
+    expect((await view('adminEscrow', 'state=disputed')).items).toEqual([
       expect.objectContaining({
         sessionId: done.session.id,
         disputeReason: 'The expert left after 10 minutes.',
@@ -119,12 +121,12 @@ describeOnDatabases('admin views', (target) => {
     server.clock.advance(1000);
     await cancelSession(server.deps, participant(booked, 'client'), booked.session.id);
     expect(
-      (await get('/api/admin/escrow?state=settled')).items.map(
+      (await view('adminEscrow', 'state=settled')).items.map(
         (e: { sessionId: string }) => e.sessionId,
       ),
     ).toContain(done.session.id);
     expect(
-      (await get('/api/admin/escrow?state=refunded')).items.map(
+      (await view('adminEscrow', 'state=refunded')).items.map(
         (e: { sessionId: string }) => e.sessionId,
       ),
     ).toContain(booked.session.id);
@@ -150,7 +152,7 @@ describeOnDatabases('admin views', (target) => {
         finished_at: now,
       })
       .execute();
-    const refunds = await get('/api/admin/refunds?limit=2');
+    const refunds = await view('adminRefunds', 'limit=2');
     expect(refunds.items).toEqual([
       expect.objectContaining({
         to: 'card',
@@ -168,8 +170,9 @@ describeOnDatabases('admin views', (target) => {
         sessionId: booked.session.id,
       }),
     ]);
-    const older = await get(
-      `/api/admin/refunds?limit=2&cursor=${encodeURIComponent(refunds.nextCursor)}`,
+    const older = await view(
+      'adminRefunds',
+      `limit=2&cursor=${encodeURIComponent(refunds.nextCursor!)}`,
     );
     expect(older.items[0]).toMatchObject({
       to: 'wallet',
@@ -177,33 +180,18 @@ describeOnDatabases('admin views', (target) => {
       reason: 'dispute',
       sessionId: done.session.id,
     });
-    expect(
-      errorCode(
-        await call(server.url, 'GET', '/api/admin/refunds?cursor=nope', {
-          headers: { authorization: `Bearer ${key}` },
-        }),
-      ),
-    ).toBe('validation_failed');
+    expect((await refusal(view('adminRefunds', 'cursor=nope'))).code).toBe('validation_failed');
   });
 
   it('no one but an operator: a client, an expert and a join link are refused', async () => {
     const client = await buildSignedIn(server, 'client');
     const expert = await buildSignedIn(server, 'expert');
     const s = await buildSession(server.deps);
-    for (const path of ['/api/admin/sessions', '/api/admin/escrow', '/api/admin/refunds']) {
-      expect(errorCode(await call(server.url, 'GET', path, { headers: client.headers }))).toBe(
-        'forbidden',
-      );
-      expect(errorCode(await call(server.url, 'GET', path, { headers: expert.headers }))).toBe(
-        'forbidden',
-      );
-      expect(
-        errorCode(
-          await call(server.url, 'GET', path, {
-            headers: { 'x-join-token': s.links.client.token },
-          }),
-        ),
-      ).toBe('unauthenticated');
+    const link = clientFor(server.url, { joinToken: s.links.client.token });
+    for (const name of ['adminSessions', 'adminEscrow', 'adminRefunds'] as const) {
+      expect((await refusal(view(name, '', client.api))).code).toBe('forbidden');
+      expect((await refusal(view(name, '', expert.api))).code).toBe('forbidden');
+      expect((await refusal(view(name, '', link))).code).toBe('unauthenticated');
     }
   });
 });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { HourglassClient } from '../../../sdk/src/client.ts';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildClient, buildSignedIn, fund, operator } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { createSession } from '../../src/sessions/service.ts';
 
 /**
@@ -10,28 +12,27 @@ import { createSession } from '../../src/sessions/service.ts';
  */
 describeOnDatabases('availability', (target) => {
   let server: TestServer;
-  let expert: { id: string; headers: Record<string, string> };
-  const schedule = (body: unknown, headers = expert.headers) =>
-    call(server.url, 'PUT', `/api/experts/${expert.id}/schedule`, { headers, body });
-  const open = async (query: string) => {
-    const r = await call(server.url, 'GET', `/api/experts/${expert.id}/availability?${query}`);
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as {
-      slots: {
-        startsAt: string;
-        localStart: string;
-        durationMinutes: number;
-        price: number;
-        slotId: string | null;
-        types: string[];
-      }[];
-    };
-  };
+  let expert: { id: string; api: HourglassClient };
+  const anyone = () => clientFor(server.url);
+  const schedule = (body: unknown) =>
+    expert.api.call('putSchedule', { params: { id: expert.id }, body: body as never });
+  const getSchedule = () => expert.api.call('getSchedule', { params: { id: expert.id } });
+  /** Availability as a visitor asks for it, from the query string a page would build. */
+  const ask = (query: string, id = expert.id) =>
+    anyone().call('availability', {
+      params: { id },
+      query: Object.fromEntries(new URLSearchParams(query)) as never,
+    });
+  const open = ask;
+  const createSlot = (body: object) =>
+    expert.api.call('createSlot', { params: { id: expert.id }, body: body as never });
+  const deleteSlot = (slotId: string) =>
+    expert.api.call('deleteSlot', { params: { id: expert.id, slotId } });
 
   beforeAll(async () => {
     server = await startServer(target);
     const signedIn = await buildSignedIn(server, 'expert');
-    expert = { id: signedIn.user.id, headers: signedIn.headers };
+    expert = { id: signedIn.user.id, api: signedIn.api };
   });
   afterAll(() => server?.close());
 
@@ -43,20 +44,13 @@ describeOnDatabases('availability', (target) => {
       bufferMinutes: 0,
       minNoticeMinutes: 60,
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({
+    expect(r).toMatchObject({
       expertId: expert.id,
       timeZone: 'Europe/Berlin',
       overrides: [{ date: '2026-03-10', kind: 'off', start: null, end: null }],
       slots: [],
     });
-    expect(
-      (
-        await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
-          headers: expert.headers,
-        })
-      ).body,
-    ).toEqual(r.body);
+    expect(await getSchedule()).toEqual(r);
 
     // Tuesday 3 March in Berlin (UTC+1), asked from New York (UTC−5): 03:00–05:00 there.
     const ny = await open('date=2026-03-03&tz=America/New_York&duration=60');
@@ -104,17 +98,13 @@ describeOnDatabases('availability', (target) => {
 
   it('one-off slots: created with their own price and types, listed, offered, deleted while unbooked', async () => {
     await schedule({ timeZone: 'UTC', weekly: [] });
-    const created = await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, {
-      headers: expert.headers,
-      body: {
-        startsAt: '2026-03-05T18:30:00+05:30',
-        durationMinutes: 45,
-        types: ['video', 'chat'],
-        price: 9900,
-      },
+    const created = await createSlot({
+      startsAt: '2026-03-05T18:30:00+05:30',
+      durationMinutes: 45,
+      types: ['video', 'chat'],
+      price: 9900,
     });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({
+    expect(created).toMatchObject({
       startsAt: '2026-03-05T13:00:00.000Z',
       durationMinutes: 45,
       types: ['video', 'chat'],
@@ -129,50 +119,39 @@ describeOnDatabases('availability', (target) => {
         durationMinutes: 45,
         types: ['video', 'chat'],
         price: 9900,
-        slotId: created.body.id,
+        slotId: created.id,
       },
     ]);
     // Overlapping another one-off slot, in the past, out of the price range, a type not offered: refused.
     const bad = async (body: object) =>
-      errorCode(
-        await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, {
-          headers: expert.headers,
-          body: {
+      (
+        await refusal(
+          createSlot({
             startsAt: '2026-03-06T10:00:00Z',
             durationMinutes: 30,
             types: ['chat'],
             price: 2500,
             ...body,
-          },
-        }),
-      );
+          }),
+        )
+      ).code;
     expect(await bad({ startsAt: '2026-03-05T13:30:00Z' })).toBe('validation_failed');
     expect(await bad({ startsAt: '2026-03-01T10:00:00Z' })).toBe('validation_failed');
     expect(await bad({ price: 99 })).toBe('validation_failed');
     expect(await bad({ price: 25_001 })).toBe('validation_failed');
     expect(await bad({ durationMinutes: 20 })).toBe('validation_failed');
 
-    const del = await call(
-      server.url,
-      'DELETE',
-      `/api/experts/${expert.id}/slots/${created.body.id}`,
-      { headers: expert.headers },
-    );
-    expect(del.status).toBe(204);
+    expect(await deleteSlot(created.id)).toBeNull();
     expect((await open('date=2026-03-05&tz=UTC')).slots).toEqual([]);
-    expect(
-      errorCode(
-        await call(server.url, 'DELETE', `/api/experts/${expert.id}/slots/${created.body.id}`, {
-          headers: expert.headers,
-        }),
-      ),
-    ).toBe('not_found');
+    expect((await refusal(deleteSlot(created.id))).code).toBe('not_found');
   });
 
   it('a booked one-off slot cannot be deleted', async () => {
-    const created = await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, {
-      headers: expert.headers,
-      body: { startsAt: '2026-03-07T10:00:00Z', durationMinutes: 30, types: ['chat'], price: 2500 },
+    const created = await createSlot({
+      startsAt: '2026-03-07T10:00:00Z',
+      durationMinutes: 30,
+      types: ['chat'],
+      price: 2500,
     });
     const client = await buildClient(server.deps);
     await fund(server.deps, client.id, 100_000);
@@ -188,30 +167,18 @@ describeOnDatabases('availability', (target) => {
     await server.deps.db
       .updateTable('availability_slots')
       .set({ session_id: s.session.id })
-      .where('id', '=', created.body.id)
+      .where('id', '=', created.id)
       .execute();
-    const del = await call(
-      server.url,
-      'DELETE',
-      `/api/experts/${expert.id}/slots/${created.body.id}`,
-      { headers: expert.headers },
-    );
-    expect(errorCode(del)).toBe('slot_booked');
-    const listed = await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
-      headers: expert.headers,
-    });
-    expect(listed.body.slots.find((x: { id: string }) => x.id === created.body.id)).toMatchObject({
+    expect((await refusal(deleteSlot(created.id))).code).toBe('slot_booked');
+    const listed = await getSchedule();
+    expect(listed.slots.find((x) => x.id === created.id)).toMatchObject({
       booked: true,
     });
   });
 
   it('refuses bad schedules and bad questions with a code, changing nothing', async () => {
     await schedule({ timeZone: 'UTC', weekly: [{ weekday: 1, start: '09:00', end: '10:00' }] });
-    const before = (
-      await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
-        headers: expert.headers,
-      })
-    ).body;
+    const before = await getSchedule();
     const refusals = [
       { timeZone: 'Mars/Olympus', weekly: [] },
       { timeZone: 'UTC', weekly: [{ weekday: 8, start: '09:00', end: '10:00' }] },
@@ -229,29 +196,16 @@ describeOnDatabases('availability', (target) => {
       { timeZone: 'UTC', weekly: [], bufferMinutes: -5 },
     ];
     for (const body of refusals)
-      expect(errorCode(await schedule(body)), JSON.stringify(body)).toBe('validation_failed');
-    expect(
-      (
-        await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
-          headers: expert.headers,
-        })
-      ).body,
-    ).toEqual(before);
+      expect((await refusal(schedule(body))).code, JSON.stringify(body)).toBe('validation_failed');
+    expect(await getSchedule()).toEqual(before);
 
-    const ask = (q: string) =>
-      call(server.url, 'GET', `/api/experts/${expert.id}/availability?${q}`);
-    expect(errorCode(await ask('date=2026-13-01&tz=UTC'))).toBe('validation_failed');
-    expect(errorCode(await ask('date=2026-03-02&tz=Nowhere/Land'))).toBe('validation_failed');
-    expect(errorCode(await ask('date=2026-03-02&tz=UTC&duration=20'))).toBe('validation_failed');
-    expect(errorCode(await ask('date=2026-03-02&tz=UTC&days=32'))).toBe('validation_failed');
-    expect(
-      errorCode(
-        await call(
-          server.url,
-          'GET',
-          `/api/experts/00000000-0000-7000-8000-000000000000/availability?date=2026-03-02&tz=UTC`,
-        ),
-      ),
-    ).toBe('not_found');
+    const refused = async (q: string, id?: string) => (await refusal(ask(q, id))).code;
+    expect(await refused('date=2026-13-01&tz=UTC')).toBe('validation_failed');
+    expect(await refused('date=2026-03-02&tz=Nowhere/Land')).toBe('validation_failed');
+    expect(await refused('date=2026-03-02&tz=UTC&duration=20')).toBe('validation_failed');
+    expect(await refused('date=2026-03-02&tz=UTC&days=32')).toBe('validation_failed');
+    expect(await refused('date=2026-03-02&tz=UTC', '00000000-0000-7000-8000-000000000000')).toBe(
+      'not_found',
+    );
   });
 });

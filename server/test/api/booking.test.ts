@@ -2,7 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildClient, buildSignedIn, fund } from '../../../test-support/factories.ts';
 import { scaled } from '../../../test-support/scale.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import type { HourglassClient } from '../../../sdk/src/client.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { bookSlot } from '../../src/booking/book.ts';
 import { putSchedule } from '../../src/booking/schedule.ts';
 import type { Principal } from '../../src/platform/context.ts';
@@ -15,8 +17,8 @@ const CONTENDERS = 100;
 /** B3: booking an open slot — paid into escrow and booked in one transaction, one booking per time. */
 describeOnDatabases('booking', (target) => {
   let server: TestServer;
-  let expert: { id: string; headers: Record<string, string> };
-  let client: { id: string; headers: Record<string, string> };
+  let expert: { id: string; api: HourglassClient };
+  let client: { id: string; api: HourglassClient };
   const walletOf = async (id: string) =>
     Number(
       (
@@ -27,15 +29,14 @@ describeOnDatabases('booking', (target) => {
           .executeTakeFirstOrThrow()
       ).balance,
     );
-  const book = (body: object, headers = client.headers) =>
-    call(server.url, 'POST', '/api/bookings', { headers, body });
+  const book = (body: object, as = client.api) => as.call('createBooking', { body: body as never });
 
   beforeAll(async () => {
     server = await startServer(target);
     const e = await buildSignedIn(server, 'expert');
     const c = await buildSignedIn(server, 'client');
-    expert = { id: e.user.id, headers: e.headers };
-    client = { id: c.user.id, headers: c.headers };
+    expert = { id: e.user.id, api: e.api };
+    client = { id: c.user.id, api: c.api };
     await fund(server.deps, client.id, 100_000);
     // Open every day, all day (UTC), so each test picks its own times.
     const admin = { kind: 'apiKey', keyId: 'test' } as const;
@@ -57,8 +58,7 @@ describeOnDatabases('booking', (target) => {
       startsAt: '2026-03-03T10:00:00Z',
       durationMinutes: 30,
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body.session).toMatchObject({
+    expect(r.session).toMatchObject({
       kind: 'scheduled',
       type: 'video',
       state: 'booked',
@@ -66,21 +66,21 @@ describeOnDatabases('booking', (target) => {
       durationMinutes: 30,
       price: 2500,
     });
-    expect(r.body.link).toMatchObject({ role: 'client' });
+    expect(r.link).toMatchObject({ role: 'client' });
     expect(await walletOf(client.id)).toBe(before - 2500);
-    const open = await call(
-      server.url,
-      'GET',
-      `/api/experts/${expert.id}/availability?date=2026-03-03&tz=UTC&duration=30`,
-    );
-    const starts = open.body.slots.map((s: { startsAt: string }) => s.startsAt.slice(11, 16));
+    const open = await clientFor(server.url).call('availability', {
+      params: { id: expert.id },
+      query: { date: '2026-03-03', tz: 'UTC', duration: 30 },
+    });
+    const starts = open.slots.map((s) => s.startsAt.slice(11, 16));
     // 10:00 is booked; with the 15-minute buffer, 09:30 (ends 10:00) and 10:30 (starts 10:30, the buffer ends 10:45) are out too.
     expect(starts).toEqual(expect.arrayContaining(['09:00', '11:00']));
     for (const gone of ['09:30', '10:00', '10:30']) expect(starts).not.toContain(gone);
     // The link works: the client can check it.
-    expect(
-      (await call(server.url, 'GET', `/api/sessions/validate?token=${r.body.link.token}`)).status,
-    ).toBe(200);
+    const check = await clientFor(server.url).call('validateToken', {
+      query: { token: r.link.token },
+    });
+    expect(check.participant.role).toBe('client');
   });
 
   it('refuses a time that is not open, or not open any more, and a wallet that cannot pay — charging nothing', async () => {
@@ -97,85 +97,77 @@ describeOnDatabases('booking', (target) => {
       .executeTakeFirstOrThrow();
     // Taken; overlapping; not on the slot grid; too soon (minimum notice); a type the expert does not offer.
     expect(
-      errorCode(
-        await book({
-          expertId: expert.id,
-          type: 'chat',
-          startsAt: '2026-03-04T10:00:00Z',
-          durationMinutes: 60,
-        }),
-      ),
+      (
+        await refusal(
+          book({
+            expertId: expert.id,
+            type: 'chat',
+            startsAt: '2026-03-04T10:00:00Z',
+            durationMinutes: 60,
+          }),
+        )
+      ).code,
     ).toBe('slot_taken');
     expect(
-      errorCode(
-        await book({
-          expertId: expert.id,
-          type: 'chat',
-          startsAt: '2026-03-04T10:30:00Z',
-          durationMinutes: 30,
-        }),
-      ),
+      (
+        await refusal(
+          book({
+            expertId: expert.id,
+            type: 'chat',
+            startsAt: '2026-03-04T10:30:00Z',
+            durationMinutes: 30,
+          }),
+        )
+      ).code,
     ).toBe('slot_taken');
     expect(
-      errorCode(
-        await book({
-          expertId: expert.id,
-          type: 'chat',
-          startsAt: '2026-03-04T14:07:00Z',
-          durationMinutes: 30,
-        }),
-      ),
+      (
+        await refusal(
+          book({
+            expertId: expert.id,
+            type: 'chat',
+            startsAt: '2026-03-04T14:07:00Z',
+            durationMinutes: 30,
+          }),
+        )
+      ).code,
     ).toBe('slot_taken');
     expect(
-      errorCode(
-        await book({
-          expertId: expert.id,
-          type: 'chat',
-          startsAt: '2026-03-02T12:30:00Z',
-          durationMinutes: 30,
-        }),
-      ),
+      (
+        await refusal(
+          book({
+            expertId: expert.id,
+            type: 'chat',
+            startsAt: '2026-03-02T12:30:00Z',
+            durationMinutes: 30,
+          }),
+        )
+      ).code,
     ).toBe('slot_taken');
     // A client with too little in the wallet.
     const poor = await buildSignedIn(server, 'client');
     await fund(server.deps, poor.user.id, 100);
-    expect(
-      errorCode(
-        await book(
-          {
-            expertId: expert.id,
-            type: 'chat',
-            startsAt: '2026-03-05T10:00:00Z',
-            durationMinutes: 60,
-          },
-          poor.headers,
-        ),
-      ),
-    ).toBe('insufficient_funds');
+    const fifth = {
+      expertId: expert.id,
+      type: 'chat',
+      startsAt: '2026-03-05T10:00:00Z',
+      durationMinutes: 60,
+    };
+    expect((await refusal(book(fifth, poor.api))).code).toBe('insufficient_funds');
     expect(await walletOf(poor.user.id)).toBe(100);
     // Only a client books; bad bodies are refused.
+    expect((await refusal(book(fifth, expert.api))).code).toBe('forbidden');
     expect(
-      errorCode(
-        await book(
-          {
+      (
+        await refusal(
+          book({
             expertId: expert.id,
             type: 'chat',
-            startsAt: '2026-03-05T10:00:00Z',
+            startsAt: 'tomorrow',
             durationMinutes: 60,
-          },
-          expert.headers,
-        ),
-      ),
-    ).toBe('forbidden');
-    expect(
-      errorCode(
-        await book({
-          expertId: expert.id,
-          type: 'chat',
-          startsAt: 'tomorrow',
-          durationMinutes: 60,
-        }),
-      ),
+          }),
+        )
+      ).code,
     ).toBe('validation_failed');
     expect(await walletOf(client.id)).toBe(before);
     expect(
@@ -187,8 +179,8 @@ describeOnDatabases('booking', (target) => {
   });
 
   it('a one-off slot is booked at its own price and marked booked', async () => {
-    const slot = await call(server.url, 'POST', `/api/experts/${expert.id}/slots`, {
-      headers: expert.headers,
+    const slot = await expert.api.call('createSlot', {
+      params: { id: expert.id },
       body: {
         startsAt: '2026-03-06T20:10:00Z',
         durationMinutes: 45,
@@ -201,26 +193,25 @@ describeOnDatabases('booking', (target) => {
       type: 'voice',
       startsAt: '2026-03-06T20:10:00Z',
       durationMinutes: 45,
-      slotId: slot.body.id,
+      slotId: slot.id,
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body.session).toMatchObject({ price: 7700, durationMinutes: 45 });
-    const listed = await call(server.url, 'GET', `/api/experts/${expert.id}/schedule`, {
-      headers: expert.headers,
-    });
-    expect(listed.body.slots.find((s: { id: string }) => s.id === slot.body.id)).toMatchObject({
+    expect(r.session).toMatchObject({ price: 7700, durationMinutes: 45 });
+    const listed = await expert.api.call('getSchedule', { params: { id: expert.id } });
+    expect(listed.slots.find((s) => s.id === slot.id)).toMatchObject({
       booked: true,
     });
     expect(
-      errorCode(
-        await book({
-          expertId: expert.id,
-          type: 'voice',
-          startsAt: '2026-03-06T20:10:00Z',
-          durationMinutes: 45,
-          slotId: slot.body.id,
-        }),
-      ),
+      (
+        await refusal(
+          book({
+            expertId: expert.id,
+            type: 'voice',
+            startsAt: '2026-03-06T20:10:00Z',
+            durationMinutes: 45,
+            slotId: slot.id,
+          }),
+        )
+      ).code,
     ).toBe('slot_taken');
   });
 

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSignedIn, fund, operator } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import type { HourglassClient } from '../../../sdk/src/client.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { putSchedule } from '../../src/booking/schedule.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { joinSession } from '../../src/sessions/service.ts';
@@ -37,16 +39,13 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
       ).n,
     );
   /** Books 30 minutes at `startsAt` as the client (2,500 at the expert's flat price). */
-  const book = async (startsAt: string) => {
-    const r = await call(server.url, 'POST', '/api/bookings', {
-      headers: client.headers,
+  const book = (startsAt: string) =>
+    client.api.call('createBooking', {
       body: { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    return r.body as { session: { id: string }; link: { token: string } };
-  };
-  const cancel = (id: string, headers: Record<string, string>) =>
-    call(server.url, 'POST', `/api/sessions/${id}/cancel`, { headers, body: {} });
+  const cancel = (id: string, as: HourglassClient) =>
+    as.call('cancelSession', { params: { id }, body: {} });
+  const anyone = () => clientFor(server.url);
   const session = (id: string) =>
     server.deps.db
       .selectFrom('sessions')
@@ -86,9 +85,8 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
       const b = await book(hoursFromNow(hours + 100)); // booked well ahead…
       server.clock.set(new Date(T0 + 100 * 3_600_000)); // …then cancelled `hours` before its start
       const [w, e] = [await wallet(), await earned()];
-      const r = await cancel(b.session.id, client.headers);
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-      expect(r.body.state).toBe('cancelled');
+      const r = await cancel(b.session.id, client.api);
+      expect(r.state).toBe('cancelled');
       expect((await wallet()) - w).toBe(back);
       expect((await earned()) - e).toBe(2500 - back);
       expect((await session(b.session.id)).escrow_state).toBe(
@@ -101,14 +99,12 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
   it('the expert cancels, even at the last minute: everything back; cancelling again changes nothing', async () => {
     const b = await book(hoursFromNow(1));
     const w = await wallet();
-    expect((await cancel(b.session.id, expert.headers)).status).toBe(200);
+    expect((await cancel(b.session.id, expert.api)).state).toBe('cancelled');
     expect((await wallet()) - w).toBe(2500);
-    expect((await cancel(b.session.id, expert.headers)).body.state).toBe('cancelled');
+    expect((await cancel(b.session.id, expert.api)).state).toBe('cancelled');
     expect((await wallet()) - w).toBe(2500);
-    const events = await call(server.url, 'GET', `/api/sessions/${b.session.id}/events`, {
-      headers: client.headers,
-    });
-    expect(events.body.items.find((e: { kind: string }) => e.kind === 'cancelled')).toMatchObject({
+    const events = await client.api.call('sessionEvents', { params: { id: b.session.id } });
+    expect(events.items.find((e) => e.kind === 'cancelled')).toMatchObject({
       actorRole: 'expert',
       data: { by: 'expert', refundPercent: 100 },
     });
@@ -118,31 +114,24 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
     const b = await book(hoursFromNow(30));
     const other = await book(hoursFromNow(40));
     const move = (startsAt: string) =>
-      call(server.url, 'POST', `/api/sessions/${b.session.id}/reschedule`, {
-        headers: client.headers,
-        body: { startsAt },
-      });
-    expect(errorCode(await move(hoursFromNow(40)))).toBe('slot_taken');
+      client.api.call('reschedule', { params: { id: b.session.id }, body: { startsAt } });
+    expect((await refusal(move(hoursFromNow(40)))).code).toBe('slot_taken');
     expect((await session(b.session.id)).scheduled_at).toEqual(new Date(hoursFromNow(30)));
     // Into its own time, 15 minutes later (it does not block itself).
     const r = await move(new Date(Date.parse(hoursFromNow(30)) + 30 * 60_000).toISOString());
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({
+    expect(r).toMatchObject({
       state: 'booked',
       scheduledAt: new Date(Date.parse(hoursFromNow(30)) + 30 * 60_000).toISOString(),
     });
     // The old time is open again; the client's link still works and reaches the new start.
     const day = hoursFromNow(30).slice(0, 10);
-    const open = await call(
-      server.url,
-      'GET',
-      `/api/experts/${expert.user.id}/availability?date=${day}&tz=UTC&duration=30`,
-    );
-    expect(open.body.slots.map((s: { startsAt: string }) => s.startsAt)).toContain(
-      new Date(hoursFromNow(30)).toISOString(),
-    );
-    const check = await call(server.url, 'GET', `/api/sessions/validate?token=${b.link.token}`);
-    expect(check.body.startWindow.opensAt).toBe(
+    const open = await anyone().call('availability', {
+      params: { id: expert.user.id },
+      query: { date: day, tz: 'UTC', duration: 30 },
+    });
+    expect(open.slots.map((s) => s.startsAt)).toContain(new Date(hoursFromNow(30)).toISOString());
+    const check = await anyone().call('validateToken', { query: { token: b.link.token } });
+    expect(check.startWindow?.opensAt).toBe(
       new Date(Date.parse(hoursFromNow(30)) + 25 * 60_000).toISOString(),
     );
     void other;
@@ -173,14 +162,14 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
       escrow_release_at: new Date(T0 + 2.5 * 3_600_000 + 24 * 3_600_000),
     });
     expect((await wallet()) - w).toBe(2500);
-    const profile = await call(server.url, 'GET', `/api/experts/${expertId}`);
-    expect(profile.body.noShowCount).toBe(1);
+    const profile = await anyone().call('getExpert', { params: { id: expertId } });
+    expect(profile.noShowCount).toBe(1);
   });
 
   it('a live session cannot be cancelled; a stranger cannot cancel', async () => {
     const b = await book(hoursFromNow(3));
     const stranger = await buildSignedIn(server, 'client');
-    expect(errorCode(await cancel(b.session.id, stranger.headers))).toBe('forbidden');
+    expect((await refusal(cancel(b.session.id, stranger.api))).code).toBe('forbidden');
     server.clock.set(new Date(T0 + 3 * 3_600_000));
     for (const role of ['client', 'expert'] as const) {
       const userId = role === 'client' ? client.user.id : expert.user.id;
@@ -190,6 +179,6 @@ describeOnDatabases('cancel, reschedule, no-show', (target) => {
         b.session.id,
       );
     }
-    expect(errorCode(await cancel(b.session.id, client.headers))).toBe('invalid_transition');
+    expect((await refusal(cancel(b.session.id, client.api))).code).toBe('invalid_transition');
   });
 });

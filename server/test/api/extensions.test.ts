@@ -9,7 +9,8 @@ import {
   operator,
 } from '../../../test-support/factories.ts';
 import { connectRoom, nextEvent } from '../../../test-support/realtime.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { putSchedule } from '../../src/booking/schedule.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { endSession } from '../../src/sessions/service.ts';
@@ -37,10 +38,11 @@ describeOnDatabases('session extensions', (target) => {
         .where('id', '=', id)
         .executeTakeFirstOrThrow()
     ).ends_at!;
-  const extend = (id: string, token: string, body: unknown, key?: string) =>
-    call(server.url, 'POST', `/api/sessions/${id}/extensions`, {
-      headers: { 'x-join-token': token, ...(key && { 'idempotency-key': key }) },
-      body,
+  const extend = (id: string, joinToken: string, body: unknown, idempotencyKey?: string) =>
+    clientFor(server.url, { joinToken }).call('extendSession', {
+      params: { id },
+      body: body as never,
+      ...(idempotencyKey && { idempotencyKey }),
     });
   const live = (credit = 5000) =>
     buildLiveSession(server.deps, { kind: 'scheduled', scheduledAt: new Date(T0), credit });
@@ -69,8 +71,7 @@ describeOnDatabases('session extensions', (target) => {
         nextEvent(socket, 'session:extended', (p) => p.endsAt === moved, 1000),
       );
       const r = await extend(s.session.id, s.links.client.token, { minutes: 10 }, 'ten-more');
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      expect(r.body).toMatchObject({
+      expect(r).toMatchObject({
         extension: { minutes: 10, amount: 1000, payWith: 'wallet', state: 'applied' },
         endsAt: moved,
         checkoutUrl: null,
@@ -82,14 +83,11 @@ describeOnDatabases('session extensions', (target) => {
       ]).toEqual([5000 - 2500 - 1000, 2500 + 1000]);
 
       const again = await extend(s.session.id, s.links.client.token, { minutes: 10 }, 'ten-more');
-      expect([again.status, again.body.extension.id, again.body.endsAt]).toEqual([
-        201,
-        r.body.extension.id,
-        moved,
-      ]);
+      expect([again.extension.id, again.endsAt]).toEqual([r.extension.id, moved]);
       expect(await balance(`escrow:${s.session.id}`)).toBe(3500);
       expect(
-        errorCode(await extend(s.session.id, s.links.client.token, { minutes: 5 }, 'ten-more')),
+        (await refusal(extend(s.session.id, s.links.client.token, { minutes: 5 }, 'ten-more')))
+          .code,
       ).toBe('idempotency_conflict');
       const audit = await server.deps.db
         .selectFrom('session_events')
@@ -114,28 +112,30 @@ describeOnDatabases('session extensions', (target) => {
   it('refuses, changing nothing: an unpaid wallet, a length not offered, the expert, a stranger, a session not live or ended, on demand', async () => {
     const poor = await live(2500 + 400);
     const deadline = await endsAt(poor.session.id);
-    expect(errorCode(await extend(poor.session.id, poor.links.client.token, { minutes: 5 }))).toBe(
-      'insufficient_funds',
-    );
-    expect(errorCode(await extend(poor.session.id, poor.links.client.token, { minutes: 7 }))).toBe(
-      'validation_failed',
-    );
     expect(
-      errorCode(
-        await extend(poor.session.id, poor.links.client.token, { minutes: 5, payWith: 'cash' }),
-      ),
+      (await refusal(extend(poor.session.id, poor.links.client.token, { minutes: 5 }))).code,
+    ).toBe('insufficient_funds');
+    expect(
+      (await refusal(extend(poor.session.id, poor.links.client.token, { minutes: 7 }))).code,
     ).toBe('validation_failed');
-    expect(errorCode(await extend(poor.session.id, poor.links.expert.token, { minutes: 5 }))).toBe(
-      'forbidden',
-    );
+    expect(
+      (
+        await refusal(
+          extend(poor.session.id, poor.links.client.token, { minutes: 5, payWith: 'cash' }),
+        )
+      ).code,
+    ).toBe('validation_failed');
+    expect(
+      (await refusal(extend(poor.session.id, poor.links.expert.token, { minutes: 5 }))).code,
+    ).toBe('forbidden');
     const stranger = await buildSignedIn(server, 'client');
     const admin = await buildSignedIn(server, 'admin');
     for (const who of [stranger, admin]) {
-      const r = await call(server.url, 'POST', `/api/sessions/${poor.session.id}/extensions`, {
-        headers: who.headers,
+      const r = who.api.call('extendSession', {
+        params: { id: poor.session.id },
         body: { minutes: 5 },
       });
-      expect(errorCode(r)).toBe('forbidden');
+      expect((await refusal(r)).code).toBe('forbidden');
     }
     expect([await endsAt(poor.session.id), await balance(`wallet:${poor.client.id}`)]).toEqual([
       deadline,
@@ -153,15 +153,16 @@ describeOnDatabases('session extensions', (target) => {
       scheduledAt: new Date(T0 + 3_600_000),
     });
     expect(
-      errorCode(await extend(booked.session.id, booked.links.client.token, { minutes: 5 })),
+      (await refusal(extend(booked.session.id, booked.links.client.token, { minutes: 5 }))).code,
     ).toBe('invalid_transition');
     await endSession(server.deps, operator, poor.session.id, undefined);
-    expect(errorCode(await extend(poor.session.id, poor.links.client.token, { minutes: 5 }))).toBe(
-      'session_ended',
-    );
+    expect(
+      (await refusal(extend(poor.session.id, poor.links.client.token, { minutes: 5 }))).code,
+    ).toBe('session_ended');
     const onDemand = await buildLiveSession(server.deps);
     expect(
-      errorCode(await extend(onDemand.session.id, onDemand.links.client.token, { minutes: 5 })),
+      (await refusal(extend(onDemand.session.id, onDemand.links.client.token, { minutes: 5 })))
+        .code,
     ).toBe('invalid_transition');
   });
 
@@ -177,8 +178,7 @@ describeOnDatabases('session extensions', (target) => {
       minNoticeMinutes: 0,
     });
     const book = async (at: number) => {
-      const r = await call(server.url, 'POST', '/api/bookings', {
-        headers: client.headers,
+      return client.api.call('createBooking', {
         body: {
           expertId: expert.user.id,
           type: 'chat',
@@ -186,8 +186,6 @@ describeOnDatabases('session extensions', (target) => {
           durationMinutes: 30,
         },
       });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      return r.body as { session: { id: string }; link: { token: string } };
     };
     const first = await book(T0);
     await book(T0 + 30 * 60_000);
@@ -197,7 +195,7 @@ describeOnDatabases('session extensions', (target) => {
       expert: { id: expert.user.id },
     });
     const deadline = await endsAt(first.session.id);
-    expect(errorCode(await extend(first.session.id, first.link.token, { minutes: 5 }))).toBe(
+    expect((await refusal(extend(first.session.id, first.link.token, { minutes: 5 }))).code).toBe(
       'expert_unavailable',
     );
     expect(await endsAt(first.session.id)).toEqual(deadline);
@@ -210,8 +208,7 @@ describeOnDatabases('session extensions', (target) => {
       minutes: 15,
       payWith: 'checkout',
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({
+    expect(r).toMatchObject({
       extension: { state: 'applied', amount: 1500, payWith: 'checkout' },
       checkoutUrl: null,
     });

@@ -2,7 +2,9 @@ import type { MySession } from '@hourglass/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSignedIn, fund, operator } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
+import type { HourglassClient } from '../../../sdk/src/client.ts';
 import { cancelSession, createSession } from '../../src/sessions/service.ts';
 
 /** B4: lists of one's own sessions, by cursor and filters; and a signed-in participant's own join link. */
@@ -11,14 +13,11 @@ describeOnDatabases('my sessions', (target) => {
   let client: Awaited<ReturnType<typeof buildSignedIn>>;
   let expert: Awaited<ReturnType<typeof buildSignedIn>>;
   const ids: string[] = [];
-  const list = async (headers: Record<string, string>, query = '') => {
-    const r = await call(server.url, 'GET', `/api/me/sessions${query}`, { headers });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as {
-      items: { id: string; state: string; scheduledAt: string | null }[];
-      nextCursor: string | null;
-    };
-  };
+  /** One's own sessions, asked with the query string a page would build. */
+  const list = (api: HourglassClient, query = '') =>
+    api.call('mySessions', {
+      query: Object.fromEntries(new URLSearchParams(query.replace(/^\?/, ''))) as never,
+    });
 
   beforeAll(async () => {
     server = await startServer(target);
@@ -50,38 +49,26 @@ describeOnDatabases('my sessions', (target) => {
   afterAll(() => server?.close());
 
   it("a client's bookings and an expert's sessions, newest first, page by page", async () => {
-    const first = await list(client.headers, '?limit=2');
+    const first = await list(client.api, '?limit=2');
     expect(first.items.map((s) => s.id)).toEqual([ids[4], ids[3]]);
-    const second = await list(client.headers, `?limit=2&cursor=${first.nextCursor}`);
-    const third = await list(client.headers, `?limit=2&cursor=${second.nextCursor}`);
+    const second = await list(client.api, `?limit=2&cursor=${first.nextCursor}`);
+    const third = await list(client.api, `?limit=2&cursor=${second.nextCursor}`);
     expect([...second.items, ...third.items].map((s) => s.id)).toEqual([ids[2], ids[1], ids[0]]);
     expect(third.nextCursor).toBeNull();
     // The expert also sees the other client's session; the client does not.
-    expect((await list(expert.headers, '?limit=100')).items).toHaveLength(6);
+    expect((await list(expert.api, '?limit=100')).items).toHaveLength(6);
   });
 
   it('filters by state and by time', async () => {
-    expect((await list(client.headers, '?state=cancelled')).items.map((s) => s.id)).toEqual([
-      ids[2],
-    ]);
-    expect((await list(client.headers, '?state=booked,cancelled')).items).toHaveLength(5);
-    const window = await list(client.headers, '?from=2026-03-04T00:00:00Z&to=2026-03-06T00:00:00Z');
+    expect((await list(client.api, '?state=cancelled')).items.map((s) => s.id)).toEqual([ids[2]]);
+    expect((await list(client.api, '?state=booked,cancelled')).items).toHaveLength(5);
+    const window = await list(client.api, '?from=2026-03-04T00:00:00Z&to=2026-03-06T00:00:00Z');
     expect(window.items.map((s) => s.scheduledAt)).toEqual([
       '2026-03-05T10:00:00.000Z',
       '2026-03-04T10:00:00.000Z',
     ]);
-    expect(
-      errorCode(
-        await call(server.url, 'GET', '/api/me/sessions?state=sleeping', {
-          headers: client.headers,
-        }),
-      ),
-    ).toBe('validation_failed');
-    expect(
-      errorCode(
-        await call(server.url, 'GET', '/api/me/sessions?cursor=nope', { headers: client.headers }),
-      ),
-    ).toBe('validation_failed');
+    expect((await refusal(list(client.api, '?state=sleeping'))).code).toBe('validation_failed');
+    expect((await refusal(list(client.api, '?cursor=nope'))).code).toBe('validation_failed');
   });
 
   it('each row names the other side and says when it can be joined; a request carries its expiry', async () => {
@@ -95,7 +82,7 @@ describeOnDatabases('my sessions', (target) => {
       durationMinutes: 30,
     });
     try {
-      const mine = (await list(client.headers, '?limit=100')).items as unknown as MySession[];
+      const mine: MySession[] = (await list(client.api, '?limit=100')).items;
       const row = (id: string) => mine.find((s) => s.id === id)!;
       expect(row(soon.session.id)).toMatchObject({
         counterpart: { role: 'expert', userId: expert.user.id, name: expert.user.name },
@@ -109,24 +96,14 @@ describeOnDatabases('my sessions', (target) => {
       });
       const asker = await buildSignedIn(server, 'client');
       await fund(server.deps, asker.user.id, 10_000);
-      expect(
-        (
-          await call(server.url, 'PATCH', '/api/experts/me', {
-            headers: expert.headers,
-            body: { presence: 'online' },
-          })
-        ).status,
-      ).toBe(200);
-      const asked = await call(server.url, 'POST', '/api/requests', {
-        headers: asker.headers,
+      await expert.api.call('updateMyExpertProfile', { body: { presence: 'online' } });
+      const asked = await asker.api.call('requestSession', {
         body: { expertId: expert.user.id, type: 'chat' },
       });
-      expect(asked.status, JSON.stringify(asked.body)).toBe(201);
-      const theirs = (await list(expert.headers, '?state=requested'))
-        .items as unknown as MySession[];
+      const theirs = (await list(expert.api, '?state=requested')).items;
       expect(theirs).toHaveLength(1);
       expect(theirs[0]!.counterpart.role).toBe('client');
-      expect(theirs[0]!.requestExpiresAt).toBe(asked.body.expiresAt);
+      expect(theirs[0]!.requestExpiresAt).toBe(asked.expiresAt);
       expect(theirs[0]!.startWindow).toBeNull();
     } finally {
       await cancelSession(server.deps, operator, soon.session.id);
@@ -134,23 +111,17 @@ describeOnDatabases('my sessions', (target) => {
   });
 
   it('a participant signed in gets a fresh join link for themself; the previous one stops working', async () => {
-    const first = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, {
-      headers: expert.headers,
-      body: {},
-    });
-    expect(first.status, JSON.stringify(first.body)).toBe(201);
-    expect(first.body).toMatchObject({ role: 'expert' });
+    const link = () => expert.api.call('myJoinLink', { params: { id: ids[0]! }, body: {} });
+    const first = await link();
+    expect(first).toMatchObject({ role: 'expert' });
     const check = (token: string) =>
-      call(server.url, 'GET', `/api/sessions/validate?token=${token}`);
-    expect((await check(first.body.token)).body.participant).toMatchObject({
+      clientFor(server.url).call('validateToken', { query: { token } });
+    expect((await check(first.token)).participant).toMatchObject({
       role: 'expert',
       userId: expert.user.id,
     });
-    const second = await call(server.url, 'POST', `/api/sessions/${ids[0]}/link`, {
-      headers: expert.headers,
-      body: {},
-    });
-    expect(errorCode(await check(first.body.token))).toBe('token_revoked');
-    expect((await check(second.body.token)).status).toBe(200);
+    const second = await link();
+    expect((await refusal(check(first.token))).code).toBe('token_revoked');
+    expect((await check(second.token)).participant.role).toBe('expert');
   });
 });

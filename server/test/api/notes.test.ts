@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildLiveSession, buildSession, operator } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { endSession } from '../../src/sessions/service.ts';
 
 /** F3: the expert's summary after the session, read by both; each side's private notes, read by no one else. */
@@ -12,47 +13,50 @@ describeOnDatabases('session summary and private notes', (target) => {
   });
   afterAll(() => server?.close());
 
-  const as = (token: string) => ({ 'x-join-token': token });
-  const api = (method: string, path: string, token: string, body?: unknown) =>
-    call(server.url, method, path, { headers: as(token), ...(body !== undefined && { body }) });
+  /** The summary (`summary`) or one's private notes (`notes`) of session `id`, as `joinToken`'s holder. */
+  const doc = (what: 'summary' | 'notes', id: string, joinToken: string) => {
+    const api = clientFor(server.url, { joinToken });
+    return {
+      read: () => api.call(what === 'summary' ? 'getSummary' : 'getMyNotes', { params: { id } }),
+      write: (body: unknown) =>
+        api.call(what === 'summary' ? 'putSummary' : 'putMyNotes', {
+          params: { id },
+          body: body as never,
+        }),
+    };
+  };
+  const code = async (p: Promise<unknown>) => (await refusal(p)).code;
 
   it('the expert writes the summary after the session; both read it; rewriting replaces it; the audit trail records it', async () => {
     const s = await buildLiveSession(server.deps);
-    const [client, expert] = [s.links.client.token, s.links.expert.token];
-    const path = `/api/sessions/${s.session.id}/summary`;
+    const client = doc('summary', s.session.id, s.links.client.token);
+    const expert = doc('summary', s.session.id, s.links.expert.token);
     // Not while it is live.
-    expect(errorCode(await api('PUT', path, expert, { text: 'too soon' }))).toBe(
-      'invalid_transition',
-    );
+    expect(await code(expert.write({ text: 'too soon' }))).toBe('invalid_transition');
     await endSession(server.deps, operator, s.session.id, undefined);
-    expect((await api('GET', path, client)).body).toEqual({
+    expect(await client.read()).toEqual({
       sessionId: s.session.id,
       kind: 'summary',
       text: '',
       updatedAt: null,
     });
-    const put = await api('PUT', path, expert, {
+    const put = await expert.write({
       text: 'Saturn return: <b>patience</b>.\nNext: the 7th house.',
     });
-    expect(put.status, JSON.stringify(put.body)).toBe(200);
-    expect(put.body).toMatchObject({
+    expect(put).toMatchObject({
       text: 'Saturn return: <b>patience</b>.\nNext: the 7th house.',
       updatedAt: '2026-03-02T12:00:00.000Z',
     });
-    expect((await api('GET', path, client)).body.text).toBe(
+    expect((await client.read()).text).toBe(
       'Saturn return: <b>patience</b>.\nNext: the 7th house.',
     );
-    await api('PUT', path, expert, { text: 'Rewritten.' });
-    expect((await api('GET', path, client)).body.text).toBe('Rewritten.');
+    await expert.write({ text: 'Rewritten.' });
+    expect((await client.read()).text).toBe('Rewritten.');
     // The client does not write it; bad input changes nothing.
-    expect(errorCode(await api('PUT', path, client, { text: 'mine now' }))).toBe('forbidden');
-    expect(errorCode(await api('PUT', path, expert, { text: 'x'.repeat(10_001) }))).toBe(
-      'validation_failed',
-    );
-    expect(errorCode(await api('PUT', path, expert, { text: 'ok', html: true }))).toBe(
-      'validation_failed',
-    );
-    expect((await api('GET', path, expert)).body.text).toBe('Rewritten.');
+    expect(await code(client.write({ text: 'mine now' }))).toBe('forbidden');
+    expect(await code(expert.write({ text: 'x'.repeat(10_001) }))).toBe('validation_failed');
+    expect(await code(expert.write({ text: 'ok', html: true }))).toBe('validation_failed');
+    expect((await expert.read()).text).toBe('Rewritten.');
     const events = await server.deps.db
       .selectFrom('session_events')
       .select('kind')
@@ -64,34 +68,22 @@ describeOnDatabases('session summary and private notes', (target) => {
 
   it('a session that never took place has no summary to write', async () => {
     const s = await buildSession(server.deps);
-    expect(
-      errorCode(
-        await api('PUT', `/api/sessions/${s.session.id}/summary`, s.links.expert.token, {
-          text: 'x',
-        }),
-      ),
-    ).toBe('invalid_transition');
+    const expert = doc('summary', s.session.id, s.links.expert.token);
+    expect(await code(expert.write({ text: 'x' }))).toBe('invalid_transition');
   });
 
   it('private notes: each side its own, before and after; the other side never sees them; empty clears', async () => {
     const s = await buildSession(server.deps);
-    const [client, expert] = [s.links.client.token, s.links.expert.token];
-    const path = `/api/sessions/${s.session.id}/notes`;
-    expect((await api('PUT', path, client, { text: 'ask about the move' })).status).toBe(200);
-    expect((await api('PUT', path, expert, { text: 'client seems anxious' })).status).toBe(200);
-    expect((await api('GET', path, client)).body).toMatchObject({
-      kind: 'private',
-      text: 'ask about the move',
-    });
-    expect((await api('GET', path, expert)).body).toMatchObject({
-      kind: 'private',
-      text: 'client seems anxious',
-    });
-    expect((await api('PUT', path, client, { text: '  ' })).body).toMatchObject({
-      text: '',
-      updatedAt: null,
-    });
-    expect((await api('GET', path, expert)).body.text).toBe('client seems anxious');
+    const client = doc('notes', s.session.id, s.links.client.token);
+    const expert = doc('notes', s.session.id, s.links.expert.token);
+    expect((await client.write({ text: 'ask about the move' })).text).toBe('ask about the move');
+    expect((await expert.write({ text: 'client seems anxious' })).text).toBe(
+      'client seems anxious',
+    );
+    expect(await client.read()).toMatchObject({ kind: 'private', text: 'ask about the move' });
+    expect(await expert.read()).toMatchObject({ kind: 'private', text: 'client seems anxious' });
+    expect(await client.write({ text: '  ' })).toMatchObject({ text: '', updatedAt: null });
+    expect((await expert.read()).text).toBe('client seems anxious');
     const rows = await server.deps.db
       .selectFrom('session_notes')
       .selectAll()

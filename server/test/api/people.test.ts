@@ -6,10 +6,12 @@ import {
   buildClient,
   buildSignedIn,
 } from '../../../test-support/factories.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 
 describeOnDatabases('people and sign-in API', (target) => {
   let server: TestServer;
+  /** Raw HTTP for the sign-in tests, which are about the wire: cookies, their flags, CSRF. */
   const api = (method: string, path: string, opts: Parameters<typeof call>[3] = {}) =>
     call(server.url, method, path, opts);
 
@@ -114,28 +116,25 @@ describeOnDatabases('people and sign-in API', (target) => {
   });
 
   it('A2: an API key is shown once, stored hashed, creates users and sessions, and stops working when revoked', async () => {
-    const { headers } = await buildSignedIn(server, 'admin');
-    const created = await api('POST', '/api/api-keys', { headers, body: { name: 'host backend' } });
-    expect(created.status).toBe(201);
-    const secret: string = created.body.secret;
+    const { api: admin } = await buildSignedIn(server, 'admin');
+    const created = await admin.call('createApiKey', { body: { name: 'host backend' } });
+    const secret = created.secret;
     expect(secret).toMatch(/^hgk_/);
-    const list = await api('GET', '/api/api-keys', { headers });
-    expect(JSON.stringify(list.body)).not.toContain(secret);
-    expect(list.body.items.some((k: { id: string }) => k.id === created.body.apiKey.id)).toBe(true);
+    const list = await admin.call('listApiKeys', {});
+    expect(JSON.stringify(list)).not.toContain(secret);
+    expect(list.items.some((k) => k.id === created.apiKey.id)).toBe(true);
     const row = await server.deps.db
       .selectFrom('api_keys')
       .selectAll()
-      .where('id', '=', created.body.apiKey.id)
+      .where('id', '=', created.apiKey.id)
       .executeTakeFirstOrThrow();
     expect(row.key_hash).not.toContain(secret.slice(4));
 
-    const auth = { authorization: `Bearer ${secret}` };
-    const client = await api('POST', '/api/users', {
-      headers: auth,
+    const host = clientFor(server.url, { apiKey: secret });
+    const client = await host.call('createUser', {
       body: { email: 'via-key@test.hourglass', name: 'K', role: 'client' },
     });
-    const expert = await api('POST', '/api/users', {
-      headers: auth,
+    const expert = await host.call('createUser', {
       body: {
         email: 'expert-via-key@test.hourglass',
         name: 'E',
@@ -143,49 +142,42 @@ describeOnDatabases('people and sign-in API', (target) => {
         expert: { rates: { chat: 120 } },
       },
     });
-    expect([client.status, expert.status]).toEqual([201, 201]);
-    const session = await api('POST', '/api/sessions', {
-      headers: auth,
-      body: { kind: 'on_demand', type: 'chat', clientId: client.body.id, expertId: expert.body.id },
+    const session = await host.call('createSession', {
+      body: { kind: 'on_demand', type: 'chat', clientId: client.id, expertId: expert.id },
     });
-    expect(session.status).toBe(201);
-    const admin = await api('POST', '/api/users', {
-      headers: auth,
+    expect(session.session.state).toBe('accepted');
+    const anAdmin = host.call('createUser', {
       body: { email: 'admin-via-key@test.hourglass', name: 'A', role: 'admin' },
     });
-    expect(errorCode(admin)).toBe('forbidden');
+    expect((await refusal(anAdmin)).code).toBe('forbidden');
 
-    expect(
-      (await api('DELETE', `/api/api-keys/${created.body.apiKey.id}`, { headers })).status,
-    ).toBe(204);
-    expect(
-      (await api('DELETE', `/api/api-keys/${created.body.apiKey.id}`, { headers })).status,
-    ).toBe(204);
-    const after = await api('POST', '/api/users', {
-      headers: auth,
-      body: { email: 'late@test.hourglass', name: 'L', role: 'client' },
-    });
-    expect([after.status, errorCode(after)]).toEqual([401, 'unauthenticated']);
+    // Revoking is idempotent.
+    for (let i = 0; i < 2; i++)
+      expect(await admin.call('revokeApiKey', { params: { id: created.apiKey.id } })).toBeNull();
+    const after = await refusal(
+      host.call('createUser', {
+        body: { email: 'late@test.hourglass', name: 'L', role: 'client' },
+      }),
+    );
+    expect([after.status, after.code]).toEqual([401, 'unauthenticated']);
   });
 
   it('creating a user twice with one email (even concurrently) gives email_taken once', async () => {
-    const key = await buildApiKey(server.deps);
-    const body = { email: 'twice@test.hourglass', name: 'T', role: 'client' };
-    const rs = await Promise.all(
-      [1, 2, 3].map(() =>
-        api('POST', '/api/users', { headers: { authorization: `Bearer ${key}` }, body }),
-      ),
-    );
-    expect(rs.map((r) => r.status).sort()).toEqual([201, 409, 409]);
-    expect(rs.filter((r) => r.status === 409).every((r) => errorCode(r) === 'email_taken')).toBe(
-      true,
-    );
+    const host = clientFor(server.url, { apiKey: await buildApiKey(server.deps) });
+    const body = { email: 'twice@test.hourglass', name: 'T', role: 'client' } as const;
+    const rs = await Promise.allSettled([1, 2, 3].map(() => host.call('createUser', { body })));
+    expect(rs.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(
+      rs.flatMap((r) => (r.status === 'rejected' ? [[r.reason.status, r.reason.code]] : [])),
+    ).toEqual([
+      [409, 'email_taken'],
+      [409, 'email_taken'],
+    ]);
   });
 
   it('A1: experts list publicly with rates and presence; an expert edits only their own profile', async () => {
-    const { user, headers } = await buildSignedIn(server, 'expert');
-    const patch = await api('PATCH', '/api/experts/me', {
-      headers,
+    const { user, api: expert } = await buildSignedIn(server, 'expert');
+    const patched = await expert.call('updateMyExpertProfile', {
       body: {
         bio: 'Tarot, 20 years',
         rates: { chat: 199, video: 499 },
@@ -194,25 +186,22 @@ describeOnDatabases('people and sign-in API', (target) => {
         categories: ['tarot'],
       },
     });
-    expect(patch.status).toBe(200);
-    expect(patch.body).toMatchObject({
+    expect(patched).toMatchObject({
       id: user.id,
       bio: 'Tarot, 20 years',
       rates: { chat: 199, video: 499 },
       presence: 'online',
     });
-    const pub = await api('GET', `/api/experts/${user.id}`);
-    expect(pub.body).toMatchObject({
+    const pub = await clientFor(server.url).call('getExpert', { params: { id: user.id } });
+    expect(pub).toMatchObject({
       rates: { chat: 199, video: 499 },
       flatPrices: { '30': 4000 },
       categories: ['tarot'],
     });
-    expect(JSON.stringify(pub.body)).not.toContain('@');
+    expect(JSON.stringify(pub)).not.toContain('@');
     const client = await buildSignedIn(server, 'client');
     expect(
-      errorCode(
-        await api('PATCH', '/api/experts/me', { headers: client.headers, body: { bio: 'x' } }),
-      ),
+      (await refusal(client.api.call('updateMyExpertProfile', { body: { bio: 'x' } }))).code,
     ).toBe('forbidden');
   });
 
@@ -220,10 +209,12 @@ describeOnDatabases('people and sign-in API', (target) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r = await api('GET', `/api/experts?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(r.body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...r.body.items.map((e: { id: string }) => e.id));
-      cursor = r.body.nextCursor;
+      const page: { items: { id: string }[]; nextCursor: string | null } = await clientFor(
+        server.url,
+      ).call('listExperts', { query: { limit: 2, ...(cursor && { cursor }) } });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((e) => e.id));
+      cursor = page.nextCursor;
     } while (cursor);
     const all = await server.deps.db.selectFrom('expert_profiles').select('user_id').execute();
     expect(seen.sort()).toEqual(all.map((e) => e.user_id).sort());

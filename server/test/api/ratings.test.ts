@@ -7,7 +7,8 @@ import {
   buildSession,
   operator,
 } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { SYSTEM, endLive, loadForUpdate } from '../../src/sessions/lifecycle.ts';
 import { cancelSession, endSession } from '../../src/sessions/service.ts';
 import { inTransaction } from '../../src/platform/transaction.ts';
@@ -15,16 +16,15 @@ import { inTransaction } from '../../src/platform/transaction.ts';
 /** F2: the client rates the expert once after a completed session; the expert's average. */
 describeOnDatabases('ratings', (target) => {
   let server: TestServer;
-  const rate = (id: string, token: string, body: unknown) =>
-    call(server.url, 'POST', `/api/sessions/${id}/rating`, {
-      headers: { 'x-join-token': token },
-      body,
+  const rate = (id: string, joinToken: string, body: unknown) =>
+    clientFor(server.url, { joinToken }).call('rateSession', {
+      params: { id },
+      body: body as never,
     });
-  const profile = async (expertId: string) =>
-    (await call(server.url, 'GET', `/api/experts/${expertId}`)).body as {
-      ratingAvg: number | null;
-      ratingCount: number;
-    };
+  /** The refusal's code for a rating that must not be taken. */
+  const refused = async (id: string, joinToken: string, body: unknown) =>
+    (await refusal(rate(id, joinToken, body))).code;
+  const profile = (id: string) => clientFor(server.url).call('getExpert', { params: { id } });
 
   beforeAll(async () => {
     server = await startServer(target);
@@ -66,36 +66,29 @@ describeOnDatabases('ratings', (target) => {
       stars: 5,
       text: '  Clear and kind <b>thanks</b>  ',
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({ stars: 5, text: 'Clear and kind <b>thanks</b>' });
-    expect(errorCode(await rate(a.session.id, a.links.client.token, { stars: 1 }))).toBe(
-      'already_rated',
-    );
+    expect(r).toMatchObject({ stars: 5, text: 'Clear and kind <b>thanks</b>' });
+    expect(await refused(a.session.id, a.links.client.token, { stars: 1 })).toBe('already_rated');
     const b = await completed(expert);
-    expect((await rate(b.session.id, b.links.client.token, { stars: 4 })).status).toBe(201);
+    expect((await rate(b.session.id, b.links.client.token, { stars: 4 })).stars).toBe(4);
     expect(await profile(expert.id)).toMatchObject({ ratingAvg: 4.5, ratingCount: 2 });
     const lost = await completed(expert, 'participant_lost');
-    expect((await rate(lost.session.id, lost.links.client.token, { stars: 1 })).status).toBe(201);
+    expect((await rate(lost.session.id, lost.links.client.token, { stars: 1 })).stars).toBe(1);
     expect(await profile(expert.id)).toMatchObject({ ratingAvg: 4.5, ratingCount: 2 });
   });
 
   it('refuses, changing nothing: the expert, bad stars, a session not over, one that never took place', async () => {
     const expert = await buildExpert(server.deps);
     const done = await completed(expert);
-    expect(errorCode(await rate(done.session.id, done.links.expert.token, { stars: 5 }))).toBe(
-      'forbidden',
-    );
+    expect(await refused(done.session.id, done.links.expert.token, { stars: 5 })).toBe('forbidden');
     for (const stars of [0, 6, 4.5, '5'])
-      expect(errorCode(await rate(done.session.id, done.links.client.token, { stars }))).toBe(
+      expect(await refused(done.session.id, done.links.client.token, { stars })).toBe(
         'validation_failed',
       );
     expect(
-      errorCode(
-        await rate(done.session.id, done.links.client.token, { stars: 5, text: 'x'.repeat(2001) }),
-      ),
+      await refused(done.session.id, done.links.client.token, { stars: 5, text: 'x'.repeat(2001) }),
     ).toBe('validation_failed');
     const live = await buildLiveSession(server.deps);
-    expect(errorCode(await rate(live.session.id, live.links.client.token, { stars: 5 }))).toBe(
+    expect(await refused(live.session.id, live.links.client.token, { stars: 5 })).toBe(
       'invalid_transition',
     );
     const booked = await buildSession(server.deps, {
@@ -103,7 +96,7 @@ describeOnDatabases('ratings', (target) => {
       client: await buildClient(server.deps),
     });
     await cancelSession(server.deps, operator, booked.session.id);
-    expect(errorCode(await rate(booked.session.id, booked.links.client.token, { stars: 5 }))).toBe(
+    expect(await refused(booked.session.id, booked.links.client.token, { stars: 5 })).toBe(
       'invalid_transition',
     );
     const rows = await server.deps.db

@@ -6,15 +6,20 @@ import {
   buildExpert,
   buildSession,
 } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 
 describeOnDatabases('sessions API', (target) => {
   let server: TestServer;
   let key: string;
-  const api = (method: string, path: string, opts: Parameters<typeof call>[3] = {}) =>
-    call(server.url, method, path, opts);
-  const asKey = () => ({ authorization: `Bearer ${key}` });
-  const asToken = (token: string) => ({ 'x-join-token': token });
+  const asKey = () => clientFor(server.url, { apiKey: key });
+  const asToken = (joinToken: string) => clientFor(server.url, { joinToken });
+  const validate = (token: string) =>
+    clientFor(server.url).call('validateToken', { query: { token } });
+  const join = (id: string, token: string) =>
+    asToken(token).call('joinSession', { params: { id }, body: {} });
+  const end = (id: string, token: string, body = {}) =>
+    asToken(token).call('endSession', { params: { id }, body });
 
   beforeAll(async () => {
     server = await startServer(target);
@@ -27,12 +32,9 @@ describeOnDatabases('sessions API', (target) => {
       buildClient(server.deps),
       buildExpert(server.deps),
     ]);
-    const r = await api('POST', '/api/sessions', {
-      headers: asKey(),
+    const { session, links } = await asKey().call('createSession', {
       body: { kind: 'on_demand', type: 'video', clientId: client.id, expertId: expert.id },
     });
-    expect(r.status).toBe(201);
-    const { session, links } = r.body;
     expect(session).toMatchObject({
       state: 'accepted',
       type: 'video',
@@ -69,67 +71,57 @@ describeOnDatabases('sessions API', (target) => {
       .set({ rates: JSON.stringify({ chat: 100 }) })
       .where('user_id', '=', expert.id)
       .execute();
-    const voice = await api('POST', '/api/sessions', {
-      headers: asKey(),
-      body: { kind: 'on_demand', type: 'voice', clientId: client.id, expertId: expert.id },
-    });
-    expect([voice.status, errorCode(voice)]).toEqual([400, 'validation_failed']);
-    const swapped = await api('POST', '/api/sessions', {
-      headers: asKey(),
-      body: { kind: 'on_demand', type: 'chat', clientId: expert.id, expertId: client.id },
-    });
-    expect([swapped.status, errorCode(swapped)]).toEqual([400, 'validation_failed']);
+    const voice = await refusal(
+      asKey().call('createSession', {
+        body: { kind: 'on_demand', type: 'voice', clientId: client.id, expertId: expert.id },
+      }),
+    );
+    expect([voice.status, voice.code]).toEqual([400, 'validation_failed']);
+    const swapped = await refusal(
+      asKey().call('createSession', {
+        body: { kind: 'on_demand', type: 'chat', clientId: expert.id, expertId: client.id },
+      }),
+    );
+    expect([swapped.status, swapped.code]).toEqual([400, 'validation_failed']);
   });
 
   it('validate tells the holder who they are, who the other side is, and whether they can join', async () => {
     const { links, client, expert, session } = await buildSession(server.deps, { type: 'chat' });
-    const r = await api('GET', `/api/sessions/validate?token=${links.expert.token}`);
-    expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({
+    expect(await validate(links.expert.token)).toMatchObject({
       session: { id: session.id, state: 'accepted' },
       participant: { role: 'expert', userId: expert.id, name: expert.name },
       counterpart: { role: 'client', userId: client.id, name: client.name },
       canJoinNow: true,
       startWindow: null,
     });
-    expect(errorCode(await api('GET', `/api/sessions/validate?token=hgj_${'x'.repeat(43)}`))).toBe(
-      'token_invalid',
-    );
-    expect(errorCode(await api('GET', '/api/sessions/validate?token=nonsense'))).toBe(
-      'token_invalid',
-    );
+    expect((await refusal(validate(`hgj_${'x'.repeat(43)}`))).code).toBe('token_invalid');
+    expect((await refusal(validate('nonsense'))).code).toBe('token_invalid');
   });
 
   it('D2: joins record attendance; both joined → live with started_at; the audit trail has every step', async () => {
     const { links, session } = await buildSession(server.deps, { type: 'voice' });
-    const c = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.client.token),
-    });
-    expect(c.body).toMatchObject({
+    const c = await join(session.id, links.client.token);
+    expect(c).toMatchObject({
       state: 'accepted',
       clientJoinedAt: '2026-03-02T12:00:00.000Z',
       expertJoinedAt: null,
       startedAt: null,
     });
     server.clock.advance(30_000);
-    const e = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.expert.token),
-    });
-    expect(e.body).toMatchObject({
+    const e = await join(session.id, links.expert.token);
+    expect(e).toMatchObject({
       state: 'live',
       startedAt: '2026-03-02T12:00:30.000Z',
       serverNow: '2026-03-02T12:00:30.000Z',
     });
     // A rejoin keeps the first attendance time.
     server.clock.advance(5_000);
-    const again = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.client.token),
+    const again = await join(session.id, links.client.token);
+    expect(again).toMatchObject({ state: 'live', clientJoinedAt: '2026-03-02T12:00:00.000Z' });
+    const { items } = await asToken(links.client.token).call('sessionEvents', {
+      params: { id: session.id },
     });
-    expect(again.body).toMatchObject({ state: 'live', clientJoinedAt: '2026-03-02T12:00:00.000Z' });
-    const events = await api('GET', `/api/sessions/${session.id}/events`, {
-      headers: asToken(links.client.token),
-    });
-    expect(events.body.items.map((i: { kind: string }) => i.kind)).toEqual([
+    expect(items.map((i) => i.kind)).toEqual([
       'created',
       'client_joined',
       'expert_joined',
@@ -138,34 +130,26 @@ describeOnDatabases('sessions API', (target) => {
       'charged',
       'client_joined',
     ]);
-    expect(events.body.items[1]).toMatchObject({ actorRole: 'client', data: { first: true } });
-    expect(events.body.items[5]).toMatchObject({
-      actorRole: 'system',
-      data: { minute: 1, amount: 200 },
-    });
-    expect(events.body.items[6]).toMatchObject({ data: { first: false } });
+    expect(items[1]).toMatchObject({ actorRole: 'client', data: { first: true } });
+    expect(items[5]).toMatchObject({ actorRole: 'system', data: { minute: 1, amount: 200 } });
+    expect(items[6]).toMatchObject({ data: { first: false } });
   });
 
   it('D6: ending twice returns the same final record and writes one end event', async () => {
     const { links, session } = await buildSession(server.deps);
-    await api('POST', `/api/sessions/${session.id}/join`, { headers: asToken(links.client.token) });
-    await api('POST', `/api/sessions/${session.id}/join`, { headers: asToken(links.expert.token) });
+    await join(session.id, links.client.token);
+    await join(session.id, links.expert.token);
     server.clock.advance(600_000);
-    const first = await api('POST', `/api/sessions/${session.id}/end`, {
-      headers: asToken(links.client.token),
-      body: { notes: 'Discussed the chart.' },
-    });
-    expect(first.body).toMatchObject({
+    const first = await end(session.id, links.client.token, { notes: 'Discussed the chart.' });
+    expect(first).toMatchObject({
       state: 'ended',
       endReason: 'ended_by_client',
       notes: 'Discussed the chart.',
     });
     server.clock.advance(1_000);
-    const second = await api('POST', `/api/sessions/${session.id}/end`, {
-      headers: asToken(links.expert.token),
-    });
-    const { serverNow: _a, ...a } = first.body;
-    const { serverNow: _b, ...b } = second.body;
+    const second = await end(session.id, links.expert.token);
+    const { serverNow: _a, ...a } = first;
+    const { serverNow: _b, ...b } = second;
     expect(b).toEqual(a);
     const ends = await server.deps.db
       .selectFrom('session_events')
@@ -174,33 +158,28 @@ describeOnDatabases('sessions API', (target) => {
       .where('kind', '=', 'ended')
       .execute();
     expect(ends).toHaveLength(1);
-    const join = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.client.token),
-    });
-    expect([join.status, errorCode(join)]).toEqual([409, 'session_ended']);
+    const late = await refusal(join(session.id, links.client.token));
+    expect([late.status, late.code]).toEqual([409, 'session_ended']);
   });
 
   it('ending a session that never went live is refused and changes nothing', async () => {
     const { links, session } = await buildSession(server.deps);
-    const r = await api('POST', `/api/sessions/${session.id}/end`, {
-      headers: asToken(links.client.token),
-    });
-    expect([r.status, errorCode(r)]).toEqual([409, 'invalid_transition']);
-    const s = await api('GET', `/api/sessions/${session.id}`, { headers: asKey() });
-    expect(s.body.state).toBe('accepted');
+    const r = await refusal(end(session.id, links.client.token));
+    expect([r.status, r.code]).toEqual([409, 'invalid_transition']);
+    const s = await asKey().call('getSession', { params: { id: session.id } });
+    expect(s.state).toBe('accepted');
   });
 
   it('two participants ending at once: one end, one event, same result for both', async () => {
     const { links, session } = await buildSession(server.deps);
-    await api('POST', `/api/sessions/${session.id}/join`, { headers: asToken(links.client.token) });
-    await api('POST', `/api/sessions/${session.id}/join`, { headers: asToken(links.expert.token) });
+    await join(session.id, links.client.token);
+    await join(session.id, links.expert.token);
     const [a, b] = await Promise.all([
-      api('POST', `/api/sessions/${session.id}/end`, { headers: asToken(links.client.token) }),
-      api('POST', `/api/sessions/${session.id}/end`, { headers: asToken(links.expert.token) }),
+      end(session.id, links.client.token),
+      end(session.id, links.expert.token),
     ]);
-    expect(a.status).toBe(200);
-    expect(b.status).toBe(200);
-    expect(a.body.endReason).toBe(b.body.endReason);
+    expect(a.state).toBe('ended');
+    expect(a.endReason).toBe(b.endReason);
     const ends = await server.deps.db
       .selectFrom('session_events')
       .select('kind')
@@ -212,12 +191,9 @@ describeOnDatabases('sessions API', (target) => {
 
   it('two participants joining at once: the session goes live exactly once', async () => {
     const { links, session } = await buildSession(server.deps);
-    await Promise.all([
-      api('POST', `/api/sessions/${session.id}/join`, { headers: asToken(links.client.token) }),
-      api('POST', `/api/sessions/${session.id}/join`, { headers: asToken(links.expert.token) }),
-    ]);
-    const s = await api('GET', `/api/sessions/${session.id}`, { headers: asKey() });
-    expect(s.body.state).toBe('live');
+    await Promise.all([join(session.id, links.client.token), join(session.id, links.expert.token)]);
+    const s = await asKey().call('getSession', { params: { id: session.id } });
+    expect(s.state).toBe('live');
     const started = await server.deps.db
       .selectFrom('session_events')
       .select('kind')
@@ -236,24 +212,16 @@ describeOnDatabases('sessions API', (target) => {
       durationMinutes: 30,
     });
     expect(session).toMatchObject({ state: 'booked', price: 2500, durationMinutes: 30 });
-    const early = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.client.token),
-    });
-    expect([early.status, errorCode(early)]).toEqual([409, 'outside_start_window']);
-    expect(early.body.error.details).toEqual({
+    const early = await refusal(join(session.id, links.client.token));
+    expect([early.status, early.code]).toEqual([409, 'outside_start_window']);
+    expect(early.details).toEqual({
       opensAt: '2026-03-02T12:55:00.000Z',
       closesAt: '2026-03-02T13:15:00.000Z',
     });
     server.clock.set('2026-03-02T12:56:00Z');
-    const c = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.client.token),
-    });
-    expect(c.body.state).toBe('open');
+    expect((await join(session.id, links.client.token)).state).toBe('open');
     server.clock.set('2026-03-02T13:01:00Z');
-    const e = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.expert.token),
-    });
-    expect(e.body).toMatchObject({
+    expect(await join(session.id, links.expert.token)).toMatchObject({
       state: 'live',
       startedAt: '2026-03-02T13:01:00.000Z',
       endsAt: '2026-03-02T13:31:00.000Z',
@@ -265,58 +233,37 @@ describeOnDatabases('sessions API', (target) => {
     const scheduledAt = new Date(Date.parse('2026-03-02T12:00:00Z') + 600_000);
     const { links, session } = await buildSession(server.deps, { kind: 'scheduled', scheduledAt });
     server.clock.set('2026-03-02T12:25:01Z');
-    const late = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.expert.token),
-    });
-    expect(errorCode(late)).toBe('outside_start_window');
-    const check = await api('GET', `/api/sessions/validate?token=${links.expert.token}`);
-    expect(check.body.canJoinNow).toBe(false);
+    expect((await refusal(join(session.id, links.expert.token))).code).toBe('outside_start_window');
+    expect((await validate(links.expert.token)).canJoinNow).toBe(false);
     server.clock.set('2026-03-02T12:00:00Z');
   });
 
   it('cancel: an operator cancels a session not yet live; cancelling again is harmless; the links then cannot join', async () => {
     const { links, session } = await buildSession(server.deps);
-    const a = await api('POST', `/api/sessions/${session.id}/cancel`, { headers: asKey() });
-    expect(a.body.state).toBe('cancelled');
-    const b = await api('POST', `/api/sessions/${session.id}/cancel`, { headers: asKey() });
-    expect(b.body.state).toBe('cancelled');
-    const join = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(links.client.token),
-    });
-    expect(errorCode(join)).toBe('invalid_transition');
+    const cancel = () => asKey().call('cancelSession', { params: { id: session.id }, body: {} });
+    expect((await cancel()).state).toBe('cancelled');
+    expect((await cancel()).state).toBe('cancelled');
+    expect((await refusal(join(session.id, links.client.token))).code).toBe('invalid_transition');
   });
 
   it('A3: revoked, reissued and expired tokens', async () => {
     const { links, session } = await buildSession(server.deps);
-    const revoke = await api('POST', `/api/sessions/${session.id}/tokens/revoke`, {
-      headers: asKey(),
+    const revoked = await asKey().call('revokeToken', {
+      params: { id: session.id },
       body: { role: 'client' },
     });
-    expect(revoke.status).toBe(204);
-    expect(errorCode(await api('GET', `/api/sessions/validate?token=${links.client.token}`))).toBe(
-      'token_revoked',
-    );
-    expect((await api('GET', `/api/sessions/validate?token=${links.expert.token}`)).status).toBe(
-      200,
-    );
+    expect(revoked).toBeNull();
+    expect((await refusal(validate(links.client.token))).code).toBe('token_revoked');
+    expect((await validate(links.expert.token)).participant.role).toBe('expert');
 
-    const fresh = await api('POST', `/api/sessions/${session.id}/tokens`, { headers: asKey() });
-    expect(fresh.status).toBe(201);
-    expect(errorCode(await api('GET', `/api/sessions/validate?token=${links.expert.token}`))).toBe(
-      'token_revoked',
-    );
-    expect(
-      (await api('GET', `/api/sessions/validate?token=${fresh.body.client.token}`)).status,
-    ).toBe(200);
+    const fresh = await asKey().call('reissueTokens', { params: { id: session.id }, body: {} });
+    expect((await refusal(validate(links.expert.token))).code).toBe('token_revoked');
+    expect((await validate(fresh.client.token)).participant.role).toBe('client');
 
     server.clock.advance(25 * 3_600_000);
-    expect(
-      errorCode(await api('GET', `/api/sessions/validate?token=${fresh.body.client.token}`)),
-    ).toBe('token_expired');
-    const join = await api('POST', `/api/sessions/${session.id}/join`, {
-      headers: asToken(fresh.body.expert.token),
-    });
-    expect([join.status, errorCode(join)]).toEqual([401, 'token_expired']);
+    expect((await refusal(validate(fresh.client.token))).code).toBe('token_expired');
+    const late = await refusal(join(session.id, fresh.expert.token));
+    expect([late.status, late.code]).toEqual([401, 'token_expired']);
     server.clock.set('2026-03-02T12:00:00Z');
   });
 });

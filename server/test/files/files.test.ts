@@ -10,6 +10,7 @@ import {
   operator,
 } from '../../../test-support/factories.ts';
 import { connectRoom, nextEvent } from '../../../test-support/realtime.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
 import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
 import { filesDir } from '../../src/files/storage.ts';
 import { ELF, PNG, pngStream, upload } from '../../../test-support/files.ts';
@@ -27,6 +28,14 @@ describeOnDatabases('files in a session', (target) => {
   afterAll(() => server?.close());
 
   const as = (token: string) => ({ 'x-join-token': token });
+  /** The files of session `id` and a link to one, through the SDK as `joinToken`'s holder. */
+  const filesOf = (id: string, joinToken: string) => {
+    const api = clientFor(server.url, { joinToken });
+    return {
+      list: async () => (await api.call('listFiles', { params: { id } })).items,
+      link: (fileId: string) => api.call('fileLink', { params: { id, fileId }, body: {} }),
+    };
+  };
   const leftovers = async () => ({
     uploading: (
       await server.deps.db
@@ -65,25 +74,11 @@ describeOnDatabases('files in a session', (target) => {
       });
       expect(await heard).toEqual(up.body);
       for (const token of [s.links.client.token, s.links.expert.token]) {
-        expect(
-          (
-            await call(server.url, 'GET', `/api/sessions/${s.session.id}/files`, {
-              headers: as(token),
-            })
-          ).body.items,
-        ).toEqual([up.body]);
+        expect(await filesOf(s.session.id, token).list()).toEqual([up.body]);
       }
-      const link = await call(
-        server.url,
-        'POST',
-        `/api/sessions/${s.session.id}/files/${up.body.id}/link`,
-        { headers: as(s.links.expert.token), body: {} },
-      );
-      expect(link.status).toBe(201);
-      expect(Date.parse(link.body.expiresAt) - (await server.clock.now()).getTime()).toBe(
-        3_600_000,
-      );
-      const res = await fetch(link.body.url);
+      const link = await filesOf(s.session.id, s.links.expert.token).link(up.body.id);
+      expect(Date.parse(link.expiresAt) - (await server.clock.now()).getTime()).toBe(3_600_000);
+      const res = await fetch(link.url);
       expect(res.status).toBe(200);
       expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
       expect(res.headers.get('content-type')).toBe('image/png');
@@ -100,13 +95,7 @@ describeOnDatabases('files in a session', (target) => {
       expect(audit).toEqual([{ kind: 'file_shared', actor_role: 'client' }]);
       // After the session both still list and fetch it (D9: it survives a reload, and the end).
       await endSession(server.deps, operator, s.session.id, undefined);
-      expect(
-        (
-          await call(server.url, 'GET', `/api/sessions/${s.session.id}/files`, {
-            headers: as(s.links.expert.token),
-          })
-        ).body.items,
-      ).toHaveLength(1);
+      expect(await filesOf(s.session.id, s.links.expert.token).list()).toHaveLength(1);
       expect(
         (await upload(server.url, s.session.id, as(s.links.client.token), PNG)).body.error.code,
       ).toBe('session_ended');
@@ -191,6 +180,7 @@ describeOnDatabases('files in a session', (target) => {
       ['an API key', { authorization: `Bearer ${key}` }, 'unauthenticated'],
       ['no one', {}, 'unauthenticated'],
     ];
+    // Raw HTTP here: the matrix is about the credential each caller presents.
     for (const [who, headers, code] of callers) {
       expect([
         who,
@@ -215,23 +205,13 @@ describeOnDatabases('files in a session', (target) => {
     // The signed-in participant (not only the link) may; a file of another session is not found through this one.
     const client = await buildSignedIn(server, 'client');
     const mine = await buildSession(server.deps, { client: client.user });
-    expect(
-      (
-        await call(server.url, 'GET', `/api/sessions/${mine.session.id}/files`, {
-          headers: client.headers,
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      errorCode(
-        await call(
-          server.url,
-          'POST',
-          `/api/sessions/${mine.session.id}/files/${up.body.id}/link`,
-          { headers: client.headers, body: {} },
-        ),
-      ),
-    ).toBe('not_found');
+    const ids = { id: mine.session.id };
+    expect((await client.api.call('listFiles', { params: ids })).items).toEqual([]);
+    const theirs = client.api.call('fileLink', {
+      params: { ...ids, fileId: up.body.id },
+      body: {},
+    });
+    expect((await refusal(theirs)).code).toBe('not_found');
   });
 
   it('a link is for one file and one user, for an hour: altered, re-addressed or expired, it is refused', async () => {
@@ -240,12 +220,7 @@ describeOnDatabases('files in a session', (target) => {
       await upload(server.url, s.session.id, as(s.links.client.token), PNG),
       await upload(server.url, s.session.id, as(s.links.client.token), PNG),
     ];
-    const link = (
-      await call(server.url, 'POST', `/api/sessions/${s.session.id}/files/${a.body.id}/link`, {
-        headers: as(s.links.client.token),
-        body: {},
-      })
-    ).body.url as string;
+    const { url: link } = await filesOf(s.session.id, s.links.client.token).link(a.body.id);
     const code = async (url: string) =>
       ((await (await fetch(url)).json()) as { error: { code: string } }).error.code;
     expect(await code(link.replace(a.body.id, b.body.id))).toBe('file_link_invalid');

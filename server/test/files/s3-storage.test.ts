@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { pgliteTarget } from '../../../test-support/databases.ts';
 import { startFakeS3 } from '../../../test-support/fake-s3.ts';
 import { buildSession } from '../../../test-support/factories.ts';
-import { call, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { runSweeps } from '../../src/sweeps/sweeper.ts';
 import { PNG, pngStream, upload } from '../../../test-support/files.ts';
 
@@ -28,13 +29,11 @@ describe('files on S3-compatible storage', () => {
     const up = await upload(server.url, s.session.id, as(s.links.client.token), PNG);
     expect(up.status, JSON.stringify(up.body)).toBe(201);
     expect(await s3.keys()).toContain(`sessions/${s.session.id}/${up.body.id}`);
-    const link = await call(
-      server.url,
-      'POST',
-      `/api/sessions/${s.session.id}/files/${up.body.id}/link`,
-      { headers: as(s.links.expert.token), body: {} },
-    );
-    const res = await fetch(link.body.url);
+    const link = await clientFor(server.url, { joinToken: s.links.expert.token }).call('fileLink', {
+      params: { id: s.session.id, fileId: up.body.id },
+      body: {},
+    });
+    const res = await fetch(link.url);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
   });
@@ -118,10 +117,10 @@ describe('files on S3-compatible storage', () => {
       expect(r.status).toBe(500);
       expect(
         (
-          await call(wrong.url, 'GET', `/api/sessions/${s.session.id}/files`, {
-            headers: as(s.links.client.token),
+          await clientFor(wrong.url, { joinToken: s.links.client.token }).call('listFiles', {
+            params: { id: s.session.id },
           })
-        ).body.items,
+        ).items,
       ).toEqual([]);
       expect(await wrong.deps.db.selectFrom('files').select('state').execute()).toEqual([
         { state: 'uploading' },

@@ -10,7 +10,9 @@ import {
   operator,
 } from '../../../test-support/factories.ts';
 import { connectUser, nextEvent } from '../../../test-support/realtime.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import type { HourglassClient } from '../../../sdk/src/client.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { adminCredit } from '../../src/billing/wallet.ts';
 import { inTransaction } from '../../src/platform/transaction.ts';
 import { cancelSession, endSession } from '../../src/sessions/service.ts';
@@ -25,24 +27,11 @@ describeOnDatabases('notifications', (target) => {
   });
   afterAll(() => server?.close());
 
-  const list = async (who: SignedIn, query = '') => {
-    const r = await call(server.url, 'GET', `/api/me/notifications${query}`, {
-      headers: who.headers,
+  /** One's notifications, asked with the query string a page would build. */
+  const list = (who: { api: HourglassClient }, query = '') =>
+    who.api.call('listNotifications', {
+      query: Object.fromEntries(new URLSearchParams(query.replace(/^\?/, ''))) as never,
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as {
-      items: {
-        id: string;
-        kind: string;
-        sessionId: string | null;
-        counterpartName: string | null;
-        data: Record<string, unknown>;
-        readAt: string | null;
-      }[];
-      nextCursor: string | null;
-      unreadCount: number;
-    };
-  };
   const kinds = async (who: SignedIn) => (await list(who)).items.map((n) => n.kind);
   const rowsFor = (userId: string) =>
     server.deps.db.selectFrom('notifications').selectAll().where('user_id', '=', userId).execute();
@@ -51,23 +40,14 @@ describeOnDatabases('notifications', (target) => {
     const client = await buildSignedIn(server, 'client');
     const expert = await buildSignedIn(server, 'expert');
     await fund(server.deps, client.user.id, 10_000);
-    expect(
-      (
-        await call(server.url, 'PATCH', '/api/experts/me', {
-          headers: expert.headers,
-          body: { presence: 'online' },
-        })
-      ).status,
-    ).toBe(200);
+    await expert.api.call('updateMyExpertProfile', { body: { presence: 'online' } });
     const channel = await connectUser(server.url, expert.headers);
     try {
       const pushed = nextEvent(channel, 'notification', (n) => n.kind === 'request_new');
-      const asked = await call(server.url, 'POST', '/api/requests', {
-        headers: client.headers,
+      const asked = await client.api.call('requestSession', {
         body: { expertId: expert.user.id, type: 'voice' },
       });
-      expect(asked.status).toBe(201);
-      const sessionId = asked.body.session.id as string;
+      const sessionId = asked.session.id;
       const live = await pushed;
       expect(live).toMatchObject({
         kind: 'request_new',
@@ -81,14 +61,7 @@ describeOnDatabases('notifications', (target) => {
       expect(first.items[0]).toEqual(live);
       expect(first.unreadCount).toBe(1);
 
-      expect(
-        (
-          await call(server.url, 'POST', `/api/requests/${sessionId}/accept`, {
-            headers: expert.headers,
-            body: {},
-          })
-        ).status,
-      ).toBe(200);
+      await expert.api.call('acceptRequest', { params: { id: sessionId }, body: {} });
       expect(await kinds(client)).toEqual(['request_accepted', 'wallet_credited']);
       await joinBoth(server.deps, {
         session: { id: sessionId },
@@ -180,10 +153,10 @@ describeOnDatabases('notifications', (target) => {
 
     const othersId = (await list(other)).items[0]!.id;
     const mark = (who: SignedIn, body: unknown) =>
-      call(server.url, 'POST', '/api/me/notifications/read', { headers: who.headers, body });
+      who.api.call('markNotificationsRead', { body: body as never });
     const markedAt = (await server.clock.now()).toISOString();
     const marked = await mark(client, { ids: [page1.items[0]!.id, othersId] });
-    expect(marked.body).toEqual({ unreadCount: 4 });
+    expect(marked).toEqual({ unreadCount: 4 });
     // Someone else's id changed nothing.
     expect((await list(other)).items[0]!.readAt).toBeNull();
     const firstRead = (await list(client)).items[0]!.readAt;
@@ -192,39 +165,26 @@ describeOnDatabases('notifications', (target) => {
       103, 102, 101, 100,
     ]);
     server.clock.advance(60_000);
-    expect((await mark(client, { all: true })).body).toEqual({ unreadCount: 0 });
+    expect(await mark(client, { all: true })).toEqual({ unreadCount: 0 });
     // Read stays read at its first time.
     expect((await list(client)).items[0]!.readAt).toBe(firstRead);
     expect((await list(other)).unreadCount).toBe(1);
     // Bad input is refused and changes nothing.
-    expect(errorCode(await mark(other, { ids: [] }))).toBe('validation_failed');
-    expect(errorCode(await mark(other, { all: false }))).toBe('validation_failed');
-    expect(
-      errorCode(
-        await call(server.url, 'GET', '/api/me/notifications?cursor=nope', {
-          headers: other.headers,
-        }),
-      ),
-    ).toBe('validation_failed');
+    expect((await refusal(mark(other, { ids: [] }))).code).toBe('validation_failed');
+    expect((await refusal(mark(other, { all: false }))).code).toBe('validation_failed');
+    expect((await refusal(list(other, '?cursor=nope'))).code).toBe('validation_failed');
     expect((await list(other)).unreadCount).toBe(1);
   });
 
   it('only a signed-in user reads their own: no API key, no join token', async () => {
     const key = await buildApiKey(server.deps);
-    expect(
-      errorCode(
-        await call(server.url, 'GET', '/api/me/notifications', {
-          headers: { authorization: `Bearer ${key}` },
-        }),
-      ),
-    ).toBe('unauthenticated');
+    expect((await refusal(list({ api: clientFor(server.url, { apiKey: key }) }))).code).toBe(
+      'unauthenticated',
+    );
     const s = await buildSession(server.deps);
     expect(
-      errorCode(
-        await call(server.url, 'GET', '/api/me/notifications', {
-          headers: { 'x-join-token': s.links.client.token },
-        }),
-      ),
+      (await refusal(list({ api: clientFor(server.url, { joinToken: s.links.client.token }) })))
+        .code,
     ).toBe('unauthenticated');
   });
 

@@ -9,7 +9,8 @@ import {
   buildSignedIn,
   operator,
 } from '../../../test-support/factories.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { deliverWebhooksTick, retryDelayMs } from '../../src/notify/delivery.ts';
 import { endSession } from '../../src/sessions/service.ts';
 
@@ -53,15 +54,10 @@ describeOnDatabases('outbound webhooks', (target) => {
     await server?.close();
   });
 
-  const asOperator = () => ({ authorization: `Bearer ${key}` });
-  const subscribe = async (body: unknown) => {
-    const r = await call(server.url, 'POST', '/api/admin/webhooks', {
-      headers: asOperator(),
-      body,
-    });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    return r.body as { id: string; secret: string; eventTypes: string[] };
-  };
+  const operatorApi = () => clientFor(server.url, { apiKey: key });
+  const subscribe = (body: unknown, as = operatorApi()) =>
+    as.call('createWebhook', { body: body as never });
+  const unsubscribe = (id: string) => operatorApi().call('disableWebhook', { params: { id } });
   const deliveries = (subscriptionId: string) =>
     server.deps.db
       .selectFrom('webhook_deliveries')
@@ -74,14 +70,8 @@ describeOnDatabases('outbound webhooks', (target) => {
   it('only operators subscribe; a bad URL or event type is refused and nothing is made', async () => {
     const client = await buildSignedIn(server, 'client');
     const body = { url: hook.url, eventTypes: ['session.ended'] };
-    expect(
-      errorCode(
-        await call(server.url, 'POST', '/api/admin/webhooks', { headers: client.headers, body }),
-      ),
-    ).toBe('forbidden');
-    expect(errorCode(await call(server.url, 'POST', '/api/admin/webhooks', { body }))).toBe(
-      'unauthenticated',
-    );
+    expect((await refusal(subscribe(body, client.api))).code).toBe('forbidden');
+    expect((await refusal(subscribe(body, clientFor(server.url)))).code).toBe('unauthenticated');
     for (const bad of [
       { ...body, url: 'ftp://127.0.0.1/x' },
       { ...body, url: 'not a url' },
@@ -89,21 +79,10 @@ describeOnDatabases('outbound webhooks', (target) => {
       { ...body, eventTypes: [] },
       { ...body, secret: 'mine' },
     ]) {
-      expect(
-        errorCode(
-          await call(server.url, 'POST', '/api/admin/webhooks', {
-            headers: asOperator(),
-            body: bad,
-          }),
-        ),
-      ).toBe('validation_failed');
+      expect((await refusal(subscribe(bad))).code).toBe('validation_failed');
     }
-    expect(
-      errorCode(await call(server.url, 'GET', '/api/admin/webhooks', { headers: client.headers })),
-    ).toBe('forbidden');
-    expect(
-      (await call(server.url, 'GET', '/api/admin/webhooks', { headers: asOperator() })).body.items,
-    ).toEqual([]);
+    expect((await refusal(client.api.call('listWebhooks', {}))).code).toBe('forbidden');
+    expect((await operatorApi().call('listWebhooks', {})).items).toEqual([]);
   });
 
   it('a subscribed event is delivered signed; the SDK verifies it and refuses a tampered, re-keyed or stale one', async () => {
@@ -114,8 +93,7 @@ describeOnDatabases('outbound webhooks', (target) => {
     });
     expect(sub.secret).toMatch(/^whsec_/);
     // The listing never shows the secret again.
-    const listed = (await call(server.url, 'GET', '/api/admin/webhooks', { headers: asOperator() }))
-      .body.items;
+    const listed = (await operatorApi().call('listWebhooks', {})).items;
     expect(listed).toEqual([expect.objectContaining({ id: sub.id, description: 'host backend' })]);
     expect(JSON.stringify(listed)).not.toContain(sub.secret);
 
@@ -155,7 +133,7 @@ describeOnDatabases('outbound webhooks', (target) => {
     );
     await refused(verifyWebhook(body, undefined, sub.secret, { now: at }));
     await refused(verifyWebhook(body, 't=abc,v1=00', sub.secret, { now: at }));
-    await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() });
+    await unsubscribe(sub.id);
   });
 
   it('a receiver that fails 3 times (500, 503, no answer) then succeeds gets the same event again with backoff, marked delivered once', async () => {
@@ -198,10 +176,8 @@ describeOnDatabases('outbound webhooks', (target) => {
     expect(await tick()).toEqual({ delivered: 0, failed: 0 });
     expect(hook.seen).toHaveLength(4);
 
-    const log = await call(server.url, 'GET', `/api/admin/webhooks/${sub.id}/deliveries`, {
-      headers: asOperator(),
-    });
-    expect(log.body.items).toEqual([
+    const log = await operatorApi().call('webhookDeliveries', { params: { id: sub.id } });
+    expect(log.items).toEqual([
       expect.objectContaining({
         eventType: 'session.ended',
         state: 'delivered',
@@ -210,7 +186,7 @@ describeOnDatabases('outbound webhooks', (target) => {
         deliveredAt: expect.any(String),
       }),
     ]);
-    await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() });
+    await unsubscribe(sub.id);
   });
 
   it('a receiver that never succeeds is retried for WEBHOOK_RETRY_HOURS, then the delivery fails; an operator can send it again', async () => {
@@ -235,16 +211,11 @@ describeOnDatabases('outbound webhooks', (target) => {
     // 30 s doubling to 6 h: ten attempts in the first 8.5 h, then one every 6 h.
     expect(d!.attempts).toBe(21);
 
-    const retried = await call(
-      server.url,
-      'POST',
-      `/api/admin/webhooks/deliveries/${d!.id}/retry`,
-      { headers: asOperator(), body: {} },
-    );
-    expect(retried.body).toMatchObject({ state: 'pending', attempts: 21 });
+    const retried = await operatorApi().call('retryDelivery', { params: { id: d!.id }, body: {} });
+    expect(retried).toMatchObject({ state: 'pending', attempts: 21 });
     expect(await deliverWebhooksTick(server.deps)).toEqual({ delivered: 1, failed: 0 });
     expect((await deliveries(sub.id))[0]).toMatchObject({ state: 'delivered', attempts: 22 });
-    await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() });
+    await unsubscribe(sub.id);
   });
 
   it('two dispatchers at once send each delivery once; a disabled subscription gets nothing new and gives up what waits', async () => {
@@ -264,33 +235,17 @@ describeOnDatabases('outbound webhooks', (target) => {
 
     const s = await buildLiveSession(server.deps);
     await endSession(server.deps, operator, s.session.id, undefined);
-    expect(
-      (await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() }))
-        .status,
-    ).toBe(204);
-    expect(
-      (await call(server.url, 'DELETE', `/api/admin/webhooks/${sub.id}`, { headers: asOperator() }))
-        .status,
-    ).toBe(204);
+    expect(await unsubscribe(sub.id)).toBeNull();
+    expect(await unsubscribe(sub.id)).toBeNull();
     const waiting = (await deliveries(sub.id)).at(-1)!;
     expect(waiting).toMatchObject({ state: 'failed', last_error: 'subscription disabled' });
     const t = await buildLiveSession(server.deps);
     await endSession(server.deps, operator, t.session.id, undefined);
     expect(await deliveries(sub.id)).toHaveLength(7);
     expect(
-      errorCode(
-        await call(server.url, 'POST', `/api/admin/webhooks/deliveries/${waiting.id}/retry`, {
-          headers: asOperator(),
-          body: {},
-        }),
-      ),
+      (await refusal(operatorApi().call('retryDelivery', { params: { id: waiting.id }, body: {} })))
+        .code,
     ).toBe('invalid_transition');
-    expect(
-      errorCode(
-        await call(server.url, 'DELETE', `/api/admin/webhooks/${server.deps.ids.uuid()}`, {
-          headers: asOperator(),
-        }),
-      ),
-    ).toBe('not_found');
+    expect((await refusal(unsubscribe(server.deps.ids.uuid()))).code).toBe('not_found');
   });
 });

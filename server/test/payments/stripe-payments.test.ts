@@ -10,7 +10,9 @@ import {
 } from '../../../test-support/factories.ts';
 import { startFakeStripe, type FakeStripe } from '../../../test-support/fake-stripe.ts';
 import { connectRoom, nextEvent } from '../../../test-support/realtime.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import type { HourglassError } from '../../../sdk/src/errors.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { putSchedule } from '../../src/booking/schedule.ts';
 import { ledgerViolations } from '../../src/ledger/invariants.ts';
 import { REFUND_ATTEMPTS } from '../../src/payments/refunds.ts';
@@ -40,8 +42,26 @@ describeOnDatabases('payments through stripe', (target) => {
           .executeTakeFirst()
       )?.balance ?? 0,
     );
-  const post = (path: string, body: unknown, headers: Record<string, string>) =>
-    call(server.url, 'POST', path, { headers, body });
+  const topUp = (amount: number, idempotencyKey?: string) =>
+    client.api.call('topUp', { body: { amount }, ...(idempotencyKey && { idempotencyKey }) });
+  const book = (body: object, as = client.api) => as.call('createBooking', { body: body as never });
+  /** The client books 30 minutes of chat at `startsAt`, to be paid by card. */
+  const bookByCard = (startsAt: string) =>
+    book({
+      expertId: expert.user.id,
+      type: 'chat',
+      startsAt,
+      durationMinutes: 30,
+      payWith: 'checkout',
+    });
+  const cancelAsExpert = (id: string) =>
+    expert.api.call('cancelSession', { params: { id }, body: {} });
+  const extend = (id: string, joinToken: string, body: object, idempotencyKey?: string) =>
+    clientFor(server.url, { joinToken }).call('extendSession', {
+      params: { id },
+      body: body as never,
+      ...(idempotencyKey && { idempotencyKey }),
+    });
   const checkoutOf = (url: string) => url.split('/').at(-1)!;
   const session = (id: string) =>
     server.deps.db
@@ -84,18 +104,13 @@ describeOnDatabases('payments through stripe', (target) => {
   it('a top-up goes through Checkout and is credited by the webhook, once', async () => {
     const wallet = `wallet:${client.user.id}`;
     const before = await balance(wallet);
-    const r = await post(
-      '/api/wallet/top-ups',
-      { amount: 2500 },
-      { ...client.headers, 'idempotency-key': 'topup-a' },
-    );
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({
+    const r = await topUp(2500, 'topup-a');
+    expect(r).toMatchObject({
       status: 'pending',
       amount: 2500,
       checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.fake\/pay\/cs_test_/),
     });
-    const checkout = fake.checkouts.get(checkoutOf(r.body.checkoutUrl))!;
+    const checkout = fake.checkouts.get(checkoutOf(r.checkoutUrl!))!;
     expect(checkout).toMatchObject({
       amount_total: 2500,
       currency: 'usd',
@@ -110,51 +125,36 @@ describeOnDatabases('payments through stripe', (target) => {
     expect(await fake.deliver(paid.payload)).toBe(200);
     expect(await balance(wallet)).toBe(before + 2500);
     // The client repeats its request: the same answer, no second checkout.
-    const again = await post(
-      '/api/wallet/top-ups',
-      { amount: 2500 },
-      { ...client.headers, 'idempotency-key': 'topup-a' },
-    );
-    expect([again.status, again.body.status, fake.checkouts.size]).toEqual([
-      201,
-      'succeeded',
-      fake.checkouts.size,
-    ]);
-    expect(
-      errorCode(
-        await post(
-          '/api/wallet/top-ups',
-          { amount: 999 },
-          { ...client.headers, 'idempotency-key': 'topup-a' },
-        ),
-      ),
-    ).toBe('idempotency_conflict');
+    const checkouts = fake.checkouts.size;
+    const again = await topUp(2500, 'topup-a');
+    expect([again.status, fake.checkouts.size]).toEqual(['succeeded', checkouts]);
+    expect((await refusal(topUp(999, 'topup-a'))).code).toBe('idempotency_conflict');
   });
 
   it('an Idempotency-Key reused with another amount is idempotency_conflict, before Stripe is called and when Stripe refuses it; no provider text reaches the client', async () => {
-    const headers = { ...client.headers, 'idempotency-key': 'topup-conflict' };
-    const first = await post('/api/wallet/top-ups', { amount: 1500 }, headers);
-    expect(first.status).toBe(201);
+    const first = await topUp(1500, 'topup-conflict');
     const calls = fake.keys.length;
     // The checkout is open, not paid: the conflict is found from it, and Stripe is not asked.
-    const again = await post('/api/wallet/top-ups', { amount: 9900 }, headers);
-    expect(again.status).toBe(409);
-    expect(errorCode(again)).toBe('idempotency_conflict');
+    const again = await refusal(topUp(9900, 'topup-conflict'));
+    expect([again.status, again.code]).toEqual([409, 'idempotency_conflict']);
     expect(fake.keys.length).toBe(calls);
     // The same key with the same amount is the same checkout.
-    expect((await post('/api/wallet/top-ups', { amount: 1500 }, headers)).body.checkoutUrl).toBe(
-      first.body.checkoutUrl,
-    );
+    expect((await topUp(1500, 'topup-conflict')).checkoutUrl).toBe(first.checkoutUrl);
     // Two first requests racing each other both reach Stripe: the one Stripe refuses for its
     // key's other parameters is answered the same way, and its text stays in our log.
-    const racing = { ...client.headers, 'idempotency-key': 'topup-race' };
-    const answers = await Promise.all([
-      post('/api/wallet/top-ups', { amount: 1200 }, racing),
-      post('/api/wallet/top-ups', { amount: 3400 }, racing),
+    const answers = await Promise.allSettled([
+      topUp(1200, 'topup-race'),
+      topUp(3400, 'topup-race'),
     ]);
-    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
-    for (const a of [again, ...answers].filter((x) => x.status >= 400)) {
-      const text = JSON.stringify(a.body);
+    const refused = answers.flatMap((a) =>
+      a.status === 'rejected' ? [a.reason as HourglassError] : [],
+    );
+    expect([answers.length - refused.length, refused.map((r) => [r.status, r.code])]).toEqual([
+      1,
+      [[409, 'idempotency_conflict']],
+    ]);
+    for (const a of [again, ...refused]) {
+      const text = JSON.stringify({ message: a.message, details: a.details });
       for (const leak of [
         client.user.id,
         'topup-race',
@@ -165,82 +165,53 @@ describeOnDatabases('payments through stripe', (target) => {
         expect(text).not.toContain(leak);
     }
     // A key of the bookings' own space is not a top-up's.
-    const reserved = await post(
-      '/api/wallet/top-ups',
-      { amount: 1500 },
-      { ...client.headers, 'idempotency-key': 'booking:abc' },
-    );
-    expect(errorCode(reserved)).toBe('validation_failed');
+    expect((await refusal(topUp(1500, 'booking:abc'))).code).toBe('validation_failed');
   });
 
   it('Stripe commits a checkout and the answer is lost: the retry creates no second one', async () => {
     const made = fake.checkouts.size;
     // One lost answer: the SDK asks again with the same key and gets the first checkout.
     fake.dropResponses(1);
-    const r = await post(
-      '/api/wallet/top-ups',
-      { amount: 1000 },
-      { ...client.headers, 'idempotency-key': 'topup-dropped' },
-    );
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await topUp(1000, 'topup-dropped');
     expect(fake.checkouts.size).toBe(made + 1);
     expect(fake.keys.filter((k) => k === `${client.user.id}:topup-dropped`)).toHaveLength(2);
 
     // Every answer lost: our request fails; the client's retry (same Idempotency-Key) finds the one checkout.
     fake.dropResponses(100);
-    const lost = await post(
-      '/api/wallet/top-ups',
-      { amount: 1000 },
-      { ...client.headers, 'idempotency-key': 'topup-lost' },
-    );
+    const lost = await refusal(topUp(1000, 'topup-lost'));
     expect(lost.status).toBeGreaterThanOrEqual(500);
     expect(fake.checkouts.size).toBe(made + 2);
     fake.dropResponses(0);
-    const retried = await post(
-      '/api/wallet/top-ups',
-      { amount: 1000 },
-      { ...client.headers, 'idempotency-key': 'topup-lost' },
-    );
-    expect(retried.status).toBe(201);
+    const retried = await topUp(1000, 'topup-lost');
     expect(fake.checkouts.size).toBe(made + 2);
     const wallet = `wallet:${client.user.id}`;
     const before = await balance(wallet);
-    await fake.complete(checkoutOf(retried.body.checkoutUrl));
+    await fake.complete(checkoutOf(retried.checkoutUrl!));
     expect(await balance(wallet)).toBe(before + 1000);
   });
 
   it('a booking paid by card holds its time, is paid into escrow by the webhook, and a cancellation refunds the card', async () => {
     const startsAt = new Date(T0 + 48 * 3_600_000).toISOString();
-    const r = await post(
-      '/api/bookings',
-      {
-        expertId: expert.user.id,
-        type: 'chat',
-        startsAt,
-        durationMinutes: 30,
-        payWith: 'checkout',
-      },
-      client.headers,
-    );
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    const id = r.body.session.id as string;
-    expect(r.body.checkoutUrl).toMatch(/cs_test_/);
+    const r = await bookByCard(startsAt);
+    const id = r.session.id;
+    expect(r.checkoutUrl).toMatch(/cs_test_/);
     expect((await session(id)).payment_due_at).toEqual(new Date(T0 + 30 * 60_000));
     expect(await balance(`escrow:${id}`)).toBe(0);
     // The time is held meanwhile: nobody else can book it.
     const other = await buildSignedIn(server, 'client');
     await fund(server.deps, other.user.id, 10_000);
     expect(
-      errorCode(
-        await post(
-          '/api/bookings',
-          { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
-          other.headers,
-        ),
-      ),
+      (
+        await refusal(
+          book(
+            { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
+            other.api,
+          ),
+        )
+      ).code,
     ).toBe('slot_taken');
 
-    const paid = await fake.complete(checkoutOf(r.body.checkoutUrl));
+    const paid = await fake.complete(checkoutOf(r.checkoutUrl!));
     expect(paid.status).toBe(200);
     expect(await balance(`escrow:${id}`)).toBe(2500);
     expect(await session(id)).toMatchObject({
@@ -253,13 +224,13 @@ describeOnDatabases('payments through stripe', (target) => {
 
     // The expert cancels: everything back — to the card it came from, through the refund sweep.
     const wallet = await balance(`wallet:${client.user.id}`);
-    expect((await post(`/api/sessions/${id}/cancel`, {}, expert.headers)).status).toBe(200);
+    expect((await cancelAsExpert(id)).state).toBe('cancelled');
     expect(await balance(`wallet:${client.user.id}`)).toBe(wallet); // passed through, held for the card
     const refundsBefore = fake.refunds.length;
     await runSweeps(server.deps);
     expect(fake.refunds.slice(refundsBefore)).toEqual([
       expect.objectContaining({
-        payment_intent: fake.checkouts.get(checkoutOf(r.body.checkoutUrl))!.payment_intent,
+        payment_intent: fake.checkouts.get(checkoutOf(r.checkoutUrl!))!.payment_intent,
         amount: 2500,
         idempotencyKey: `refund:${client.user.id}:booking:${id}`,
       }),
@@ -277,37 +248,22 @@ describeOnDatabases('payments through stripe', (target) => {
 
   it('an unpaid booking gives its time back when its hold lapses; a payment after that is refunded', async () => {
     const startsAt = new Date(T0 + 72 * 3_600_000).toISOString();
-    const r = await post(
-      '/api/bookings',
-      {
-        expertId: expert.user.id,
-        type: 'chat',
-        startsAt,
-        durationMinutes: 30,
-        payWith: 'checkout',
-      },
-      client.headers,
-    );
-    expect(r.status).toBe(201);
-    const id = r.body.session.id as string;
+    const r = await bookByCard(startsAt);
+    const id = r.session.id;
     server.clock.set(new Date(T0 + 31 * 60_000));
     await runSweeps(server.deps);
     expect(await session(id)).toMatchObject({ state: 'cancelled', payment_due_at: null });
     const other = await buildSignedIn(server, 'client');
     await fund(server.deps, other.user.id, 10_000);
-    expect(
-      (
-        await post(
-          '/api/bookings',
-          { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
-          other.headers,
-        )
-      ).status,
-    ).toBe(201);
+    const rebooked = await book(
+      { expertId: expert.user.id, type: 'chat', startsAt, durationMinutes: 30 },
+      other.api,
+    );
+    expect(rebooked.session.state).toBe('booked');
 
     const wallet = await balance(`wallet:${client.user.id}`);
     const refunds = fake.refunds.length;
-    expect((await fake.complete(checkoutOf(r.body.checkoutUrl))).status).toBe(200);
+    expect((await fake.complete(checkoutOf(r.checkoutUrl!))).status).toBe(200);
     expect(await balance(`escrow:${id}`)).toBe(0);
     await runSweeps(server.deps);
     expect(fake.refunds.slice(refunds)).toEqual([expect.objectContaining({ amount: 2500 })]);
@@ -316,23 +272,11 @@ describeOnDatabases('payments through stripe', (target) => {
 
   it('a refund Stripe keeps refusing is given up after its attempts, and the money stays in the wallet', async () => {
     const startsAt = new Date(T0 + 96 * 3_600_000).toISOString();
-    const r = await post(
-      '/api/bookings',
-      {
-        expertId: expert.user.id,
-        type: 'chat',
-        startsAt,
-        durationMinutes: 30,
-        payWith: 'checkout',
-      },
-      client.headers,
-    );
-    await fake.complete(checkoutOf(r.body.checkoutUrl));
+    const r = await bookByCard(startsAt);
+    await fake.complete(checkoutOf(r.checkoutUrl!));
     const wallet = await balance(`wallet:${client.user.id}`);
     fake.refuseRefunds(true);
-    expect(
-      (await post(`/api/sessions/${r.body.session.id}/cancel`, {}, expert.headers)).status,
-    ).toBe(200);
+    expect((await cancelAsExpert(r.session.id)).state).toBe('cancelled');
     for (let attempt = 1; attempt <= REFUND_ATTEMPTS; attempt++) {
       await runSweeps(server.deps);
       server.clock.advance(7 * 3_600_000);
@@ -340,7 +284,7 @@ describeOnDatabases('payments through stripe', (target) => {
     const refund = await server.deps.db
       .selectFrom('provider_refunds')
       .selectAll()
-      .where('session_id', '=', r.body.session.id)
+      .where('session_id', '=', r.session.id)
       .executeTakeFirstOrThrow();
     expect(refund).toMatchObject({
       state: 'failed',
@@ -363,12 +307,13 @@ describeOnDatabases('payments through stripe', (target) => {
     ]);
     try {
       const deadline = (await session(s.session.id)).ends_at!;
-      const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/extensions`, {
-        headers: { 'x-join-token': s.links.client.token, 'idempotency-key': 'more-1' },
-        body: { minutes: 5, payWith: 'checkout' },
-      });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      expect(r.body).toMatchObject({
+      const r = await extend(
+        s.session.id,
+        s.links.client.token,
+        { minutes: 5, payWith: 'checkout' },
+        'more-1',
+      );
+      expect(r).toMatchObject({
         extension: { minutes: 5, amount: 500, state: 'awaiting_payment' },
         endsAt: deadline.toISOString(),
       });
@@ -376,7 +321,7 @@ describeOnDatabases('payments through stripe', (target) => {
       const seen = [c.socket, e.socket].map((socket) =>
         nextEvent(socket, 'session:extended', (p) => p.endsAt === moved, 1000),
       );
-      const paid = await fake.complete(checkoutOf(r.body.checkoutUrl));
+      const paid = await fake.complete(checkoutOf(r.checkoutUrl!));
       expect(paid.status).toBe(200);
       await Promise.all(seen);
       expect((await session(s.session.id)).ends_at).toEqual(new Date(moved));
@@ -405,18 +350,17 @@ describeOnDatabases('payments through stripe', (target) => {
       scheduledAt: new Date(T0),
       credit: 5000,
     });
-    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/extensions`, {
-      headers: { 'x-join-token': s.links.client.token },
-      body: { minutes: 10, payWith: 'checkout' },
+    const r = await extend(s.session.id, s.links.client.token, {
+      minutes: 10,
+      payWith: 'checkout',
     });
-    expect(r.status).toBe(201);
     await endSession(server.deps, operator, s.session.id, undefined);
     const refunds = fake.refunds.length;
-    expect((await fake.complete(checkoutOf(r.body.checkoutUrl))).status).toBe(200);
+    expect((await fake.complete(checkoutOf(r.checkoutUrl!))).status).toBe(200);
     const ext = await server.deps.db
       .selectFrom('session_extensions')
       .selectAll()
-      .where('id', '=', r.body.extension.id)
+      .where('id', '=', r.extension.id)
       .executeTakeFirstOrThrow();
     expect(ext.state).toBe('refunded');
     expect(await balance(`escrow:${s.session.id}`)).toBe(2500);
@@ -426,13 +370,9 @@ describeOnDatabases('payments through stripe', (target) => {
 
   it('reconciliation applies the events the webhook missed, and only those', async () => {
     const wallet = `wallet:${client.user.id}`;
-    const r = await post(
-      '/api/wallet/top-ups',
-      { amount: 4200 },
-      { ...client.headers, 'idempotency-key': 'topup-missed' },
-    );
+    const r = await topUp(4200, 'topup-missed');
     const before = await balance(wallet);
-    await fake.complete(checkoutOf(r.body.checkoutUrl), { deliver: false }); // the delivery never came
+    await fake.complete(checkoutOf(r.checkoutUrl!), { deliver: false }); // the delivery never came
     expect(await balance(wallet)).toBe(before);
     const first = await reconcile(server.deps);
     expect(first).toEqual({ seen: fake.events.length, applied: 1 });

@@ -11,7 +11,8 @@ import {
   request,
   type RoomClient,
 } from '../../../test-support/realtime.ts';
-import { call, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { revokeToken } from '../../src/sessions/service.ts';
 import { Seat } from '../../src/realtime/seat.ts';
 import { billingTick } from '../../src/sweeps/billing.ts';
@@ -596,11 +597,11 @@ describeOnDatabases('realtime gateway', (target) => {
         'ended_by_expert',
       ]);
       // The room is closed now; over HTTP, ending again answers the same.
-      const again = await call(server.url, 'POST', `/api/sessions/${s.session.id}/end`, {
-        headers: { 'x-join-token': s.links.client.token },
-        body: {},
-      });
-      expect(again.body).toMatchObject({ state: 'ended', endReason: 'ended_by_expert' });
+      const again = await clientFor(server.url, { joinToken: s.links.client.token }).call(
+        'endSession',
+        { params: { id: s.session.id }, body: {} },
+      );
+      expect(again).toMatchObject({ state: 'ended', endReason: 'ended_by_expert' });
     });
 
     it('a payload that names another session is refused and changes nothing; naming its own is fine', async () => {

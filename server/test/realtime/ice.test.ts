@@ -2,12 +2,15 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
 import { buildSession } from '../../../test-support/factories.ts';
-import { call, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 
 const SECRET = 'a-turn-secret-of-some-length';
 
 describeOnDatabases('ICE servers', (target) => {
   let server: TestServer;
+  const iceFor = (id: string, joinToken: string) =>
+    clientFor(server.url, { joinToken }).call('iceServers', { params: { id } });
   beforeAll(async () => {
     server = await startServer(target, {
       STUN_URLS: 'stun:stun.example.test:3478',
@@ -20,13 +23,10 @@ describeOnDatabases('ICE servers', (target) => {
 
   it("gives a voice participant STUN and a TURN credential in coturn's shared-secret scheme", async () => {
     const s = await buildSession(server.deps, { type: 'voice' });
-    const r = await call(server.url, 'GET', `/api/sessions/${s.session.id}/ice-servers`, {
-      headers: { 'x-join-token': s.links.expert.token },
-    });
-    expect(r.status).toBe(200);
+    const r = await iceFor(s.session.id, s.links.expert.token);
     const now = (await server.deps.clock.now(server.deps.db)).getTime();
     const expiry = Math.floor((now + 600_000) / 1000);
-    expect(r.body).toEqual({
+    expect(r).toEqual({
       iceServers: [
         { urls: ['stun:stun.example.test:3478'] },
         {
@@ -44,14 +44,10 @@ describeOnDatabases('ICE servers', (target) => {
 
   it('refuses a chat session and the other session’s participant', async () => {
     const chat = await buildSession(server.deps, { type: 'chat' });
-    const r = await call(server.url, 'GET', `/api/sessions/${chat.session.id}/ice-servers`, {
-      headers: { 'x-join-token': chat.links.client.token },
-    });
-    expect([r.status, r.body.error.code]).toEqual([403, 'not_allowed_for_type']);
+    const r = await refusal(iceFor(chat.session.id, chat.links.client.token));
+    expect([r.status, r.code]).toEqual([403, 'not_allowed_for_type']);
     const video = await buildSession(server.deps, { type: 'video' });
-    const other = await call(server.url, 'GET', `/api/sessions/${video.session.id}/ice-servers`, {
-      headers: { 'x-join-token': chat.links.client.token },
-    });
-    expect([other.status, other.body.error.code]).toEqual([403, 'forbidden']);
+    const other = await refusal(iceFor(video.session.id, chat.links.client.token));
+    expect([other.status, other.code]).toEqual([403, 'forbidden']);
   });
 });

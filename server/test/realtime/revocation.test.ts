@@ -16,7 +16,8 @@ import {
   request,
   type RoomClient,
 } from '../../../test-support/realtime.ts';
-import { call, errorCode, startServer, type TestServer } from '../../../test-support/server.ts';
+import { clientFor, refusal } from '../../../test-support/clients.ts';
+import { startServer, type TestServer } from '../../../test-support/server.ts';
 import { revokeToken } from '../../src/sessions/service.ts';
 
 /** How long a closed link may keep its connection: docs/OPERATIONS.md promises "at once"; a second, loaded. */
@@ -33,7 +34,7 @@ describeOnDatabases('revoked access closes open connections', (target) => {
   let server: TestServer;
   let key: string;
   const sockets: RoomClient[] = [];
-  const asOperator = () => ({ authorization: `Bearer ${key}` });
+  const host = () => clientFor(server.url, { apiKey: key });
   const connect = async (token: string) => {
     const r = await connectRoom(server.url, token);
     sockets.push(r.socket);
@@ -64,13 +65,8 @@ describeOnDatabases('revoked access closes open connections', (target) => {
     const second = await connect(s.links.client.token);
     const closed = [closedByServer(client), closedByServer(second)];
     expect(
-      (
-        await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, {
-          headers: asOperator(),
-          body: { role: 'client' },
-        })
-      ).status,
-    ).toBe(204);
+      await host().call('revokeToken', { params: { id: s.session.id }, body: { role: 'client' } }),
+    ).toBeNull();
     expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect']);
     expect(expert.connected).toBe(true);
     expect((await request(expert, 'chat:send', { clientMsgId: 'e1', text: 'still here' })).ok).toBe(
@@ -84,16 +80,12 @@ describeOnDatabases('revoked access closes open connections', (target) => {
   it('reissuing both links closes both sides; the new links join', async () => {
     const { s, client, expert } = await room();
     const closed = [closedByServer(client), closedByServer(expert)];
-    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/tokens`, {
-      headers: asOperator(),
-      body: {},
-    });
-    expect(r.status).toBe(201);
+    const r = await host().call('reissueTokens', { params: { id: s.session.id }, body: {} });
     await Promise.all(closed);
     expect((await refusalOf(server.url, { token: s.links.expert.token })).code).toBe(
       'token_revoked',
     );
-    await connect(r.body.client.token);
+    await connect(r.client.token);
   });
 
   it("a participant's own fresh link closes what the previous one opened", async () => {
@@ -102,13 +94,12 @@ describeOnDatabases('revoked access closes open connections', (target) => {
     const socket = await connect(s.links.client.token);
     const closed = closedByServer(socket);
     const signedIn = await signIn(server, client.email, PASSWORD);
-    const r = await call(server.url, 'POST', `/api/sessions/${s.session.id}/link`, {
-      headers: signedIn,
+    const r = await clientFor(server.url, signedIn).call('myJoinLink', {
+      params: { id: s.session.id },
       body: {},
     });
-    expect(r.status).toBe(201);
     await closed;
-    await connect(r.body.token);
+    await connect(r.token);
   });
 
   it("the session's end: session:ended first, then the room is closed — the answer to the end included", async () => {
@@ -132,60 +123,49 @@ describeOnDatabases('revoked access closes open connections', (target) => {
     const channel = await connectUser(server.url, signedIn);
     sockets.push(channel);
     const closed = [closedByServer(seat), closedByServer(channel)];
-    const r = await call(server.url, 'POST', `/api/users/${client.id}/disable`, {
-      headers: asOperator(),
-      body: {},
-    });
-    expect(r).toMatchObject({
-      status: 200,
-      body: { id: client.id, disabledAt: expect.any(String) },
-    });
+    const disable = () => host().call('disableUser', { params: { id: client.id }, body: {} });
+    const r = await disable();
+    expect(r).toMatchObject({ id: client.id, disabledAt: expect.any(String) });
     await Promise.all(closed);
     expect(expert.connected).toBe(true);
     expect((await refusalOf(server.url, { token: s.links.client.token })).code).toBe(
       'user_disabled',
     );
     expect(
-      errorCode(
-        await call(server.url, 'GET', `/api/sessions/${s.session.id}`, {
-          headers: { 'x-join-token': s.links.client.token },
-        }),
-      ),
+      (
+        await refusal(
+          clientFor(server.url, { joinToken: s.links.client.token }).call('getSession', {
+            params: { id: s.session.id },
+          }),
+        )
+      ).code,
     ).toBe('user_disabled');
     // The sign-in they had is gone; a new one is refused — but only to someone with the password.
-    expect(errorCode(await call(server.url, 'GET', '/api/me', { headers: signedIn }))).toBe(
+    expect((await refusal(clientFor(server.url, signedIn).call('me', {}))).code).toBe(
       'unauthenticated',
     );
     expect(
-      errorCode(
-        await call(server.url, 'POST', '/api/auth/login', {
-          body: { email: client.email, password: PASSWORD },
-        }),
-      ),
+      (
+        await refusal(
+          clientFor(server.url).call('login', {
+            body: { email: client.email, password: PASSWORD },
+          }),
+        )
+      ).code,
     ).toBe('user_disabled');
     expect(
-      errorCode(
-        await call(server.url, 'POST', '/api/auth/login', {
-          body: { email: client.email, password: 'wrong password!' },
-        }),
-      ),
+      (
+        await refusal(
+          clientFor(server.url).call('login', {
+            body: { email: client.email, password: 'wrong password!' },
+          }),
+        )
+      ).code,
     ).toBe('invalid_credentials');
     // Twice is harmless; enabling restores sign-in and links.
+    expect((await disable()).disabledAt).toBe(r.disabledAt);
     expect(
-      (
-        await call(server.url, 'POST', `/api/users/${client.id}/disable`, {
-          headers: asOperator(),
-          body: {},
-        })
-      ).body.disabledAt,
-    ).toBe(r.body.disabledAt);
-    expect(
-      (
-        await call(server.url, 'POST', `/api/users/${client.id}/enable`, {
-          headers: asOperator(),
-          body: {},
-        })
-      ).body.disabledAt,
+      (await host().call('enableUser', { params: { id: client.id }, body: {} })).disabledAt,
     ).toBeNull();
     await signIn(server, client.email, PASSWORD);
     await connect(s.links.client.token);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { withStarts } from '../../../test-support/budgets.ts';
 import { buildApiKey, buildSession, operator } from '../../../test-support/factories.ts';
-import { call } from '../../../test-support/server.ts';
+import { clientFor } from '../../../test-support/clients.ts';
 import { createDatabase, dropDatabase } from '../../../test-support/postgres-admin.ts';
 import { startNode, type NodeProcess } from '../../../test-support/processes.ts';
 import {
@@ -143,7 +143,6 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
 
   it('revocation, reissue, the end and disabling a user close open connections on both nodes within a second', async () => {
     const key = await buildApiKey(deps);
-    const headers = { authorization: `Bearer ${key}` };
     const closed = (socket: RoomClient) =>
       new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('still connected after 1 s')), 1000);
@@ -161,23 +160,19 @@ describe.skipIf(!baseUrl || !redisUrl)('two nodes, one PostgreSQL, one Redis', (
     // The client's link revoked through node B: the client's socket on A closes.
     let { s, client, expert } = await pair();
     let gone = closed(client);
-    expect(
-      (
-        await call(b.url, 'POST', `/api/sessions/${s.session.id}/tokens/revoke`, {
-          headers,
-          body: { role: 'client' },
-        })
-      ).status,
-    ).toBe(204);
+    const host = (node: { url: string }) => clientFor(node.url, { apiKey: key });
+    const revoked = await host(b).call('revokeToken', {
+      params: { id: s.session.id },
+      body: { role: 'client' },
+    });
+    expect(revoked).toBeNull();
     expect(await gone).toBe('io server disconnect');
     expect(expert.connected).toBe(true);
 
     // Both reissued through node A: the expert's socket on B closes too.
     gone = closed(expert);
-    expect(
-      (await call(a.url, 'POST', `/api/sessions/${s.session.id}/tokens`, { headers, body: {} }))
-        .status,
-    ).toBe(201);
+    const fresh = await host(a).call('reissueTokens', { params: { id: s.session.id }, body: {} });
+    expect(fresh.client.token).not.toBe(s.links.client.token);
     await gone;
 
     // Ended from A: both sides hear it, then both close.
