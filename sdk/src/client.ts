@@ -15,6 +15,8 @@ export interface ClientOptions {
   apiKey?: string;
   /** A participant's join token (`hgj_…`), for the session room. */
   joinToken?: string;
+  /** A host platform's JWT for one of its users (HOST_JWT_*), asked for at each call. */
+  hostToken?: () => string;
   /** In a browser: the CSRF token from sign-in (or the `hg_csrf` cookie), sent on writes. */
   csrfToken?: () => string | undefined;
   fetch?: typeof fetch;
@@ -37,6 +39,7 @@ export function createClient(options: ClientOptions) {
   function credentialHeaders(method: string): Record<string, string> {
     const headers: Record<string, string> = {};
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    if (options.hostToken) headers.authorization = `Bearer ${options.hostToken()}`;
     if (options.joinToken) headers['x-join-token'] = options.joinToken;
     const csrf = options.csrfToken?.();
     if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;

@@ -21,11 +21,20 @@ export interface UserChannelEvents extends Record<string, unknown> {
   failed: { code: string; message: string };
 }
 
-export interface UserChannelOptions {
-  baseUrl: string;
-  /** The CSRF token from sign-in: the sign-in cookie alone does not open the channel. */
-  csrfToken: string;
-}
+export type UserChannelOptions = { baseUrl: string } & (
+  | {
+      /** The CSRF token from sign-in: the sign-in cookie alone does not open the channel. */
+      csrfToken: string;
+    }
+  | {
+      /**
+       * A host platform's JWT for this user (HOST_JWT_*), asked for at each connection: the
+       * server closes the channel when the token it opened with expires, and the channel
+       * reconnects with a fresh one.
+       */
+      hostToken: () => string | Promise<string>;
+    }
+);
 
 /**
  * A signed-in user's own live channel, outside any session room: what concerns them now
@@ -38,7 +47,13 @@ export class UserChannel extends Emitter<UserChannelEvents> {
     super();
     this.socket = io(options.baseUrl, {
       path: '/socket.io',
-      auth: { channel: 'user', csrfToken: options.csrfToken, v: realtimeProtocol.version },
+      auth:
+        'hostToken' in options
+          ? (cb) =>
+              void Promise.resolve(options.hostToken()).then((hostToken) =>
+                cb({ channel: 'user', hostToken, v: realtimeProtocol.version }),
+              )
+          : { channel: 'user', csrfToken: options.csrfToken, v: realtimeProtocol.version },
       transports: ['websocket'],
       withCredentials: true,
     });
@@ -46,7 +61,11 @@ export class UserChannel extends Emitter<UserChannelEvents> {
     this.socket.on('request:answered', (p) => this.emit('answered', p));
     this.socket.on('notification', (n) => this.emit('notification', n));
     this.socket.on('connect', () => this.emit('connected', true));
-    this.socket.on('disconnect', () => this.emit('connected', false));
+    this.socket.on('disconnect', (reason) => {
+      this.emit('connected', false);
+      // Closed by the server when a host token expired: open again with a fresh one.
+      if (reason === 'io server disconnect' && 'hostToken' in options) this.socket.connect();
+    });
     this.socket.on('connect_error', (err) => {
       // A refusal by the server is final (socket.io stops retrying after a middleware error).
       const data = (err as Error & { data?: { code?: string; details?: unknown } }).data;

@@ -8,6 +8,7 @@ import type { DatabaseHandle } from './db/connect.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { fileRoutes } from './files/routes.ts';
 import { localStorage } from './files/local-storage.ts';
+import { hostJwtVerifier } from './people/host-jwt.ts';
 import { s3Storage } from './files/s3-storage.ts';
 import { filesDir } from './files/storage.ts';
 import { notifyRecorder } from './notify/record.ts';
@@ -67,6 +68,7 @@ export async function buildApp(
       opts.config.PAYMENT_PROVIDER === 'stripe'
         ? (await import('./payments/stripe-provider.ts')).stripeProvider(opts.config)
         : localProvider,
+    hostJwt: hostJwtVerifier(opts.config),
     fulfilments: {
       booking: (tx, sessionId, payment) => payBooking(deps, tx, sessionId, payment),
       extension: (tx, extensionId, payment) => payExtension(deps, tx, extensionId, payment),

@@ -223,6 +223,59 @@ export const configSchema = z.object({
   LOGIN_WINDOW_MIN: int(1, 24 * 60)
     .default(15)
     .describe('Window of the failed sign-in throttle, in minutes.'),
+  HOST_JWT_JWKS_URL: z
+    .url()
+    .optional()
+    .describe(
+      "A host platform's JSON Web Key Set: its users' JWTs, signed by one of these keys, are accepted as a bearer credential wherever a signed-in user is (API and realtime user channel). Unset: host JWTs are refused.",
+    ),
+  HOST_JWT_ISSUER: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The `iss` a host JWT must carry (required with HOST_JWT_JWKS_URL).'),
+  HOST_JWT_AUDIENCE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The `aud` a host JWT must carry (required with HOST_JWT_JWKS_URL).'),
+  HOST_JWT_ALGORITHMS: z
+    .string()
+    .default('RS256,ES256,EdDSA')
+    .pipe(
+      z
+        .string()
+        .transform((v) => v.split(',').map((a) => a.trim()))
+        .pipe(z.array(z.enum(['RS256', 'ES256', 'EdDSA'])).min(1)),
+    )
+    .describe(
+      'Signature algorithms accepted on host JWTs, comma-separated, of RS256, ES256 and EdDSA (never `none`, never a shared-secret HS*).',
+    ),
+  HOST_JWT_ROLE_CLAIM: z
+    .string()
+    .min(1)
+    .default('role')
+    .describe(
+      "Claim holding the user's role: `client` or `expert` (absent: `client`). Operators are made inside Hourglass, never by a host token.",
+    ),
+  HOST_JWT_NAME_CLAIM: z
+    .string()
+    .min(1)
+    .default('name')
+    .describe('Claim holding the display name (absent: the subject).'),
+  HOST_JWT_EMAIL_CLAIM: z
+    .string()
+    .min(1)
+    .default('email')
+    .describe('Claim holding the email address (optional).'),
+  HOST_JWT_JWKS_TIMEOUT_MS: int(100, 60_000)
+    .default(5000)
+    .describe('How long a fetch of the key set may take before the token is refused.'),
+  HOST_JWT_JWKS_COOLDOWN_MS: int(0, 3_600_000)
+    .default(30_000)
+    .describe(
+      'After a fetch of the key set, how long before an unknown key id may fetch it again (a rotation is seen after at most this long).',
+    ),
   PAYMENT_PROVIDER: z
     .enum(['local', 'stripe'])
     .default('local')
@@ -355,6 +408,10 @@ export function loadConfig(env: ConfigEnv, argv: readonly string[] = []): Config
       problems.push('STRIPE_SECRET_KEY: required when PAYMENT_PROVIDER=stripe');
     if (!parsed.data.STRIPE_WEBHOOK_SECRET)
       problems.push('STRIPE_WEBHOOK_SECRET: required when PAYMENT_PROVIDER=stripe');
+  }
+  if (parsed.success && parsed.data.HOST_JWT_JWKS_URL) {
+    for (const k of ['HOST_JWT_ISSUER', 'HOST_JWT_AUDIENCE'] as const)
+      if (!parsed.data[k]) problems.push(`${k}: required when HOST_JWT_JWKS_URL is set`);
   }
   if (parsed.success && parsed.data.FILE_STORAGE === 's3') {
     for (const k of [

@@ -393,6 +393,17 @@ CREATE TABLE public.files (
 );
 
 --
+-- Name: host_identities; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.host_identities (
+    issuer text NOT NULL,
+    subject text NOT NULL,
+    user_id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: ledger_accounts; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -848,6 +859,20 @@ ALTER TABLE ONLY public.files
     ADD CONSTRAINT files_pkey PRIMARY KEY (id);
 
 --
+-- Name: host_identities host_identities_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.host_identities
+    ADD CONSTRAINT host_identities_pkey PRIMARY KEY (issuer, subject);
+
+--
+-- Name: host_identities host_identities_user_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.host_identities
+    ADD CONSTRAINT host_identities_user_id_key UNIQUE (user_id);
+
+--
 -- Name: ledger_accounts ledger_accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1288,6 +1313,13 @@ ALTER TABLE ONLY public.files
 
 ALTER TABLE ONLY public.files
     ADD CONSTRAINT files_uploader_id_fkey FOREIGN KEY (uploader_id) REFERENCES public.users(id);
+
+--
+-- Name: host_identities host_identities_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.host_identities
+    ADD CONSTRAINT host_identities_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 --
 -- Name: ledger_transfers ledger_transfers_credit_account_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

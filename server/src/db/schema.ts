@@ -28,6 +28,14 @@ export interface UsersTable {
   disabled_at: Timestamp | null;
 }
 
+/** A host platform's user (issuer, subject) and the Hourglass user made for them. */
+export interface HostIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
 export interface ExpertProfilesTable {
   user_id: string;
   bio: Generated<string>;
@@ -323,6 +331,7 @@ export interface DB {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
   users: UsersTable;
+  host_identities: HostIdentitiesTable;
   expert_profiles: ExpertProfilesTable;
   auth_sessions: AuthSessionsTable;
   login_failures: LoginFailuresTable;

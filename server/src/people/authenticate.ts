@@ -5,6 +5,8 @@ import { fail } from '../platform/errors.ts';
 import { hashSecret } from '../platform/ids.ts';
 import type { Authenticate } from '../platform/router.ts';
 import { resolveJoinToken } from '../sessions/tokens.ts';
+import { looksLikeJwt } from './host-jwt.ts';
+import { userForHostClaims } from './host-users.ts';
 import { apiKeysRepo, authSessionsRepo } from './repository.ts';
 
 export const SESSION_COOKIE = 'hg_session';
@@ -30,6 +32,11 @@ export function makeAuthenticate(deps: Deps): Authenticate {
       return { kind: 'participant', ...p };
     }
     const bearer = header(req, 'authorization')?.match(/^Bearer (\S+)$/)?.[1];
+    // A host platform's JWT stands for one of its users, wherever a signed-in user may call.
+    if (bearer !== undefined && looksLikeJwt(bearer) && accepts('cookie')) {
+      const { userId, role } = await hostUser(deps, bearer);
+      return { kind: 'user', userId, role };
+    }
     if (bearer !== undefined && accepts('apiKey')) {
       if (!API_KEY_SHAPE.test(bearer)) return fail('unauthenticated', 'Unknown API key.');
       const key = await apiKeysRepo.activeByHash(deps.db, hashSecret(bearer));
@@ -50,4 +57,16 @@ export function makeAuthenticate(deps: Deps): Authenticate {
     if (accepts('public')) return { kind: 'anonymous' };
     return fail('unauthenticated');
   };
+}
+
+/**
+ * The user a host platform's JWT stands for, and for how long the token is good (a connection
+ * it opened is closed then); refused when no host platform is configured.
+ */
+export async function hostUser(deps: Deps, token: string) {
+  if (!deps.hostJwt) return fail('unauthenticated', 'Sign-in from a host platform is not set up.');
+  const now = await deps.clock.now(deps.db);
+  const claims = await deps.hostJwt(token, now);
+  const user = await userForHostClaims(deps, claims);
+  return { ...user, validForMs: claims.expiresAt && claims.expiresAt.getTime() - now.getTime() };
 }

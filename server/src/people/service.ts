@@ -203,7 +203,9 @@ export async function login(deps: Deps, input: { email: string; password: string
 }
 
 export async function logout(deps: Deps, principal: Principal) {
-  if (principal.kind === 'user') await authSessionsRepo.delete(deps.db, principal.authSessionHash);
+  // A host platform's JWT is signed out of by the host: here there is nothing to end.
+  if (principal.kind === 'user' && principal.authSessionHash)
+    await authSessionsRepo.delete(deps.db, principal.authSessionHash);
 }
 
 export async function createApiKey(deps: Deps, principal: Principal, name: string) {

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/connect.ts';
 import type { FileStorage } from '../files/storage.ts';
 import type { Fulfilments, PaymentProvider } from '../payments/provider.ts';
+import type { HostJwtVerifier } from '../people/host-jwt.ts';
 import type { Clock } from './clock.ts';
 import type { Faults } from './faults.ts';
 import type { Ids } from './ids.ts';
@@ -27,12 +28,20 @@ export interface Deps {
   payments: PaymentProvider;
   /** What a paid checkout pays for, by purpose (payments/provider.ts). */
   fulfilments: Fulfilments;
+  /** A host platform's JWTs, when HOST_JWT_JWKS_URL is set (people/host-jwt.ts). */
+  hostJwt?: HostJwtVerifier;
 }
 
 /** Who is calling. Resolved at the edge from one credential; services check the object itself. */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; userId: string; role: 'client' | 'expert' | 'admin'; authSessionHash: string }
+  | {
+      kind: 'user';
+      userId: string;
+      role: 'client' | 'expert' | 'admin';
+      /** The web sign-in this came from; none for a host platform's JWT. */
+      authSessionHash?: string;
+    }
   | { kind: 'apiKey'; keyId: string }
   | { kind: 'participant'; sessionId: string; userId: string; role: 'client' | 'expert' };
 

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Server } from 'socket.io';
 import { z } from 'zod';
+import { hostUser } from '../people/authenticate.ts';
 import type { Deps } from '../platform/context.ts';
 import { AppError, fail } from '../platform/errors.ts';
 import { normaliseError } from '../platform/http.ts';
@@ -87,11 +88,10 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
       const asUser = UserHandshake.safeParse(socket.handshake.auth);
       if (asUser.success) {
         checkVersion(asUser.data.v);
-        socket.data = await resolveUser(
-          deps,
-          socket.handshake.headers.cookie,
-          asUser.data.csrfToken,
-        );
+        socket.data =
+          'hostToken' in asUser.data
+            ? await hostUser(deps, asUser.data.hostToken)
+            : await resolveUser(deps, socket.handshake.headers.cookie, asUser.data.csrfToken);
         return next();
       }
       const parsed = Handshake.safeParse(socket.handshake.auth);
@@ -141,7 +141,14 @@ export async function attachGateway(app: FastifyInstance, deps: Deps): Promise<I
     const data = socket.data;
     // A user's own channel only listens (no events in): it joins its room, nothing else.
     if (data instanceof Seat) participant.connected(socket, data);
-    else void socket.join(userRoom(data.userId));
+    else {
+      void socket.join(userRoom(data.userId));
+      // A host token's channel lasts as long as the token: then the client signs in anew.
+      if (data.validForMs !== undefined) {
+        const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, data.validForMs));
+        socket.once('disconnect', () => clearTimeout(expiry));
+      }
+    }
   });
   const unsubscribe = deliverEvents(deps, gatewayRooms(io, !!redis));
   app.addHook('preClose', async () => {

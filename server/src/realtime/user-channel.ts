@@ -12,11 +12,19 @@ import { hashSecret } from '../platform/ids.ts';
  * sign-in cookie, plus the CSRF token in `auth`, which only a page of our origin can read: a
  * cookie alone rides along on a cross-site WebSocket and proves nothing.
  */
-export const UserHandshake = z.strictObject({
-  channel: z.literal('user'),
-  csrfToken: z.string().min(1).max(200),
-  v: ProtocolVersion.optional(),
-});
+export const UserHandshake = z.union([
+  z.strictObject({
+    channel: z.literal('user'),
+    csrfToken: z.string().min(1).max(200),
+    v: ProtocolVersion.optional(),
+  }),
+  // A host platform's user: its JWT (HOST_JWT_*), which no other site can read either.
+  z.strictObject({
+    channel: z.literal('user'),
+    hostToken: z.string().min(1).max(8192),
+    v: ProtocolVersion.optional(),
+  }),
+]);
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
@@ -35,5 +43,5 @@ export async function resolveUser(deps: Deps, cookieHeader: string | undefined, 
   const s = await authSessionsRepo.find(deps.db, hashSecret(cookie), await deps.clock.now(deps.db));
   if (!s) return fail('unauthenticated', 'Your sign-in has expired.');
   if (hashSecret(csrfToken) !== s.csrf_hash) fail('csrf_failed');
-  return { userId: s.user_id, role: s.role };
+  return { userId: s.user_id, role: s.role, validForMs: undefined };
 }
