@@ -271,6 +271,11 @@ export const configSchema = z.object({
   HOST_JWT_JWKS_TIMEOUT_MS: int(100, 60_000)
     .default(5000)
     .describe('How long a fetch of the key set may take before the token is refused.'),
+  HOST_JWT_JWKS_CACHE_MS: int(0, 86_400_000)
+    .default(600_000)
+    .describe(
+      'How long the fetched key set is trusted before it is fetched again: a key the host withdraws stops working after at most this long.',
+    ),
   HOST_JWT_JWKS_COOLDOWN_MS: int(0, 3_600_000)
     .default(30_000)
     .describe(

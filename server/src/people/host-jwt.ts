@@ -31,6 +31,7 @@ export function hostJwtVerifier(config: Config): HostJwtVerifier | undefined {
   const keys = createRemoteJWKSet(new URL(url), {
     timeoutDuration: config.HOST_JWT_JWKS_TIMEOUT_MS,
     cooldownDuration: config.HOST_JWT_JWKS_COOLDOWN_MS,
+    cacheMaxAge: config.HOST_JWT_JWKS_CACHE_MS,
   });
   const options = {
     issuer: config.HOST_JWT_ISSUER!,

@@ -11,6 +11,7 @@ import {
   fund,
   signIn,
 } from '../../../test-support/factories.ts';
+import { hostKey, startHostIdp, type HostIdp, type HostKey } from '../../../test-support/jwks.ts';
 import { createPayout } from '../../src/billing/earnings.ts';
 import { createSlot } from '../../src/booking/schedule.ts';
 import { settleEscrow } from '../../src/billing/escrow-service.ts';
@@ -38,6 +39,12 @@ const callers = [
   'otherSessionToken',
 ] as const;
 type Caller = (typeof callers)[number];
+/**
+ * A host platform's JWT (HOST_JWT_*) for the session's client and for its expert: the same
+ * users as the sign-in cookies, so each must get exactly what that cookie gets.
+ */
+const hostJwtCallers = { clientJwt: 'clientCookie', expertJwt: 'expertCookie' } as const;
+const ISSUER = 'https://host.example';
 type Outcome = 'ok' | ErrorCode;
 
 const participants = {
@@ -656,6 +663,8 @@ const cases: Case[] = [
 
 describeOnDatabases('authorization matrix', (target) => {
   let server: TestServer;
+  let idp: HostIdp;
+  let hostSigningKey: HostKey;
   const cookies = {} as Record<
     'clientCookie' | 'expertCookie' | 'otherClient' | 'otherExpert' | 'admin',
     Record<string, string>
@@ -666,10 +675,21 @@ describeOnDatabases('authorization matrix', (target) => {
   let adminApiKeyId: string;
 
   beforeAll(async () => {
-    server = await startServer(target);
+    idp = await startHostIdp({ issuer: ISSUER, audience: 'hourglass' });
+    hostSigningKey = await hostKey('ES256', 'matrix');
+    idp.publish(hostSigningKey);
+    server = await startServer(target, idp.env);
     const deps = server.deps;
     client = await buildClient(deps, { password: PASSWORD });
     expert = await buildExpert(deps, { password: PASSWORD });
+    // The host's users `client-sub` and `expert-sub` are these two.
+    await deps.db
+      .insertInto('host_identities')
+      .values([
+        { issuer: ISSUER, subject: 'client-sub', user_id: client.id, created_at: new Date() },
+        { issuer: ISSUER, subject: 'expert-sub', user_id: expert.id, created_at: new Date() },
+      ])
+      .execute();
     const emails = await deps.db
       .selectFrom('users')
       .select(['id', 'email'])
@@ -717,7 +737,25 @@ describeOnDatabases('authorization matrix', (target) => {
     await endSession(server.deps, operator(), s.session.id, undefined);
     return s;
   }
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    await idp?.close();
+  });
+  /** The host's JWT for the user of `subject`, with their current name and role. */
+  async function hostJwt(subject: 'client-sub' | 'expert-sub') {
+    const id = subject === 'client-sub' ? client.id : expert.id;
+    const u = await server.deps.db
+      .selectFrom('users')
+      .select(['name', 'role'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const now = await server.deps.clock.now(server.deps.db);
+    return idp.sign(
+      hostSigningKey,
+      { sub: subject, name: u.name, role: u.role },
+      { now, ttlS: 86_400 },
+    );
+  }
 
   /** A subscription (a fresh one, which a DELETE may disable) and a failed delivery of another, which a retry sends again. */
   async function webhookFixture() {
@@ -836,7 +874,9 @@ describeOnDatabases('authorization matrix', (target) => {
         expiredToken: { 'x-join-token': expired.links.client.token },
         revokedToken: { 'x-join-token': revoked.links.client.token },
         otherSessionToken: { 'x-join-token': other.links.client.token },
-      } as Record<Caller, Record<string, string>>,
+        clientJwt: { authorization: `Bearer ${await hostJwt('client-sub')}` },
+        expertJwt: { authorization: `Bearer ${await hostJwt('expert-sub')}` },
+      } as Record<Caller | keyof typeof hostJwtCallers, Record<string, string>>,
     };
   }
 
@@ -852,7 +892,10 @@ describeOnDatabases('authorization matrix', (target) => {
   for (const c of cases) {
     it(`${c.name}: each caller gets exactly what it may`, async () => {
       const got: Record<string, Outcome> = {};
-      for (const caller of callers) {
+      for (const caller of [
+        ...callers,
+        ...(Object.keys(hostJwtCallers) as (keyof typeof hostJwtCallers)[]),
+      ]) {
         const { f, headers } = await fixture(c.mode ?? 'accepted');
         let req = c.request(f);
         if (c.name === 'createSession')
@@ -866,7 +909,11 @@ describeOnDatabases('authorization matrix', (target) => {
         });
         got[caller] = r.status < 300 ? 'ok' : (errorCode(r) ?? (`status ${r.status}` as Outcome));
       }
-      expect(got).toEqual(c.expect);
+      expect(got).toEqual({
+        ...c.expect,
+        clientJwt: c.expect[hostJwtCallers.clientJwt],
+        expertJwt: c.expect[hostJwtCallers.expertJwt],
+      });
     });
   }
 });

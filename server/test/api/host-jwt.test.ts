@@ -1,6 +1,7 @@
 import { exportSPKI, importJWK, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClient } from '../../../sdk/src/client.ts';
+import type { HourglassError } from '../../../sdk/src/errors.ts';
 import { UserChannel } from '../../../sdk/src/user-channel.ts';
 import { clientFor, refusal } from '../../../test-support/clients.ts';
 import { describeOnDatabases } from '../../../test-support/databases.ts';
@@ -67,7 +68,7 @@ describeOnDatabases('host platform sign-in (JWT)', (target) => {
     expect(profile).toMatchObject({ name: 'Orion', rates: { chat: 150 } });
   });
 
-  it('RS256, ES256 and EdDSA are accepted; none, HS256 with the public key, another issuer or audience, an expired token and an unknown key are not', async () => {
+  it('RS256, ES256 and EdDSA are accepted; none, HS256 with the public key, another issuer or audience, an expired or not yet valid token and an unknown key are not', async () => {
     for (const key of [rsa, ec, ed])
       expect((await as(await token({ sub: `alg-${key.alg}` }, key)).call('me', {})).user.role).toBe(
         'client',
@@ -81,6 +82,9 @@ describeOnDatabases('host platform sign-in (JWT)', (target) => {
       .setProtectedHeader({ alg: 'HS256', kid: 'rsa-1' })
       .sign(new TextEncoder().encode(pem));
     const stranger = await hostKey('RS256', 'not-published');
+    const early = await new SignJWT({ ...claims, nbf: t0 + 60 })
+      .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
+      .sign(rsa.privateKey);
     const forged = [
       none,
       hs256,
@@ -92,6 +96,7 @@ describeOnDatabases('host platform sign-in (JWT)', (target) => {
         .sign(rsa.privateKey),
       await token({ sub: 'late' }, rsa, -1),
       await token({ sub: 'mallory' }, stranger),
+      early,
     ];
     for (const jwt of forged) {
       const r = await refusal(as(jwt).call('me', {}));
@@ -182,6 +187,55 @@ describeOnDatabases('host platform sign-in (JWT)', (target) => {
     } finally {
       channel.close();
     }
+  });
+});
+
+describeOnDatabases('host platform keys: rotation, withdrawal, the refetch limit', (target) => {
+  let idp: HostIdp;
+  const servers: TestServer[] = [];
+  const serve = async (env: Record<string, string>) => {
+    const s = await startServer(target, { ...idp.env, ...env });
+    servers.push(s);
+    return s;
+  };
+  /** `ok`, or the refusal's code, for a token of `key` on server `s`. */
+  const as = async (s: TestServer, key: HostKey) => {
+    const jwt = await idp.sign(key, { sub: 'rotating' }, { now: await s.clock.now() });
+    return createClient({ baseUrl: s.url, hostToken: () => jwt })
+      .call('me', {})
+      .then(
+        () => 'ok',
+        (e: HourglassError) => e.code,
+      );
+  };
+  beforeAll(async () => {
+    idp = await startHostIdp({ issuer: ISSUER, audience: AUDIENCE });
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await idp?.close();
+  });
+
+  it('the old key works beside the new one until the host withdraws it; then it is refused once the set is fetched again', async () => {
+    const [old, next] = [await hostKey('RS256', 'old'), await hostKey('RS256', 'new')];
+    idp.publish(old);
+    // Trusting the set for no time: every check fetches it (a withdrawal shows at once).
+    const s = await serve({ HOST_JWT_JWKS_CACHE_MS: '0', HOST_JWT_JWKS_COOLDOWN_MS: '0' });
+    expect(await as(s, old)).toBe('ok');
+    idp.publish(old, next);
+    expect([await as(s, next), await as(s, old)]).toEqual(['ok', 'ok']);
+    idp.publish(next);
+    expect([await as(s, next), await as(s, old)]).toEqual(['ok', 'unauthenticated']);
+  });
+
+  it('an unknown key id fetches the set at most once per cooldown: a flood of forged key ids costs one fetch', async () => {
+    const [known, unknown] = [await hostKey('ES256', 'known'), await hostKey('ES256', 'forged')];
+    idp.publish(known);
+    const s = await serve({ HOST_JWT_JWKS_COOLDOWN_MS: '600000' });
+    expect(await as(s, known)).toBe('ok');
+    const fetched = idp.fetches;
+    for (let i = 0; i < 5; i++) expect(await as(s, unknown)).toBe('unauthenticated');
+    expect(idp.fetches).toBe(fetched);
   });
 });
 
