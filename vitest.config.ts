@@ -29,6 +29,7 @@ export default defineConfig({
         test: {
           name: 'components',
           include: ['web/test/components/**/*.test.tsx'],
+          setupFiles: ['web/test/components/setup.ts'],
           environment: 'happy-dom',
           env: { TZ: 'UTC' },
         },

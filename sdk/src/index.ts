@@ -5,6 +5,7 @@ export {
   type CallInput,
 } from './client.ts';
 export { HourglassError } from './errors.ts';
+export { describeError, messages, type MessageContext } from './messages.ts';
 export {
   SessionRoom,
   type ConnectionStatus,

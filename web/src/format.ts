@@ -1,3 +1,4 @@
+import { describeError } from '@hourglass/sdk';
 /** Minor units to a price (the server's CURRENCY is USD by default). */
 export const money = (minor: number, currency = 'USD') =>
   (minor / 100).toLocaleString(undefined, { style: 'currency', currency });
@@ -30,3 +31,10 @@ export const when = (iso: string) =>
     hour: '2-digit',
     minute: '2-digit',
   });
+
+/**
+ * What to tell a person when something failed: the SDK's sentence for the refusal, with money in
+ * their locale and, for a form, the fields as it labels them (`fields`: path → label).
+ */
+export const errorText = (err: unknown, fields: Record<string, string> = {}) =>
+  describeError(err, { money: (minor) => money(minor), fields });

@@ -1,3 +1,4 @@
+import { errorText } from './format.ts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 /** What a page shows while it reads from the server: the data, whether it is loading, or the error. */
@@ -38,8 +39,7 @@ export function useQuery<T>(
     loadRef.current().then(
       (data) => id === latest.current && setState({ data, loading: false, error: null }),
       (err: unknown) =>
-        id === latest.current &&
-        setState((s) => ({ ...s, loading: false, error: (err as Error).message })),
+        id === latest.current && setState((s) => ({ ...s, loading: false, error: errorText(err) })),
     );
   }, []);
 

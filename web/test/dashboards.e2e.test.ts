@@ -117,7 +117,7 @@ describeInBrowser('sessions, dashboard and wallet in Chromium', () => {
     );
     await row.getByTestId('accept').click();
     await expect.poll(() => row.count()).toBe(0);
-    expect(await page.getByTestId('requests-error').textContent()).toContain('cannot do that');
+    expect(await page.getByTestId('requests-error').textContent()).toContain('cannot be done');
   });
 
   it('C2 in two browsers: the expert goes online, the client asks; the request appears within 1 s with its countdown; decline, then accept takes both into the room', async () => {

@@ -76,6 +76,8 @@ export async function topUp(
   const { TOP_UP_MIN: min, TOP_UP_MAX: max } = deps.config;
   if (amount < min || amount > max)
     fail('validation_failed', `Top-ups are from ${min} to ${max}.`, {
+      min,
+      max,
       issues: [{ path: 'body.amount', message: `between ${min} and ${max}` }],
     });
   // Card payments for a booking or an extension are keyed `booking:…` / `extension:…` in the same

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { useQuery } from '../useQuery.ts';
-import { money, until, when } from '../format.ts';
+import { money, until, when, errorText } from '../format.ts';
 
 /** E5/G7: escrow held (and when each is due), disputed (with the client's reason); release or refund. */
 export function EscrowPanel() {
@@ -25,7 +25,7 @@ export function EscrowPanel() {
       else await api.call('refundEscrow', { params: { id }, body: {} });
       escrow.reload();
     } catch (e) {
-      setSettleError((e as Error).message);
+      setSettleError(errorText(e));
     }
   }
 

@@ -1,5 +1,6 @@
+import { errorText } from '../format.ts';
 import { useEffect, useState } from 'react';
-import type { BodyOf, HourglassError } from '@hourglass/sdk';
+import type { BodyOf } from '@hourglass/sdk';
 import { api } from '../api.ts';
 import { localZone } from '../format.ts';
 
@@ -19,15 +20,24 @@ const zones = (() => {
   }
 })();
 
-/** What the server said was wrong, field by field when it says so (validation_failed's issues). */
-function explain(err: unknown): string {
-  const e = err as HourglassError;
-  const issues = (e.details as { issues?: { path: string; message: string }[] } | undefined)
-    ?.issues;
-  return issues?.length
-    ? issues.map((i) => `${i.path.replace(/^body\./, '')}: ${i.message}`).join('; ')
-    : e.message;
-}
+/** The form's labels for the fields a refusal can name (a sentence names them, not paths). */
+const labels = {
+  timeZone: 'Time zone',
+  'weekly.weekday': 'Day',
+  'weekly.start': 'From',
+  'weekly.end': 'To',
+  'overrides.date': 'Date',
+  'overrides.kind': 'Kind',
+  'overrides.start': 'From',
+  'overrides.end': 'To',
+  bufferMinutes: 'Buffer between sessions',
+  minNoticeMinutes: 'Minimum notice',
+  startsAt: 'Start',
+  durationMinutes: 'Length',
+  price: 'Price',
+  types: 'Session types',
+};
+const explain = (err: unknown) => errorText(err, labels);
 
 /**
  * B1 for the expert: weekly hours (several ranges a day), date overrides (a day off, or extra

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { HourglassError, UserChannel, type MySession } from '@hourglass/sdk';
 import { api, csrfToken } from '../api.ts';
-import { money, until } from '../format.ts';
+import { money, until, errorText } from '../format.ts';
 import { go } from '../nav.ts';
 import { offsetFrom, useTick } from '../tick.ts';
 
@@ -26,7 +26,7 @@ export function Requests() {
           if (p.items[0]) setOffset(offsetFrom(p.items[0].serverNow));
           setRequests(p.items);
         },
-        (err: Error) => open && setError(err.message),
+        (err: unknown) => open && setError(errorText(err)),
       );
     const channel = new UserChannel({ baseUrl: location.origin, csrfToken: csrfToken() ?? '' });
     const offs = [
@@ -35,7 +35,7 @@ export function Requests() {
         setLive(up);
         if (up) void reload(); // what came while the channel was down
       }),
-      channel.on('failed', (e) => setError(e.message)),
+      channel.on('failed', (e) => setError(errorText(e))),
     ];
     void reload();
     return () => {
@@ -55,7 +55,7 @@ export function Requests() {
       setRequests((list) => list.filter((x) => x.id !== s.id));
       if (r.link) go(null, new URL(r.link.url).pathname);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
       // The server said no (expired, answered already): the request is gone. No answer at all
       // (the network, a 5xx) leaves it there, to try again.
       if (err instanceof HourglassError && err.status < 500)

@@ -1,3 +1,4 @@
+import { errorText } from '../format.ts';
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { Availability } from '../dashboard/Availability.tsx';
@@ -18,7 +19,7 @@ export function Dashboard({ me }: { me: Me }) {
       const e = await api.call('updateMyExpertProfile', { body: { presence: next } });
       setPresence(e.presence);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   }
 

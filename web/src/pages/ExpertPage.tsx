@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ResponseOf } from '@hourglass/sdk';
 import { api } from '../api.ts';
 import { useQuery } from '../useQuery.ts';
-import { localZone, money, today } from '../format.ts';
+import { localZone, money, today, errorText } from '../format.ts';
 import { TalkNow } from './TalkNow.tsx';
 
 type Slot = ResponseOf<'availability'>['slots'][number];
@@ -63,7 +63,7 @@ export function ExpertPage({ id }: { id: string }) {
           ? 'Sign in as a client to book.'
           : code === 'insufficient_funds'
             ? 'Your wallet does not cover this session: top it up first.'
-            : (err as Error).message,
+            : errorText(err),
       );
     }
   }

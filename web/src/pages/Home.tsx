@@ -1,3 +1,4 @@
+import { errorText } from '../format.ts';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { refreshMe, useMe } from '../me.ts';
@@ -20,7 +21,7 @@ export function Home() {
       if (location.pathname === '/')
         go(null, { expert: '/dashboard', admin: '/admin', client: '/experts' }[r.user.role]);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { MySession, SessionState } from '@hourglass/sdk';
 import { api } from '../api.ts';
-import { money, until, when } from '../format.ts';
+import { money, until, when, errorText } from '../format.ts';
 import { go } from '../nav.ts';
 import { offsetFrom, useTick } from '../tick.ts';
 
@@ -40,7 +40,7 @@ export function SessionList({ only }: { only?: 'upcoming' }) {
       setItems((prev) => [...(after ? (prev ?? []) : []), ...page.items]);
       setCursor(page.nextCursor);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   }
   useEffect(() => void load(null), []);
@@ -51,7 +51,7 @@ export function SessionList({ only }: { only?: 'upcoming' }) {
       const link = await api.call('myJoinLink', { params: { id: s.id }, body: {} });
       go(null, new URL(link.url).pathname);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { UserChannel, type Expert, type ResponseOf } from '@hourglass/sdk';
 import { api, csrfToken } from '../api.ts';
-import { money, until } from '../format.ts';
+import { money, until, errorText } from '../format.ts';
 import { go } from '../nav.ts';
 import { offsetFrom, useTick } from '../tick.ts';
 
@@ -64,7 +64,7 @@ export function TalkNow({ expert }: { expert: Expert }) {
       if (answered) settle(answered);
     } catch (err) {
       ch.close();
-      setMessage(refusal[(err as { code?: string }).code ?? ''] ?? (err as Error).message);
+      setMessage(refusal[(err as { code?: string }).code ?? ''] ?? errorText(err));
     }
   }
 

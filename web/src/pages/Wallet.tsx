@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ResponseOf } from '@hourglass/sdk';
 import { api } from '../api.ts';
-import { money, when } from '../format.ts';
+import { money, when, errorText } from '../format.ts';
 import { TopUp, type Wallet as WalletView } from '../wallet/TopUp.tsx';
 
 type Entry = ResponseOf<'walletHistory'>['items'][number];
@@ -35,7 +35,7 @@ export function Wallet() {
       setEntries((prev) => [...(after ? prev : []), ...page.items]);
       setCursor(page.nextCursor);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   }
   useEffect(() => void load(null), []);

@@ -1,3 +1,4 @@
+import { errorText } from '../format.ts';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { SessionRoom } from '@hourglass/sdk';
 import { realtimeLimits } from '@hourglass/protocol';
@@ -20,7 +21,7 @@ export function Chat({ room, disabled }: { room: SessionRoom; disabled: boolean 
     const body = text.trim();
     if (!body) return;
     setText('');
-    room.send(body).catch((err: Error) => setError(err.message));
+    room.send(body).catch((err: unknown) => setError(errorText(err)));
   }
 
   return (

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { SessionRoom } from '@hourglass/sdk';
 import { asParticipant } from '../api.ts';
-import { money } from '../format.ts';
+import { money, errorText } from '../format.ts';
 
 /**
  * E6, the client's side: more minutes at the expert's rate, from the wallet at once, or by card
@@ -33,7 +33,7 @@ export function Extend({ room, token }: { room: SessionRoom; token: string }) {
       setNote(
         code === 'insufficient_funds'
           ? 'Your wallet does not cover it — pay by card instead.'
-          : (err as Error).message,
+          : errorText(err),
       );
       if (code === 'insufficient_funds') setCheckout('');
     } finally {

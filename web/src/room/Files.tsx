@@ -1,3 +1,4 @@
+import { errorText } from '../format.ts';
 import { useEffect, useRef, useState } from 'react';
 import type { SessionFile, SessionRoom } from '@hourglass/sdk';
 import { asParticipant } from '../api.ts';
@@ -48,7 +49,7 @@ export function Files({
       const f = await client.uploadFile(sessionId, file, file.name);
       setFiles((prev) => (prev.some((p) => p.id === f.id) ? prev : [...prev, f]));
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
       if (input.current) input.current.value = '';
@@ -63,7 +64,7 @@ export function Files({
       });
       window.open(url, '_blank', 'noopener');
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   }
 

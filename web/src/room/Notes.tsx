@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { asParticipant } from '../api.ts';
-import { when } from '../format.ts';
+import { when, errorText } from '../format.ts';
 
 /**
  * F3, the expert's side: the summary both will read, written after the session (saved on
@@ -34,7 +34,7 @@ export function SessionSummary({
             setSavedAt(n.updatedAt);
             if (you === 'client' && !n.updatedAt) timer = setTimeout(load, 3000);
           },
-          (err: Error) => live && setError(err.message),
+          (err: unknown) => live && setError(errorText(err)),
         );
     void load();
     return () => {
@@ -49,7 +49,7 @@ export function SessionSummary({
       const n = await client.call('putSummary', { params: { id: sessionId }, body: { text } });
       setSavedAt(n.updatedAt);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   }
 
@@ -119,7 +119,7 @@ export function PrivateNotes({ token, sessionId }: { token: string; sessionId: s
       });
       setState('saved');
     } catch (err) {
-      setState((err as Error).message);
+      setState(errorText(err));
     }
   }
   return (

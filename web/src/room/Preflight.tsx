@@ -13,7 +13,7 @@ function deviceProblem(err: unknown, what: string): string {
     return `No ${what} found: connect one, then retry.`;
   if (name === 'NotReadableError')
     return `The ${what} is in use by another application: close it, then retry.`;
-  return `The ${what} could not be started (${(err as Error).message}).`;
+  return `The ${what} could not be started: close other applications that use it, then retry.`;
 }
 
 /** Median of three round trips to the server (`/healthz`), in ms. */
@@ -70,8 +70,11 @@ export function Preflight({
                   detail: `${Math.round(ms)} ms to the server: too slow for a call`,
                 },
           ),
-        (err: Error) =>
-          setNet({ state: 'failed', detail: `The server cannot be reached (${err.message}).` }),
+        () =>
+          setNet({
+            state: 'failed',
+            detail: 'The server cannot be reached: check your connection, then retry.',
+          }),
       );
       try {
         const s = await navigator.mediaDevices.getUserMedia({

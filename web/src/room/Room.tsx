@@ -1,3 +1,4 @@
+import { errorText } from '../format.ts';
 import { useEffect, useState } from 'react';
 import { MediaSession, SessionRoom, type ResponseOf } from '@hourglass/sdk';
 import { asParticipant } from '../api.ts';
@@ -29,7 +30,7 @@ export function Room({ token }: { token: string }) {
   useEffect(() => {
     asParticipant(token)
       .call('validateToken', { query: { token } })
-      .then(setCheck, (err: Error) => setError(err.message));
+      .then(setCheck, (err: unknown) => setError(errorText(err)));
   }, [token]);
   const joinable = !!check?.canJoinNow && check.session.state !== 'ended';
   const [session, setSession] = useState<Prepared | null>(null);
@@ -199,10 +200,10 @@ function LiveRoom({
   useEffect(() => {
     let cancelled = false;
     const offs = [
-      room.on('failed', (e) => setFailure(e.message)),
+      room.on('failed', (e) => setFailure(errorText(e))),
       room.on('lowBalance', (p) => setLowBalance(p.minutesLeft)),
     ];
-    const failed = (err: Error) => !cancelled && setFailure(err.message);
+    const failed = (err: unknown) => !cancelled && setFailure(errorText(err));
     // The call's stage is drawn while the handshake is on its way (its media was made in the
     // lobby): the page's heaviest rendering is then done before the call is negotiated, not
     // at the moment its offer and answer are crossing (docs/perf-log/, call-setup).
@@ -314,7 +315,9 @@ function LiveRoom({
               data-testid="end"
               onClick={() => {
                 setEndError(null);
-                void room.end().catch((err: Error) => setEndError(`Could not end: ${err.message}`));
+                void room
+                  .end()
+                  .catch((err: unknown) => setEndError(`Could not end: ${errorText(err)}`));
               }}
             >
               End session

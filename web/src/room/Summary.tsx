@@ -1,3 +1,4 @@
+import { errorText } from '../format.ts';
 import { useState, type FormEvent } from 'react';
 import { asParticipant } from '../api.ts';
 import { Files } from './Files.tsx';
@@ -63,7 +64,7 @@ function RateDialog({
       setState('saved');
     } catch (err) {
       if ((err as { code?: string }).code === 'already_rated') return setState('saved');
-      setError((err as Error).message);
+      setError(errorText(err));
       setState('asking');
     }
   }

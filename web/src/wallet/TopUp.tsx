@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { HourglassClient, ResponseOf } from '@hourglass/sdk';
-import { money } from '../format.ts';
+import { money, errorText } from '../format.ts';
 
 export type Wallet = ResponseOf<'wallet'>;
 const AMOUNTS = [1000, 2500, 5000];
@@ -42,7 +42,14 @@ export function TopUp({
       }
       onDone(t.wallet);
     } catch (err) {
-      setMessage({ ok: false, text: (err as Error).message });
+      setMessage({
+        ok: false,
+        // Refused here means this person has no wallet (an expert's link, say).
+        text:
+          (err as { code?: string }).code === 'forbidden'
+            ? 'Only clients have a wallet.'
+            : errorText(err),
+      });
     } finally {
       setBusy(false);
     }
