@@ -74,6 +74,23 @@ export const SessionStatePayload = z.object({
   participants: z.array(RoomPresence),
   timer: Timer,
   balance: Minor.nullable().describe("The client's wallet balance; null for the expert"),
+  money: z.object({
+    spent: Minor.nullable().describe(
+      'What the client has paid for this session so far (its minutes, or its price and extensions in escrow), less refunds; null for the expert',
+    ),
+    earned: Minor.nullable().describe(
+      "The expert's share of this session so far, after the platform's fee (a scheduled session's is paid out after the dispute window); null for the client",
+    ),
+    expertPercent: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .nullable()
+      .describe(
+        "The expert's share of each charge, in percent (the room adds each minute's); null for the client",
+      ),
+  }),
   extensionMinutes: z
     .array(z.number().int())
     .describe(

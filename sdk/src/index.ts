@@ -13,6 +13,7 @@ export {
   type RoomMessage,
   type SessionRoomOptions,
   type TimerView,
+  type MoneyView,
 } from './room.ts';
 export { MediaSession, type MediaEvents, type QualityStats } from './media.ts';
 export type * from '@hourglass/protocol';

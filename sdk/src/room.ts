@@ -30,9 +30,25 @@ export type RoomMessage =
 export interface TimerView {
   /** Time on the session's clock so far (0 before it starts), in ms. */
   elapsedMs: number;
-  /** Until the deadline (scheduled) or the end of paid time (on demand); null when there is none. */
+  /**
+   * Until the scheduled end; on demand, for the client, until the balance runs out (the paid
+   * minute plus the whole minutes the balance still buys). Null when there is no end to show:
+   * before the start, after the end, and for the expert of an on-demand session.
+   */
   remainingMs: number | null;
   paused: boolean;
+}
+
+/** The session's money as this side sees it (minor units). */
+export interface MoneyView {
+  /** The per-minute rate (on demand), or null. */
+  ratePerMinute: number | null;
+  /** The client: paid for this session so far. Null for the expert. */
+  spent: number | null;
+  /** The client: the wallet's balance. Null for the expert. */
+  balance: number | null;
+  /** The expert: their share of this session so far, after the fee. Null for the client. */
+  earned: number | null;
 }
 
 export interface RoomEvents extends Record<string, unknown> {
@@ -148,12 +164,32 @@ export class SessionRoom extends Emitter<RoomEvents> {
     const t = this.state?.timer;
     if (!t?.startedAt) return { elapsedMs: 0, remainingMs: null, paused: false };
     const now = t.pausedAt ? Date.parse(t.pausedAt) : this.serverNow();
-    const deadline = t.endsAt ?? t.paidUntil;
     const ended = this.state!.state === 'ended';
     return {
       elapsedMs: Math.max(0, now - Date.parse(t.startedAt)),
-      remainingMs: deadline && !ended ? Math.max(0, Date.parse(deadline) - now) : null,
+      remainingMs: ended ? null : this.endOfTime(now),
       paused: t.pausedAt !== null,
+    };
+  }
+
+  /** Ms from `now` to the session's end as this side may know it (see TimerView). */
+  private endOfTime(now: number): number | null {
+    const s = this.state!;
+    if (s.timer.endsAt) return Math.max(0, Date.parse(s.timer.endsAt) - now);
+    if (!s.timer.paidUntil || s.you !== 'client') return null;
+    const minutesMore =
+      s.ratePerMinute && s.balance !== null ? Math.floor(s.balance / s.ratePerMinute) : 0;
+    return Math.max(0, Date.parse(s.timer.paidUntil) - now) + minutesMore * 60_000;
+  }
+
+  /** The session's money for this side: rate, paid so far and balance, or earned so far. */
+  money(): MoneyView {
+    const s = this.state;
+    return {
+      ratePerMinute: s?.ratePerMinute ?? null,
+      spent: s?.money?.spent ?? null,
+      balance: s?.balance ?? null,
+      earned: s?.money?.earned ?? null,
     };
   }
 
@@ -408,7 +444,20 @@ export class SessionRoom extends Emitter<RoomEvents> {
       });
     });
     s.on('billing:charged', (p) => {
-      if (this.state) this.state = { ...this.state, balance: p.balance };
+      if (this.state) {
+        // Each minute adds to what the client paid, and the expert's share to what they earned
+        // (the split the server uses: the expert's part rounded down).
+        const m = this.state.money;
+        const money = m && {
+          ...m,
+          spent: m.spent === null ? null : m.spent + p.amount,
+          earned:
+            m.earned === null || m.expertPercent === null
+              ? m.earned
+              : m.earned + Math.floor((p.amount * m.expertPercent) / 100),
+        };
+        this.state = { ...this.state, balance: p.balance, ...(money && { money }) };
+      }
       this.patchTimer({ paidUntil: p.paidUntil });
     });
     s.on('session:low_balance', (p) => this.emit('lowBalance', p));

@@ -1,6 +1,7 @@
 import { realtimeLimits, type RoomPresence, type SessionStatePayload } from '@hourglass/protocol';
 import { accounts } from '../ledger/accounts.ts';
 import { balanceOf } from '../ledger/ledger.ts';
+import { split } from '../ledger/split.ts';
 import type { Deps } from '../platform/context.ts';
 import type { DomainEvent } from '../platform/events.ts';
 import type { Tx } from '../platform/transaction.ts';
@@ -47,6 +48,7 @@ export async function roomState(
   // One after another: on one connection (a transaction) queries run in turn anyway.
   const messages = await recentMessages(db, s.id, realtimeLimits.history);
   const balance = p.role === 'client' ? await balanceOf(db, accounts.wallet(s.client_id)) : null;
+  const money = await moneyOf(deps, db, s, p.role);
   return {
     sessionId: s.id,
     you: p.role,
@@ -64,10 +66,45 @@ export async function roomState(
       serverNow: now.toISOString(),
     },
     balance,
+    money,
     extensionMinutes:
       p.role === 'client' && s.kind === 'scheduled' ? deps.config.EXTENSION_MINUTES : [],
     messages,
   };
+}
+
+/**
+ * The session's money as one side sees it, from the ledger: the client what they have paid
+ * (less refunds); the expert their share, after the fee — posted per minute on demand, or what
+ * the release of a scheduled session's escrow will pay them.
+ */
+async function moneyOf(
+  deps: Deps,
+  db: Tx['db'],
+  s: SessionRow,
+  role: Side['role'],
+): Promise<SessionStatePayload['money']> {
+  const moves = await db
+    .selectFrom('ledger_transfers')
+    .select(['debit_account', 'credit_account', 'amount'])
+    .where('session_id', '=', s.id)
+    .where('pending', '=', false)
+    .execute();
+  /** What flowed into `account` minus what flowed out, in this session. */
+  const net = (account: string) =>
+    moves.reduce(
+      (t, m) =>
+        t +
+        (m.credit_account === account ? Number(m.amount) : 0) -
+        (m.debit_account === account ? Number(m.amount) : 0),
+      0,
+    );
+  if (role === 'client')
+    return { spent: -net(accounts.wallet(s.client_id)), earned: null, expertPercent: null };
+  const pct = deps.config.SPLIT_EXPERT_PERCENT;
+  const posted = net(accounts.earnings(s.expert_id));
+  const held = net(accounts.escrow(s.id));
+  return { spent: null, earned: posted + split(held, pct).expert, expertPercent: pct };
 }
 
 /** What rooms are reached through: the gateway's server, or a Redis emitter on a node without one. */

@@ -9,6 +9,7 @@ import { Extend } from './Extend.tsx';
 import { Preflight } from './Preflight.tsx';
 import { Summary } from './Summary.tsx';
 import { Video, Voice } from './Media.tsx';
+import { Money } from './Money.tsx';
 import { Timer } from './Timer.tsx';
 import { TopUp } from '../wallet/TopUp.tsx';
 import { useRoomUpdates } from './useRoom.ts';
@@ -284,6 +285,7 @@ function LiveRoom({
             </span>
           </div>
           <Timer room={room} />
+          <Money room={room} />
         </div>
       ) : (
         <p className="muted">Joining…</p>

@@ -17,7 +17,7 @@ export function Timer({ room }: { room: SessionRoom }) {
       </div>
       {t.remainingMs !== null && (
         <div>
-          <span className="muted">Remaining</span>{' '}
+          <span className="muted">{room.state?.timer.endsAt ? 'Remaining' : 'Balance lasts'}</span>{' '}
           <span
             className="timer"
             data-testid="remaining"
