@@ -37,7 +37,13 @@ const labels = {
   price: 'Price',
   types: 'Session types',
 };
-const explain = (err: unknown) => errorText(err, labels);
+/** The refusal in this form's terms: the one rule across a whole day (no overlaps) by name. */
+function explain(err: unknown): string {
+  const issues = (err as { details?: { issues?: { path?: string }[] } }).details?.issues ?? [];
+  if (issues.some((i) => i.path === 'body.weekly'))
+    return 'Two ranges of hours on one day overlap: make each end before the next one starts.';
+  return errorText(err, labels);
+}
 
 /**
  * B1 for the expert: weekly hours (several ranges a day), date overrides (a day off, or extra
