@@ -32,7 +32,6 @@ async function provision(deps: Deps, trx: Database, c: HostClaims) {
     .select(['u.id', 'u.role', 'u.name', 'u.email', 'u.disabled_at'])
     .where('h.issuer', '=', c.issuer)
     .where('h.subject', '=', c.subject)
-    .forUpdate()
     .executeTakeFirst();
   if (known?.disabled_at) return fail('user_disabled');
   if (known?.role === 'admin') return fail('forbidden');
@@ -67,7 +66,8 @@ async function provision(deps: Deps, trx: Database, c: HostClaims) {
         .where('id', '=', id)
         .execute();
   }
-  if (c.role === 'expert' && !(await expertsRepo.byId(trx, id)))
+  // Only a new expert, or a client who became one, may lack a profile: no lookup on each sight.
+  if (c.role === 'expert' && known?.role !== 'expert' && !(await expertsRepo.byId(trx, id)))
     await expertsRepo.insert(trx, id, {
       bio: '',
       avatarUrl: null,
